@@ -1,0 +1,164 @@
+/*
+ * Shared by the odolog commands: the invocation's context (database, user, output mode), exit
+ * codes, argument parsing into exact quantities, aligned tables and streamed JSON.
+ */
+#ifndef ODO_FIRMWARE_CLI_H
+#define ODO_FIRMWARE_CLI_H
+
+#include <cjson/cJSON.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "platform/error.h"
+#include "storage/settings.h"
+#include "storage/store.h"
+#include "storage/vehicles.h"
+
+/* Exit codes, as `odolog --help` lists them. */
+enum {
+    EXIT_USAGE = 1,    /* the command line is wrong */
+    EXIT_INVALID = 2,  /* input refused: malformed, out of range, against a rule */
+    EXIT_NOTFOUND = 3, /* no such vehicle, log, item or id */
+    EXIT_STORAGE = 4,  /* the database could not be opened, read or written */
+};
+
+struct cli {
+    const char *prog;
+    const char *db_path;
+    char db_buf[4096];
+    const char *user;
+    bool json;
+    struct odo_store *store;
+    struct odo_settings settings;
+    struct odo_err err;
+};
+
+/* A command: "vehicle add" is {"vehicle", "add", ...}; sub is NULL for one-word commands. */
+struct cli_command {
+    const char *name;
+    const char *sub;
+    int (*run)(struct cli *c, int argc, char **argv);
+    const char *summary;
+    const char *usage; /* the help text after "usage: odolog " */
+};
+
+extern const struct cli_command cli_commands[];
+
+/* The exit code for an ODO_E* code. */
+int cli_exit_code(int rc);
+
+/* Prints "odolog: <sentence>" for rc (from c->err) to stderr and returns its exit code. */
+int cli_fail(struct cli *c, int rc);
+
+/* Prints a usage error with a pointer to --help and returns EXIT_USAGE. */
+int cli_usage(const struct cli_command *cmd, const char *fmt, ...) ODO_PRINTF(2, 3);
+
+/* Prints a warning to stderr. */
+void cli_warn(const char *fmt, ...) ODO_PRINTF(1, 2);
+
+/* Prints cmd's help to stdout and returns 0. */
+int cli_help(const struct cli_command *cmd);
+
+/*
+ * getopt_long over argv for cmd, with --help handled: returns the option's value, -1 at the
+ * end, or 'h' after printing help (the caller returns 0), or '?' after a usage message (the
+ * caller returns EXIT_USAGE).
+ */
+int cli_getopt(const struct cli_command *cmd, int argc, char **argv, const struct option *opts,
+               const char *shortopts);
+
+/* Settles the database path, creating the default directory on first use. Returns 0 or an
+ * exit code, having printed why. */
+int cli_db_path(struct cli *c);
+
+/* Opens the database (creating the default directory on first use) and loads the user's
+ * settings. Returns 0 or an exit code, having printed why. */
+int cli_open(struct cli *c);
+
+/* Parsers that print nothing and leave a sentence in c->err; each returns 0 or ODO_EINVAL. */
+int cli_distance(struct cli *c, const char *s, const char *what, int64_t *out) ODO_MUST_CHECK;
+int cli_volume(struct cli *c, const char *s, int64_t *out) ODO_MUST_CHECK;
+int cli_price(struct cli *c, const char *s, int64_t *out) ODO_MUST_CHECK;
+int cli_money(struct cli *c, const char *s, const char *what, int64_t *out) ODO_MUST_CHECK;
+int cli_int(struct cli *c, const char *s, const char *what, long min, long max,
+            long *out) ODO_MUST_CHECK;
+
+/* Copies a text argument into a fixed field; ODO_EINVAL when it does not fit. */
+int cli_copy(struct cli *c, char *dst, size_t cap, const char *src,
+             const char *what) ODO_MUST_CHECK;
+
+/* The vehicle named by ref (id, VIN, name), or the user's only vehicle when ref is NULL. */
+int cli_vehicle(struct cli *c, const char *ref, bool include_deleted,
+                struct odo_vehicle *v) ODO_MUST_CHECK;
+
+/* Text helpers for output. */
+const char *cli_dec(int64_t v, int scale, int min_decimals, char *buf, size_t cap);
+const char *cli_short_id(const char *id); /* the last 8 characters */
+
+/* An aligned text table; rows are buffered in chunks, so memory stays bounded. */
+#define TABLE_MAX_COLS 12
+#define TABLE_CHUNK    200
+struct table {
+    int ncols;
+    const char *head[TABLE_MAX_COLS];
+    bool right[TABLE_MAX_COLS];
+    char *cells[TABLE_CHUNK][TABLE_MAX_COLS];
+    int rows;
+    bool any, header_done;
+};
+void table_init(struct table *t, int ncols, const char *const *head, const char *align);
+void table_row(struct table *t, const char *const *cells);
+void table_flush(struct table *t);
+/* Flushes and frees; prints `empty` when no row was added. */
+void table_end(struct table *t, const char *empty);
+
+/* A JSON array printed element by element. */
+struct jlist {
+    int n;
+};
+void jlist_begin(struct jlist *l);
+void jlist_add(struct jlist *l, cJSON *item); /* prints and frees item */
+void jlist_end(struct jlist *l);
+/* Prints one JSON document and frees it. */
+void json_print(cJSON *doc);
+/* Adds a decimal as a string (exact), or null when absent. */
+void json_dec(cJSON *o, const char *key, int64_t v, int scale, bool present);
+/* Adds a string, or null when s is empty. */
+void json_str(cJSON *o, const char *key, const char *s);
+
+/* Commands, one function each. */
+int cmd_init(struct cli *c, int argc, char **argv);
+int cmd_vehicle_add(struct cli *c, int argc, char **argv);
+int cmd_vehicle_list(struct cli *c, int argc, char **argv);
+int cmd_vehicle_show(struct cli *c, int argc, char **argv);
+int cmd_vehicle_edit(struct cli *c, int argc, char **argv);
+int cmd_vehicle_rm(struct cli *c, int argc, char **argv);
+int cmd_vehicle_restore(struct cli *c, int argc, char **argv);
+int cmd_fuel_add(struct cli *c, int argc, char **argv);
+int cmd_fuel_list(struct cli *c, int argc, char **argv);
+int cmd_fuel_edit(struct cli *c, int argc, char **argv);
+int cmd_fuel_rm(struct cli *c, int argc, char **argv);
+int cmd_odo_add(struct cli *c, int argc, char **argv);
+int cmd_odo_list(struct cli *c, int argc, char **argv);
+int cmd_maint_add(struct cli *c, int argc, char **argv);
+int cmd_maint_list(struct cli *c, int argc, char **argv);
+int cmd_maint_done(struct cli *c, int argc, char **argv);
+int cmd_maint_rm(struct cli *c, int argc, char **argv);
+int cmd_renewal_add(struct cli *c, int argc, char **argv);
+int cmd_renewal_list(struct cli *c, int argc, char **argv);
+int cmd_renewal_rm(struct cli *c, int argc, char **argv);
+int cmd_due(struct cli *c, int argc, char **argv);
+int cmd_stats(struct cli *c, int argc, char **argv);
+int cmd_vin_check(struct cli *c, int argc, char **argv);
+int cmd_vin_decode(struct cli *c, int argc, char **argv);
+int cmd_db_status(struct cli *c, int argc, char **argv);
+
+/* The command entry for name/sub, for help and usage messages. */
+const struct cli_command *cli_find(const char *name, const char *sub);
+
+/* JSON of a vehicle (shared by vehicle list/show/add). */
+cJSON *json_vehicle(const struct odo_vehicle *v);
+
+#endif

@@ -1,0 +1,398 @@
+/*
+ * odolog fuel add|list|edit|rm
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "firmware/odolog/cli.h"
+#include "storage/decimal.h"
+#include "storage/fuel.h"
+#include "storage/stats.h"
+
+enum {
+    OPT_VEHICLE = 256,
+    OPT_ODOMETER,
+    OPT_VOLUME,
+    OPT_UNIT,
+    OPT_PRICE,
+    OPT_TOTAL,
+    OPT_CURRENCY,
+    OPT_DATE,
+    OPT_PARTIAL,
+    OPT_MISSED,
+    OPT_STATION,
+    OPT_NOTES,
+    OPT_FULL,
+    OPT_NO_MISSED
+};
+
+static const struct option fuel_opts[] = {
+    {"vehicle", required_argument, NULL, OPT_VEHICLE},
+    {"odometer", required_argument, NULL, OPT_ODOMETER},
+    {"volume", required_argument, NULL, OPT_VOLUME},
+    {"unit", required_argument, NULL, OPT_UNIT},
+    {"price", required_argument, NULL, OPT_PRICE},
+    {"total", required_argument, NULL, OPT_TOTAL},
+    {"currency", required_argument, NULL, OPT_CURRENCY},
+    {"date", required_argument, NULL, OPT_DATE},
+    {"partial", no_argument, NULL, OPT_PARTIAL},
+    {"missed", no_argument, NULL, OPT_MISSED},
+    {"station", required_argument, NULL, OPT_STATION},
+    {"notes", required_argument, NULL, OPT_NOTES},
+    {"full", no_argument, NULL, OPT_FULL},
+    {"no-missed", no_argument, NULL, OPT_NO_MISSED},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* The options of one fuel add/edit, as typed. */
+struct fuel_args {
+    const char *vehicle, *odometer, *volume, *unit, *price, *total, *currency, *date, *station,
+        *notes;
+    bool partial, missed, full, no_missed;
+};
+
+static int parse_args(const struct cli_command *cmd, int argc, char **argv, bool edit,
+                      struct fuel_args *a)
+{
+    int ch;
+
+    memset(a, 0, sizeof(*a));
+    while ((ch = cli_getopt(cmd, argc, argv, fuel_opts, "h")) != -1) {
+        switch (ch) {
+        case 'h':
+            return -1;
+        case '?':
+            return EXIT_USAGE;
+        case OPT_VEHICLE:
+            a->vehicle = optarg;
+            break;
+        case OPT_ODOMETER:
+            a->odometer = optarg;
+            break;
+        case OPT_VOLUME:
+            a->volume = optarg;
+            break;
+        case OPT_UNIT:
+            a->unit = optarg;
+            break;
+        case OPT_PRICE:
+            a->price = optarg;
+            break;
+        case OPT_TOTAL:
+            a->total = optarg;
+            break;
+        case OPT_CURRENCY:
+            a->currency = optarg;
+            break;
+        case OPT_DATE:
+            a->date = optarg;
+            break;
+        case OPT_STATION:
+            a->station = optarg;
+            break;
+        case OPT_NOTES:
+            a->notes = optarg;
+            break;
+        case OPT_PARTIAL:
+            a->partial = true;
+            break;
+        case OPT_MISSED:
+            a->missed = true;
+            break;
+        case OPT_FULL:
+        case OPT_NO_MISSED:
+            if (!edit)
+                return cli_usage(cmd, "--full and --no-missed are for 'fuel edit'");
+            if (ch == OPT_FULL)
+                a->full = true;
+            else
+                a->no_missed = true;
+            break;
+        }
+    }
+    if ((a->partial && a->full) || (a->missed && a->no_missed))
+        return cli_usage(cmd, "contradictory options");
+    return 0;
+}
+
+/* Applies the typed options onto f. Returns 0 or an ODO_E code with c->err set. */
+static int apply_args(struct cli *c, const struct fuel_args *a, struct odo_fuel_log *f)
+{
+    int rc;
+
+    if (a->odometer && (rc = cli_distance(c, a->odometer, "the odometer", &f->odometer)))
+        return rc;
+    if (a->unit && (rc = odo_vol_unit_parse(a->unit, &f->volume_unit, &c->err)))
+        return rc;
+    if (a->volume && (rc = cli_volume(c, a->volume, &f->volume)))
+        return rc;
+    if (a->price || a->total) {
+        /* The one of price and total not given is recomputed from the other. */
+        f->unit_price = ODO_NONE;
+        f->total_cost = ODO_NONE;
+    } else if (a->volume && f->unit_price != ODO_NONE) {
+        /* A new volume at the same price: the total follows. */
+        f->total_cost = ODO_NONE;
+    }
+    if (a->price && (rc = cli_price(c, a->price, &f->unit_price)))
+        return rc;
+    if (a->total && (rc = cli_money(c, a->total, "the total", &f->total_cost)))
+        return rc;
+    if (a->currency &&
+        (rc = cli_copy(c, f->currency, sizeof(f->currency), a->currency, "the currency")))
+        return rc;
+    if (a->date && (rc = odo_time_parse(a->date, &f->filled_at, &c->err)))
+        return rc;
+    if (a->station && (rc = cli_copy(c, f->station, sizeof(f->station), a->station, "the station")))
+        return rc;
+    if (a->notes && (rc = cli_copy(c, f->notes, sizeof(f->notes), a->notes, "the notes")))
+        return rc;
+    if (a->partial)
+        f->full = false;
+    if (a->full)
+        f->full = true;
+    if (a->missed)
+        f->missed = true;
+    if (a->no_missed)
+        f->missed = false;
+    if (!f->currency[0])
+        memcpy(f->currency, c->settings.currency, sizeof(f->currency));
+    return 0;
+}
+
+static cJSON *json_fuel(const struct odo_fuel_log *f)
+{
+    cJSON *o = cJSON_CreateObject();
+    char at[ODO_TIME_TEXT_LEN + 1];
+
+    odo_time_format(f->filled_at, at);
+    cJSON_AddStringToObject(o, "id", f->id);
+    cJSON_AddStringToObject(o, "vehicle_id", f->vehicle_id);
+    cJSON_AddStringToObject(o, "filled_at", at);
+    json_dec(o, "odometer", f->odometer, ODO_SCALE_DISTANCE, true);
+    json_dec(o, "volume", f->volume, ODO_SCALE_VOLUME, true);
+    cJSON_AddStringToObject(o, "volume_unit", odo_vol_unit_name(f->volume_unit));
+    json_dec(o, "unit_price", f->unit_price, ODO_SCALE_PRICE, f->unit_price != ODO_NONE);
+    json_dec(o, "total_cost", f->total_cost, ODO_SCALE_MONEY, f->total_cost != ODO_NONE);
+    json_str(o, "currency", f->currency);
+    cJSON_AddBoolToObject(o, "full", f->full);
+    cJSON_AddBoolToObject(o, "missed", f->missed);
+    json_str(o, "station", f->station);
+    json_str(o, "notes", f->notes);
+    return o;
+}
+
+static void print_saved(struct cli *c, const struct odo_fuel_log *f, const char *what)
+{
+    char vol[ODO_DEC_TEXT_MAX], odo[ODO_DEC_TEXT_MAX], total[ODO_DEC_TEXT_MAX];
+
+    if (c->json) {
+        json_print(json_fuel(f));
+        return;
+    }
+    printf("%s fill-up %s: %s %s at %s", what, cli_short_id(f->id),
+           cli_dec(f->volume, ODO_SCALE_VOLUME, 0, vol, sizeof(vol)),
+           odo_vol_unit_label(f->volume_unit),
+           cli_dec(f->odometer, ODO_SCALE_DISTANCE, 0, odo, sizeof(odo)));
+    if (f->total_cost != ODO_NONE)
+        printf(", %s %s", cli_dec(f->total_cost, ODO_SCALE_MONEY, 2, total, sizeof(total)),
+               f->currency);
+    printf("%s%s\n", f->full ? "" : ", partial", f->missed ? ", after a missed fill-up" : "");
+}
+
+int cmd_fuel_add(struct cli *c, int argc, char **argv)
+{
+    const struct cli_command *cmd = cli_find("fuel", "add");
+    struct odo_fuel_log f;
+    struct odo_vehicle v;
+    struct fuel_args a;
+    int rc = parse_args(cmd, argc, argv, false, &a);
+
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if (optind < argc)
+        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    if (!a.odometer || !a.volume)
+        return cli_usage(cmd, "--odometer and --volume are required");
+    if ((rc = cli_open(c)))
+        return rc;
+    if ((rc = cli_vehicle(c, a.vehicle, false, &v)))
+        return cli_fail(c, rc);
+    memset(&f, 0, sizeof(f));
+    memcpy(f.vehicle_id, v.id, sizeof(v.id));
+    f.volume_unit = c->settings.units.vol;
+    f.unit_price = ODO_NONE;
+    f.total_cost = ODO_NONE;
+    f.full = true;
+    f.filled_at = odo_clock_now(NULL);
+    if ((rc = apply_args(c, &a, &f)) || (rc = odo_fuel_add(c->store, c->user, &f, &c->err)))
+        return cli_fail(c, rc);
+    print_saved(c, &f, "logged");
+    return 0;
+}
+
+int cmd_fuel_edit(struct cli *c, int argc, char **argv)
+{
+    const struct cli_command *cmd = cli_find("fuel", "edit");
+    struct odo_fuel_log f;
+    struct odo_vehicle v;
+    struct fuel_args a;
+    int rc = parse_args(cmd, argc, argv, true, &a);
+
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if (optind >= argc)
+        return cli_usage(cmd, "which fuel log? give its id");
+    if (optind + 1 < argc)
+        return cli_usage(cmd, "unexpected argument '%s'", argv[optind + 1]);
+    if ((rc = cli_open(c)))
+        return rc;
+    if ((rc = odo_fuel_resolve(c->store, c->user, argv[optind], &f, &c->err)))
+        return cli_fail(c, rc);
+    if (a.vehicle) {
+        if ((rc = cli_vehicle(c, a.vehicle, false, &v)))
+            return cli_fail(c, rc);
+        memcpy(f.vehicle_id, v.id, sizeof(v.id));
+    }
+    if ((rc = apply_args(c, &a, &f)) || (rc = odo_fuel_update(c->store, c->user, &f, &c->err)))
+        return cli_fail(c, rc);
+    print_saved(c, &f, "updated");
+    return 0;
+}
+
+int cmd_fuel_rm(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    const struct cli_command *cmd = cli_find("fuel", "rm");
+    struct odo_fuel_log f;
+    int ch, rc;
+
+    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1)
+        return ch == 'h' ? 0 : EXIT_USAGE;
+    if (optind >= argc)
+        return cli_usage(cmd, "which fuel log? give its id");
+    if (optind + 1 < argc)
+        return cli_usage(cmd, "unexpected argument '%s'", argv[optind + 1]);
+    if ((rc = cli_open(c)))
+        return rc;
+    if ((rc = odo_fuel_resolve(c->store, c->user, argv[optind], &f, &c->err)) ||
+        (rc = odo_fuel_remove(c->store, c->user, f.id, &c->err)))
+        return cli_fail(c, rc);
+    if (c->json) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "deleted", f.id);
+        json_print(o);
+    } else {
+        printf("deleted fill-up %s\n", cli_short_id(f.id));
+    }
+    return 0;
+}
+
+struct list_ctx {
+    struct cli *c;
+    struct table t;
+    struct jlist j;
+};
+
+static int list_fill(const struct odo_fill_report *r, void *ctx)
+{
+    struct list_ctx *l = ctx;
+    const struct odo_fuel_log *f = r->log;
+    const struct odo_units *u = &l->c->settings.units;
+    char when[32], odo[ODO_DEC_TEXT_MAX], vol[48], price[ODO_DEC_TEXT_MAX],
+        total[ODO_DEC_TEXT_MAX + 4], dist[ODO_DEC_TEXT_MAX], econ[ODO_DEC_TEXT_MAX];
+    const char *cells[9];
+
+    if (l->c->json) {
+        cJSON *o = json_fuel(f);
+        json_dec(o, "distance", r->distance, ODO_SCALE_DISTANCE, r->econ.delta_um > 0);
+        cJSON_AddStringToObject(o, "distance_unit", odo_dist_unit_name(u->dist));
+        json_dec(o, "economy", r->economy, ODO_ECON_SCALE, r->economy >= 0);
+        cJSON_AddStringToObject(o, "economy_unit", odo_econ_unit_name(u->econ));
+        cJSON_AddStringToObject(o, "kind", odo_fill_kind_name(r->econ.kind));
+        jlist_add(&l->j, o);
+        return 0;
+    }
+    odo_time_format_local(f->filled_at, when);
+    cli_dec(f->odometer, ODO_SCALE_DISTANCE, 0, odo, sizeof(odo));
+    char v[ODO_DEC_TEXT_MAX];
+    snprintf(vol, sizeof(vol), "%s %s", cli_dec(f->volume, ODO_SCALE_VOLUME, 2, v, sizeof(v)),
+             odo_vol_unit_label(f->volume_unit));
+    if (f->unit_price != ODO_NONE)
+        cli_dec(f->unit_price, ODO_SCALE_PRICE, 2, price, sizeof(price));
+    else
+        strcpy(price, "-");
+    if (f->total_cost != ODO_NONE) {
+        char t[ODO_DEC_TEXT_MAX];
+        snprintf(total, sizeof(total), "%s %s", cli_dec(f->total_cost, 2, 2, t, sizeof(t)),
+                 f->currency);
+    } else {
+        strcpy(total, "-");
+    }
+    if (r->econ.delta_um > 0)
+        cli_dec(r->distance, ODO_SCALE_DISTANCE, 0, dist, sizeof(dist));
+    else
+        strcpy(dist, "-");
+    if (r->economy >= 0)
+        cli_dec(r->economy, ODO_ECON_SCALE, 2, econ, sizeof(econ));
+    else
+        strcpy(econ, "-");
+    cells[0] = cli_short_id(f->id);
+    cells[1] = when;
+    cells[2] = odo;
+    cells[3] = vol;
+    cells[4] = price;
+    cells[5] = total;
+    cells[6] = dist;
+    cells[7] = econ;
+    cells[8] = r->econ.kind == ODO_FILL_FULL ? "" : odo_fill_kind_name(r->econ.kind);
+    table_row(&l->t, cells);
+    return 0;
+}
+
+int cmd_fuel_list(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"vehicle", required_argument, NULL, OPT_VEHICLE},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const struct cli_command *cmd = cli_find("fuel", "list");
+    const char *ref = NULL;
+    struct odo_vehicle v;
+    struct odo_vehicle_stats stats;
+    struct list_ctx *l;
+    char dist_head[24], econ_head[24];
+    const char *head[9] = {"ID",    "DATE",    "ODOMETER", "VOLUME", "PRICE",
+                           "TOTAL", dist_head, econ_head,  ""};
+    int ch, rc;
+
+    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1) {
+        if (ch != OPT_VEHICLE)
+            return ch == 'h' ? 0 : EXIT_USAGE;
+        ref = optarg;
+    }
+    if (optind < argc)
+        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    if ((rc = cli_open(c)))
+        return rc;
+    if ((rc = cli_vehicle(c, ref, false, &v)))
+        return cli_fail(c, rc);
+    l = calloc(1, sizeof(*l));
+    if (!l)
+        return EXIT_STORAGE;
+    l->c = c;
+    snprintf(dist_head, sizeof(dist_head), "DIST (%s)",
+             odo_dist_unit_label(c->settings.units.dist));
+    snprintf(econ_head, sizeof(econ_head), "%s", odo_econ_unit_label(c->settings.units.econ));
+    table_init(&l->t, 9, head, "llrrrrrrl");
+    if (c->json)
+        jlist_begin(&l->j);
+    rc =
+        odo_stats_vehicle(c->store, c->user, &v, &c->settings, list_fill, NULL, l, &stats, &c->err);
+    if (c->json)
+        jlist_end(&l->j);
+    else
+        table_end(&l->t, "no fill-ups yet: log one with 'odolog fuel add'");
+    free(l);
+    return rc ? cli_fail(c, rc) : 0;
+}

@@ -1,0 +1,18 @@
+/*
+ * Small text helpers: bounded copies that never split a UTF-8 character.
+ */
+#ifndef ODO_PLATFORM_TEXT_H
+#define ODO_PLATFORM_TEXT_H
+
+#include <stddef.h>
+
+/*
+ * Copies src into dst (cap bytes including the NUL), cutting at a UTF-8 character boundary
+ * when it does not fit. Returns the length of src, so a result >= cap means it was cut.
+ */
+size_t odo_strlcpy(char *dst, const char *src, size_t cap);
+
+/* The number of characters (UTF-8 code points) in s, for aligning columns. */
+size_t odo_utf8_width(const char *s);
+
+#endif

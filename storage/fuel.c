@@ -1,0 +1,281 @@
+/*
+ * The fuel-log repository.
+ */
+#include "storage/fuel.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "storage/decimal.h"
+#include "storage/internal.h"
+#include "storage/odometer.h"
+
+#define FUEL_COLS                                                                                  \
+    "id, vehicle_id, filled_at, odometer, volume, volume_unit, unit_price, total_cost, "           \
+    "currency, is_full, missed, station, notes, created_at, updated_at, deleted_at"
+
+static const char SQL_INSERT[] =
+    "INSERT INTO fuel_logs (id, user_id, vehicle_id, filled_at, odometer, volume, volume_unit, "
+    "unit_price, total_cost, currency, is_full, missed, station, notes, created_at, updated_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)";
+static const char SQL_UPDATE[] =
+    "UPDATE fuel_logs SET vehicle_id = ?3, filled_at = ?4, odometer = ?5, volume = ?6, "
+    "volume_unit = ?7, unit_price = ?8, total_cost = ?9, currency = ?10, is_full = ?11, "
+    "missed = ?12, station = ?13, notes = ?14, updated_at = ?15 "
+    "WHERE id = ?1 AND user_id = ?2 AND deleted_at IS NULL";
+static const char SQL_GET[] = "SELECT " FUEL_COLS " FROM fuel_logs WHERE user_id = ?1 AND id = ?2";
+static const char SQL_BY_REF[] =
+    "SELECT " FUEL_COLS " FROM fuel_logs WHERE user_id = ?1 AND " ODO_SQL_ID_MATCH(
+        "id", "?2") " AND deleted_at IS NULL LIMIT 2";
+static const char SQL_REMOVE[] = "UPDATE fuel_logs SET deleted_at = ?3, updated_at = ?3 "
+                                 "WHERE id = ?1 AND user_id = ?2 AND deleted_at IS NULL";
+/* A forced reading after the previous fill and at or before this one breaks the chain. */
+static const char SQL_LIST[] =
+    "SELECT " FUEL_COLS ", EXISTS (SELECT 1 FROM odometer_readings r WHERE r.vehicle_id = "
+    "f.vehicle_id AND r.user_id = f.user_id AND r.forced = 1 AND r.deleted_at IS NULL "
+    "AND r.read_at <= f.filled_at AND r.read_at > coalesce(f.prev_at, '')) "
+    "FROM (SELECT *, lag(filled_at) OVER (ORDER BY filled_at, odometer) AS prev_at "
+    "FROM fuel_logs WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at IS NULL) AS f "
+    "ORDER BY filled_at, odometer";
+
+int64_t odo_fuel_volume_max(enum odo_vol_unit u)
+{
+    switch (u) {
+    case ODO_VOL_GAL_US:
+        return 530000;
+    case ODO_VOL_GAL_IMP:
+        return 440000;
+    case ODO_VOL_L:
+    default:
+        return 2000000;
+    }
+}
+
+static void read_row(sqlite3_stmt *st, void *out)
+{
+    struct odo_fuel_log *f = out;
+    char at[ODO_TIME_TEXT_LEN + 1], unit[8];
+
+    memset(f, 0, sizeof(*f));
+    odo_column_text(st, 0, f->id, sizeof(f->id));
+    odo_column_text(st, 1, f->vehicle_id, sizeof(f->vehicle_id));
+    odo_column_text(st, 2, at, sizeof(at));
+    if (odo_time_parse(at, &f->filled_at, NULL) != 0)
+        f->filled_at = 0;
+    f->odometer = sqlite3_column_int64(st, 3);
+    f->volume = sqlite3_column_int64(st, 4);
+    odo_column_text(st, 5, unit, sizeof(unit));
+    if (odo_vol_unit_parse(unit, &f->volume_unit, NULL) != 0)
+        f->volume_unit = ODO_VOL_L;
+    f->unit_price = odo_column_int(st, 6, ODO_NONE);
+    f->total_cost = odo_column_int(st, 7, ODO_NONE);
+    odo_column_text(st, 8, f->currency, sizeof(f->currency));
+    f->full = sqlite3_column_int(st, 9) != 0;
+    f->missed = sqlite3_column_int(st, 10) != 0;
+    odo_column_text(st, 11, f->station, sizeof(f->station));
+    odo_column_text(st, 12, f->notes, sizeof(f->notes));
+    odo_column_text(st, 13, f->created_at, sizeof(f->created_at));
+    odo_column_text(st, 14, f->updated_at, sizeof(f->updated_at));
+    odo_column_text(st, 15, f->deleted_at, sizeof(f->deleted_at));
+}
+
+/* Checks the fields that need no database, and completes price or total. */
+static int check_fields(struct odo_store *s, struct odo_fuel_log *f, struct odo_err *err)
+{
+    char a[ODO_DEC_TEXT_MAX], b[ODO_DEC_TEXT_MAX];
+    int rc;
+
+    if (f->volume <= 0)
+        return odo_err_set(err, ODO_EINVAL, "the volume must be more than zero");
+    if (f->volume > odo_fuel_volume_max(f->volume_unit))
+        return odo_err_set(
+            err, ODO_EINVAL,
+            "a fill of %s %s is not plausible (at most %s %s); check the number "
+            "and the unit",
+            odo_dec_format(f->volume, ODO_SCALE_VOLUME, 0, a, sizeof(a)),
+            odo_vol_unit_name(f->volume_unit),
+            odo_dec_format(odo_fuel_volume_max(f->volume_unit), ODO_SCALE_VOLUME, 0, b, sizeof(b)),
+            odo_vol_unit_name(f->volume_unit));
+    if (f->unit_price != ODO_NONE && (f->unit_price < 0 || f->unit_price > ODO_UNIT_PRICE_MAX))
+        return odo_err_set(err, ODO_EINVAL, "the price per unit must be between 0 and 100000");
+    if (f->total_cost != ODO_NONE && (f->total_cost < 0 || f->total_cost > ODO_MONEY_MAX))
+        return odo_err_set(err, ODO_EINVAL, "the total must be between 0 and 10000000");
+    if (f->filled_at > odo_clock_now(s->clock) + 86400000LL)
+        return odo_err_set(err, ODO_EINVAL, "the fill-up is dated more than a day ahead");
+    if (f->currency[0]) {
+        for (int i = 0; i < 3; i++)
+            f->currency[i] = (char)toupper((unsigned char)f->currency[i]);
+        if (strlen(f->currency) != 3 || !isalpha((unsigned char)f->currency[0]) ||
+            !isalpha((unsigned char)f->currency[1]) || !isalpha((unsigned char)f->currency[2]))
+            return odo_err_set(err, ODO_EINVAL, "a currency is a three-letter ISO code");
+    }
+    if ((rc = odo_text_check(f->station, ODO_LABEL_MAX, "the station", err)) ||
+        (rc = odo_text_check(f->notes, ODO_NOTES_MAX, "the notes", err)))
+        return rc;
+    /* volume (scale 3) * price (scale 3) is scale 6; the total has scale 2. */
+    if (f->unit_price != ODO_NONE && f->total_cost == ODO_NONE)
+        f->total_cost = odo_muldiv_round((uint64_t)f->volume, (uint64_t)f->unit_price, 10000, 1);
+    else if (f->total_cost != ODO_NONE && f->unit_price == ODO_NONE)
+        f->unit_price = odo_muldiv_round((uint64_t)f->total_cost, 10000, (uint64_t)f->volume, 1);
+    if (f->total_cost > ODO_MONEY_MAX)
+        return odo_err_set(err, ODO_EINVAL, "the total of this fill-up is not plausible");
+    if (f->total_cost == ODO_NONE)
+        f->currency[0] = '\0';
+    return 0;
+}
+
+static void bind_fields(sqlite3_stmt *st, const struct odo_fuel_log *f, const char *at,
+                        const char *now)
+{
+    sqlite3_bind_text(st, 3, f->vehicle_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, at, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, f->odometer);
+    sqlite3_bind_int64(st, 6, f->volume);
+    sqlite3_bind_text(st, 7, odo_vol_unit_name(f->volume_unit), -1, SQLITE_STATIC);
+    odo_bind_int(st, 8, f->unit_price, f->unit_price != ODO_NONE);
+    odo_bind_int(st, 9, f->total_cost, f->total_cost != ODO_NONE);
+    odo_bind_text(st, 10, f->currency);
+    sqlite3_bind_int(st, 11, f->full);
+    sqlite3_bind_int(st, 12, f->missed);
+    odo_bind_text(st, 13, f->station);
+    odo_bind_text(st, 14, f->notes);
+    sqlite3_bind_text(st, 15, now, -1, SQLITE_STATIC);
+}
+
+/* Shared by add and update: checks, then runs sql (insert or update) in a transaction. */
+static int save(struct odo_store *s, const char *user, struct odo_fuel_log *f, const char *sql,
+                bool is_new, struct odo_err *err)
+{
+    struct odo_vehicle v;
+    char now[ODO_TIME_TEXT_LEN + 1], at[ODO_TIME_TEXT_LEN + 1];
+    sqlite3_stmt *st;
+    int rc;
+
+    if ((rc = odo_user_check(user, err)) || (rc = check_fields(s, f, err)))
+        return rc;
+    if ((rc = odo_store_begin(s, err)))
+        return rc;
+    if (!is_new) {
+        struct odo_fuel_log old;
+        if ((rc = odo_fuel_get(s, user, f->id, &old, err)))
+            goto out_rollback;
+        if (old.deleted_at[0]) {
+            rc = odo_err_set(err, ODO_ENOTFOUND, "fuel log %s is deleted", f->id);
+            goto out_rollback;
+        }
+    }
+    if ((rc = odo_vehicle_require_live(s, user, f->vehicle_id, &v, err)) ||
+        (rc = odo_odometer_check(s, user, &v, f->filled_at, f->odometer, false,
+                                 is_new ? NULL : f->id, err)))
+        goto out_rollback;
+    if (is_new && (rc = odo_store_new_id(s, f->id, err)))
+        goto out_rollback;
+    st = odo_store_stmt(s, sql, err);
+    if (!st) {
+        rc = ODO_ESTORAGE;
+        goto out_rollback;
+    }
+    odo_store_now_text(s, now);
+    odo_time_format(f->filled_at, at);
+    sqlite3_bind_text(st, 1, f->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
+    bind_fields(st, f, at, now);
+    if ((rc = odo_store_step_done(s, st, err, "saving the fuel log")))
+        goto out_rollback;
+    if ((rc = odo_store_commit(s, err)))
+        return rc;
+    if (is_new)
+        memcpy(f->created_at, now, sizeof(now));
+    memcpy(f->updated_at, now, sizeof(now));
+    return 0;
+out_rollback:
+    odo_store_rollback(s);
+    return rc;
+}
+
+int odo_fuel_add(struct odo_store *s, const char *user, struct odo_fuel_log *log,
+                 struct odo_err *err)
+{
+    return save(s, user, log, SQL_INSERT, true, err);
+}
+
+int odo_fuel_update(struct odo_store *s, const char *user, struct odo_fuel_log *log,
+                    struct odo_err *err)
+{
+    return save(s, user, log, SQL_UPDATE, false, err);
+}
+
+int odo_fuel_get(struct odo_store *s, const char *user, const char *id, struct odo_fuel_log *log,
+                 struct odo_err *err)
+{
+    sqlite3_stmt *st = odo_store_stmt(s, SQL_GET, err);
+
+    if (!st)
+        return ODO_ESTORAGE;
+    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    return odo_store_one(s, st, read_row, log, "fuel log", id, err);
+}
+
+int odo_fuel_resolve(struct odo_store *s, const char *user, const char *ref,
+                     struct odo_fuel_log *log, struct odo_err *err)
+{
+    sqlite3_stmt *st = odo_store_stmt(s, SQL_BY_REF, err);
+
+    if (!st)
+        return ODO_ESTORAGE;
+    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
+    return odo_store_one(s, st, read_row, log, "live fuel log", ref, err);
+}
+
+int odo_fuel_remove(struct odo_store *s, const char *user, const char *id, struct odo_err *err)
+{
+    sqlite3_stmt *st = odo_store_stmt(s, SQL_REMOVE, err);
+    char now[ODO_TIME_TEXT_LEN + 1];
+    int rc;
+
+    if (!st)
+        return ODO_ESTORAGE;
+    odo_store_now_text(s, now);
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+    rc = odo_store_step_done(s, st, err, "deleting the fuel log");
+    if (rc == 0 && sqlite3_changes(s->db) == 0)
+        return odo_err_set(err, ODO_ENOTFOUND, "no live fuel log with id %.40s", id);
+    return rc;
+}
+
+int odo_fuel_list(struct odo_store *s, const char *user, const char *vehicle_id,
+                  int (*fn)(const struct odo_fuel_log *log, bool reset, void *ctx), void *ctx,
+                  struct odo_err *err)
+{
+    sqlite3_stmt *st = odo_store_stmt(s, SQL_LIST, err);
+    struct odo_fuel_log f;
+    int rc;
+
+    if (!st)
+        return ODO_ESTORAGE;
+    sqlite3_bind_text(st, 1, vehicle_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        read_row(st, &f);
+        if (fn(&f, sqlite3_column_int(st, 16) != 0, ctx) != 0)
+            break;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE
+               ? 0
+               : odo_store_sqlerr(s, rc, err, "listing fuel logs");
+}
+
+void odo_fuel_to_fill(const struct odo_fuel_log *log, enum odo_dist_unit odo_unit,
+                      struct odo_fill *out)
+{
+    out->odometer_um = odo_dist_to_um(log->odometer, odo_unit);
+    out->volume_pl = odo_vol_to_pl(log->volume, log->volume_unit);
+    out->full = log->full;
+    out->missed = log->missed;
+}

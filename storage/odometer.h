@@ -1,0 +1,50 @@
+/*
+ * Odometer readings, and the rule every odometer value obeys: for one vehicle, readings never go
+ * backwards in time unless a reading is forced (the instrument cluster was replaced), which
+ * starts a new series. Fuel logs and service records carry odometer values too; the rule and the
+ * vehicle's current odometer consider all of them (the odometer_events view).
+ */
+#ifndef ODO_STORAGE_ODOMETER_H
+#define ODO_STORAGE_ODOMETER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "platform/clock.h"
+#include "platform/uuid.h"
+#include "storage/store.h"
+#include "storage/vehicles.h"
+
+#define ODO_ODOMETER_MAX 99999999 /* 9,999,999.9 in tenths */
+
+struct odo_reading {
+    char id[ODO_UUID_TEXT_LEN + 1];
+    char vehicle_id[ODO_UUID_TEXT_LEN + 1];
+    int64_t read_at;  /* ms UTC */
+    int64_t odometer; /* tenths of the vehicle's unit */
+    bool forced;      /* starts a new series: the cluster was replaced */
+    char notes[ODO_NOTES_MAX + 1];
+    char source[8]; /* in listings: "reading", "fuel" or "service" */
+};
+
+/*
+ * Checks that value at time at fits the vehicle's readings: not below any earlier reading of its
+ * series, not above any later one. A forced value is only checked against later readings of its
+ * own series. exclude_id names a row being edited (or NULL). Returns 0, or ODO_EINVAL with a
+ * sentence naming the conflicting reading and how to record a cluster swap.
+ */
+int odo_odometer_check(struct odo_store *s, const char *user, const struct odo_vehicle *v,
+                       int64_t at, int64_t value, bool forced, const char *exclude_id,
+                       struct odo_err *err) ODO_MUST_CHECK;
+
+/* Adds reading r for a live vehicle of user; fills r->id. ODO_EINVAL, ODO_ENOTFOUND, storage. */
+int odo_odometer_add(struct odo_store *s, const char *user, struct odo_reading *r,
+                     struct odo_err *err) ODO_MUST_CHECK;
+
+/* Calls fn for every odometer value of the vehicle (readings, fuel logs, service records), in
+ * time order; fn returns nonzero to stop. */
+int odo_odometer_list(struct odo_store *s, const char *user, const char *vehicle_id,
+                      int (*fn)(const struct odo_reading *r, void *ctx), void *ctx,
+                      struct odo_err *err) ODO_MUST_CHECK;
+
+#endif

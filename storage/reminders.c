@@ -1,0 +1,117 @@
+/*
+ * Reminder levels and the due list.
+ */
+#include "storage/reminders.h"
+
+#include <string.h>
+
+#include "storage/internal.h"
+
+static const char SQL_MAINT[] =
+    "SELECT m.id, m.vehicle_id, v.name, v.odometer_unit, m.type, m.due_date, m.due_odometer "
+    "FROM maintenance m JOIN vehicles v ON v.id = m.vehicle_id "
+    "WHERE m.user_id = ?1 AND v.user_id = ?1 AND m.deleted_at IS NULL AND v.deleted_at IS NULL "
+    "AND (m.due_date IS NOT NULL OR m.due_odometer IS NOT NULL) "
+    "ORDER BY coalesce(m.due_date, '9999-12-31'), v.name, m.type";
+/* The latest document of each kind per vehicle is the one that matters. */
+static const char SQL_RENEWALS[] =
+    "SELECT r.id, r.vehicle_id, v.name, v.odometer_unit, r.kind, r.document_number, "
+    "max(r.valid_until) FROM renewals r JOIN vehicles v ON v.id = r.vehicle_id "
+    "WHERE r.user_id = ?1 AND v.user_id = ?1 AND r.deleted_at IS NULL AND v.deleted_at IS NULL "
+    "GROUP BY r.vehicle_id, r.kind ORDER BY max(r.valid_until), v.name";
+
+enum odo_due_level odo_due_level_of(bool has_date, int days_left, bool has_distance,
+                                    int64_t distance_left, int soon_days, int64_t soon_distance,
+                                    bool *by_distance)
+{
+    enum odo_due_level by_date = ODO_DUE_OK, by_dist = ODO_DUE_OK;
+
+    if (has_date)
+        by_date = days_left < 0            ? ODO_DUE_OVERDUE
+                  : days_left <= soon_days ? ODO_DUE_SOON
+                                           : ODO_DUE_OK;
+    if (has_distance)
+        by_dist = distance_left < 0                ? ODO_DUE_OVERDUE
+                  : distance_left <= soon_distance ? ODO_DUE_SOON
+                                                   : ODO_DUE_OK;
+    *by_distance = has_distance && (!has_date || by_dist > by_date);
+    return by_dist > by_date ? by_dist : by_date;
+}
+
+const char *odo_due_level_name(enum odo_due_level l)
+{
+    static const char *const names[] = {"ok", "due_soon", "overdue"};
+    return names[l];
+}
+
+static int32_t column_date(sqlite3_stmt *st, int col)
+{
+    int32_t d;
+    const char *t = (const char *)sqlite3_column_text(st, col);
+    return t && odo_date_parse(t, &d, NULL) == 0 ? d : ODO_NO_DATE;
+}
+
+int odo_due_list(struct odo_store *s, const char *user, int32_t today,
+                 const struct odo_settings *set, int (*fn)(const struct odo_due *d, void *ctx),
+                 void *ctx, struct odo_err *err)
+{
+    const char *const queries[] = {SQL_MAINT, SQL_RENEWALS};
+    int rc;
+
+    for (size_t q = 0; q < ODO_ARRAY_LEN(queries); q++) {
+        sqlite3_stmt *st = odo_store_stmt(s, queries[q], err);
+        bool maint = q == 0;
+
+        if (!st)
+            return ODO_ESTORAGE;
+        sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            struct odo_due d;
+            char unit[4], kind[16];
+            int64_t soon;
+
+            memset(&d, 0, sizeof(d));
+            odo_column_text(st, 0, d.item_id, sizeof(d.item_id));
+            odo_column_text(st, 1, d.vehicle_id, sizeof(d.vehicle_id));
+            odo_column_text(st, 2, d.vehicle_name, sizeof(d.vehicle_name));
+            odo_column_text(st, 3, unit, sizeof(unit));
+            d.dist_unit = strcmp(unit, "mi") == 0 ? ODO_DIST_MI : ODO_DIST_KM;
+            if (maint) {
+                d.kind = "maintenance";
+                odo_column_text(st, 4, d.label, sizeof(d.label));
+                d.due_date = column_date(st, 5);
+                d.due_odometer = odo_column_int(st, 6, ODO_NONE);
+                if (odo_vehicle_odometer(s, user, d.vehicle_id, &d.odometer, err) != 0) {
+                    sqlite3_reset(st);
+                    return ODO_ESTORAGE;
+                }
+            } else {
+                odo_column_text(st, 4, kind, sizeof(kind));
+                d.kind = strcmp(kind, "insurance") == 0      ? "insurance"
+                         : strcmp(kind, "registration") == 0 ? "registration"
+                                                             : "emissions";
+                odo_column_text(st, 5, d.label, sizeof(d.label));
+                d.due_date = column_date(st, 6);
+                d.due_odometer = ODO_NONE;
+                d.odometer = ODO_NONE;
+            }
+            d.days_left = d.due_date != ODO_NO_DATE ? (int)(d.due_date - today) : 0;
+            d.distance_left = d.due_odometer != ODO_NONE && d.odometer != ODO_NONE
+                                  ? d.due_odometer - d.odometer
+                                  : 0;
+            soon = odo_dist_from_um(odo_dist_to_um(set->due_soon_distance, set->units.dist),
+                                    d.dist_unit);
+            d.level = odo_due_level_of(d.due_date != ODO_NO_DATE, d.days_left,
+                                       d.due_odometer != ODO_NONE && d.odometer != ODO_NONE,
+                                       d.distance_left, set->due_soon_days, soon, &d.by_distance);
+            if (fn(&d, ctx) != 0) {
+                sqlite3_reset(st);
+                return 0;
+            }
+        }
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+            return odo_store_sqlerr(s, rc, err, "listing reminders");
+    }
+    return 0;
+}

@@ -1,0 +1,488 @@
+/*
+ * Opening the device database, the SQL functions the capture triggers call, transactions, the
+ * statement cache, and error mapping.
+ */
+#include "storage/internal.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define ODO_APPLICATION_ID 1329876812 /* 'ODOL' */
+
+const struct odo_clock *odo_store_clock(const struct odo_store *s)
+{
+    return s->clock;
+}
+
+const char *odo_store_device_id(struct odo_store *s)
+{
+    return s->device_id;
+}
+
+int odo_store_sqlerr(struct odo_store *s, int rc, struct odo_err *err, const char *doing)
+{
+    const char *m = s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
+
+    switch (rc & 0xff) {
+    case SQLITE_NOTADB:
+        return odo_err_set(err, ODO_ENOTDB, "%s: the file is not an SQLite database", doing);
+    case SQLITE_READONLY:
+        return odo_err_set(err, ODO_EREADONLY,
+                           "%s: the database is read-only (%s); check that the file and its "
+                           "directory are writable",
+                           doing, m);
+    case SQLITE_CANTOPEN:
+        return odo_err_set(err, ODO_EREADONLY,
+                           "%s: cannot open the database or its journal (%s); check that the "
+                           "directory exists and is writable",
+                           doing, m);
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return odo_err_set(err, ODO_EBUSY,
+                           "%s: another program held the database too long; try again", doing);
+    case SQLITE_NOMEM:
+        return odo_err_set(err, ODO_ENOMEM, "%s: out of memory", doing);
+    case SQLITE_CONSTRAINT:
+        if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+            return odo_err_set(err, ODO_EEXIST, "%s: %s", doing, m);
+        return odo_err_set(err, ODO_EINVAL, "%s: refused by the database (%s)", doing, m);
+    case SQLITE_FULL:
+        return odo_err_set(err, ODO_ESTORAGE, "%s: the disk is full", doing);
+    case SQLITE_CORRUPT:
+        return odo_err_set(err, ODO_ESTORAGE, "%s: the database file is damaged (%s)", doing, m);
+    default:
+        return odo_err_set(err, ODO_ESTORAGE, "%s: %s", doing, m);
+    }
+}
+
+sqlite3_stmt *odo_store_stmt(struct odo_store *s, const char *sql, struct odo_err *err)
+{
+    size_t h = ((uintptr_t)sql >> 3) % STORE_STMT_CACHE;
+
+    for (size_t i = 0; i < STORE_STMT_CACHE; i++) {
+        size_t k = (h + i) % STORE_STMT_CACHE;
+        if (s->stmts[k].sql == sql) {
+            sqlite3_reset(s->stmts[k].st);
+            sqlite3_clear_bindings(s->stmts[k].st);
+            return s->stmts[k].st;
+        }
+        if (s->stmts[k].sql == NULL) {
+            sqlite3_stmt *st = NULL;
+            int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+            if (rc != SQLITE_OK) {
+                odo_store_sqlerr(s, rc, err, "preparing a statement");
+                return NULL;
+            }
+            s->stmts[k].sql = sql;
+            s->stmts[k].st = st;
+            return st;
+        }
+    }
+    /* The cache is sized above the number of statements in the program; this is a bug. */
+    odo_err_set(err, ODO_ENOMEM, "statement cache full");
+    return NULL;
+}
+
+int odo_store_step_done(struct odo_store *s, sqlite3_stmt *st, struct odo_err *err,
+                        const char *doing)
+{
+    int rc = sqlite3_step(st);
+    int out =
+        rc == SQLITE_DONE ? 0 : odo_store_sqlerr(s, sqlite3_extended_errcode(s->db), err, doing);
+    sqlite3_reset(st);
+    return out;
+}
+
+int odo_store_one(struct odo_store *s, sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *out),
+                  void *out, const char *kind, const char *ref, struct odo_err *err)
+{
+    int rc, n = 0;
+
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 2)
+        if (++n == 1)
+            read(st, out);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return odo_store_sqlerr(s, rc, err, "looking it up");
+    if (n == 0)
+        return odo_err_set(err, ODO_ENOTFOUND, "no %s matches '%.60s'", kind, ref);
+    if (n > 1)
+        return odo_err_set(err, ODO_EINVAL,
+                           "'%.60s' matches more than one %s: give more characters of the id", ref,
+                           kind);
+    return 0;
+}
+
+int odo_store_exec(struct odo_store *s, const char *sql, struct odo_err *err, const char *doing)
+{
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : odo_store_sqlerr(s, sqlite3_extended_errcode(s->db), err, doing);
+}
+
+void odo_store_now_text(struct odo_store *s, char out[ODO_TIME_TEXT_LEN + 1])
+{
+    odo_time_format(odo_clock_now(s->clock), out);
+}
+
+int odo_store_new_id(struct odo_store *s, char out[ODO_UUID_TEXT_LEN + 1], struct odo_err *err)
+{
+    if (odo_uuid_v7(odo_clock_now(s->clock), out) != 0)
+        return odo_err_set(err, ODO_EIO, "the kernel gave no random bytes for a new id");
+    return 0;
+}
+
+int odo_bind_text(sqlite3_stmt *st, int idx, const char *v)
+{
+    if (!v || !*v)
+        return sqlite3_bind_null(st, idx);
+    return sqlite3_bind_text(st, idx, v, -1, SQLITE_TRANSIENT);
+}
+
+int odo_bind_int(sqlite3_stmt *st, int idx, int64_t v, bool present)
+{
+    return present ? sqlite3_bind_int64(st, idx, v) : sqlite3_bind_null(st, idx);
+}
+
+void odo_column_text(sqlite3_stmt *st, int col, char *dst, size_t cap)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    size_t n = t ? strlen((const char *)t) : 0;
+
+    if (n >= cap)
+        n = cap - 1;
+    if (n)
+        memcpy(dst, t, n);
+    dst[n] = '\0';
+}
+
+int64_t odo_column_int(sqlite3_stmt *st, int col, int64_t dflt)
+{
+    return sqlite3_column_type(st, col) == SQLITE_NULL ? dflt : sqlite3_column_int64(st, col);
+}
+
+int odo_text_check(const char *v, size_t max, const char *what, struct odo_err *err)
+{
+    const unsigned char *p = (const unsigned char *)v;
+    size_t n;
+
+    if (!v)
+        return 0;
+    n = strlen(v);
+    if (n > max)
+        return odo_err_set(err, ODO_EINVAL, "%s is too long: at most %zu bytes, got %zu", what, max,
+                           n);
+    while (*p) {
+        int extra;
+        if (*p < 0x20 || *p == 0x7f)
+            return odo_err_set(err, ODO_EINVAL, "%s contains a control character", what);
+        if (*p < 0x80)
+            extra = 0;
+        else if ((*p & 0xe0) == 0xc0 && *p >= 0xc2)
+            extra = 1;
+        else if ((*p & 0xf0) == 0xe0)
+            extra = 2;
+        else if ((*p & 0xf8) == 0xf0 && *p <= 0xf4)
+            extra = 3;
+        else
+            goto bad_utf8;
+        p++;
+        for (int i = 0; i < extra; i++, p++)
+            if ((*p & 0xc0) != 0x80)
+                goto bad_utf8;
+    }
+    return 0;
+bad_utf8:
+    return odo_err_set(err, ODO_EINVAL, "%s is not valid UTF-8 text", what);
+}
+
+int odo_user_check(const char *user, struct odo_err *err)
+{
+    size_t n = user ? strlen(user) : 0;
+
+    if (n == 0 || n > ODO_USER_MAX)
+        return odo_err_set(err, ODO_EINVAL, "a user id has 1 to %d characters", ODO_USER_MAX);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)user[i];
+        if (!isalnum(c) && !strchr(".-_@", c))
+            return odo_err_set(err, ODO_EINVAL,
+                               "user id '%s' may hold only letters, digits and . - _ @", user);
+    }
+    return 0;
+}
+
+/* SQL functions for the capture triggers. */
+
+static void fn_capture(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    struct odo_store *s = sqlite3_user_data(ctx);
+    (void)argc;
+    (void)argv;
+    sqlite3_result_int(ctx, !s->capture_off);
+}
+
+static void fn_hlc_next(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    struct odo_store *s = sqlite3_user_data(ctx);
+    const char *prev = (const char *)sqlite3_value_text(argv[0]);
+    char out[ODO_HLC_TEXT_LEN + 1];
+    odo_hlc h = 0;
+    (void)argc;
+
+    if (prev && odo_hlc_parse(prev, &h) != 0) {
+        sqlite3_result_error(ctx, "sync_state.hlc is not a hybrid logical clock", -1);
+        return;
+    }
+    odo_hlc_format(odo_hlc_tick(h, odo_clock_now(s->clock)), out);
+    sqlite3_result_text(ctx, out, ODO_HLC_TEXT_LEN, SQLITE_TRANSIENT);
+}
+
+static void fn_now(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    struct odo_store *s = sqlite3_user_data(ctx);
+    char out[ODO_TIME_TEXT_LEN + 1];
+    (void)argc;
+    (void)argv;
+    odo_store_now_text(s, out);
+    sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
+}
+
+static void fn_uuid(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    struct odo_store *s = sqlite3_user_data(ctx);
+    char out[ODO_UUID_TEXT_LEN + 1];
+    (void)argc;
+    (void)argv;
+    if (odo_store_new_id(s, out, NULL) != 0) {
+        sqlite3_result_error(ctx, "no random bytes for a new id", -1);
+        return;
+    }
+    sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
+}
+
+static int register_functions(struct odo_store *s)
+{
+    /* The capture triggers call these, so they cannot be DIRECTONLY; none of them has a side
+     * effect or reveals anything, which is what INNOCUOUS promises. */
+    const int flags = SQLITE_UTF8 | SQLITE_INNOCUOUS;
+    int rc = sqlite3_create_function(s->db, "odo_capture", 0, flags, s, fn_capture, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function(s->db, "odo_hlc_next", 1, flags, s, fn_hlc_next, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function(s->db, "odo_now", 0, flags, s, fn_now, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function(s->db, "odo_uuid", 0, flags, s, fn_uuid, NULL, NULL);
+    return rc;
+}
+
+/* Refuses a file that is an SQLite database but not ours (a foreign application id, or tables
+ * and no migration record). */
+static int check_identity(struct odo_store *s, const char *path, struct odo_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, app_id = 0, tables = 0, has_migrations = 0;
+
+    rc = sqlite3_prepare_v2(s->db, "PRAGMA application_id", -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        app_id = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE && rc != SQLITE_OK)
+        goto sql_fail;
+    rc = sqlite3_prepare_v2(s->db,
+                            "SELECT count(*), count(*) FILTER (WHERE name = '_migrations') "
+                            "FROM sqlite_schema WHERE type = 'table'",
+                            -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        tables = sqlite3_column_int(st, 0);
+        has_migrations = sqlite3_column_int(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        goto sql_fail;
+    if ((app_id != 0 && app_id != ODO_APPLICATION_ID) || (tables > 0 && !has_migrations))
+        return odo_err_set(err, ODO_ENOTDB,
+                           "'%s' is an SQLite database of another program, not an odolog "
+                           "database; nothing was changed",
+                           path);
+    return 0;
+sql_fail:
+    rc = odo_store_sqlerr(s, sqlite3_extended_errcode(s->db), err, "opening the database");
+    if (rc == ODO_ENOTDB)
+        odo_err_set(err, ODO_ENOTDB,
+                    "'%s' is not an odolog database (not even an SQLite file); nothing was "
+                    "changed",
+                    path);
+    return rc;
+}
+
+/* Runs a pragma and checks that it answers `want` when want is not NULL. */
+static int pragma(struct odo_store *s, const char *sql, const char *want, struct odo_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    const char *got = NULL;
+
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+            got = (const char *)sqlite3_column_text(st, 0);
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        rc = sqlite3_extended_errcode(s->db);
+        sqlite3_finalize(st);
+        return odo_store_sqlerr(s, rc, err, "setting up the database");
+    }
+    if (want && (!got || strcmp(got, want) != 0)) {
+        odo_err_set(err, ODO_ESTORAGE, "the database refused '%s' (answered '%s')", sql,
+                    got ? got : "nothing");
+        sqlite3_finalize(st);
+        return ODO_ESTORAGE;
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+static int load_device_id(struct odo_store *s, struct odo_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc =
+        sqlite3_prepare_v2(s->db, "SELECT device_id FROM sync_state WHERE id = 1", -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        odo_column_text(st, 0, s->device_id, sizeof(s->device_id));
+    sqlite3_finalize(st);
+    /* A database opened without migrating may not have the table yet. */
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE && rc != SQLITE_ERROR)
+        return odo_store_sqlerr(s, rc, err, "reading the device id");
+    return 0;
+}
+
+int odo_store_open(const char *path, const struct odo_store_options *opt, struct odo_store **out,
+                   struct odo_err *err)
+{
+    static const struct odo_store_options defaults = {0};
+    struct odo_store *s;
+    size_t count;
+    int rc;
+
+    *out = NULL;
+    if (!opt)
+        opt = &defaults;
+    s = calloc(1, sizeof(*s));
+    if (!s)
+        return odo_err_set(err, ODO_ENOMEM, "out of memory opening the database");
+    s->clock = opt->clock ? opt->clock : odo_clock_system();
+    s->migrations = opt->migrations ? opt->migrations : odo_migrations_device(&count);
+    s->migration_count = opt->migrations ? opt->migration_count : count;
+
+    rc = sqlite3_open_v2(path, &s->db,
+                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW |
+                             SQLITE_OPEN_EXRESCODE,
+                         opt->vfs);
+    if (rc != SQLITE_OK) {
+        int ro = access(path, F_OK) == 0 && access(path, W_OK) != 0;
+        if (ro || (rc & 0xff) == SQLITE_CANTOPEN)
+            rc = odo_err_set(err, ODO_EREADONLY,
+                             "cannot open '%s' for writing (%s); check that its directory "
+                             "exists and that the file and directory are writable",
+                             path, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+        else
+            rc = odo_store_sqlerr(s, rc, err, "opening the database");
+        goto out_close;
+    }
+    sqlite3_extended_result_codes(s->db, 1);
+    if (sqlite3_db_readonly(s->db, "main") == 1) {
+        rc = odo_err_set(err, ODO_EREADONLY,
+                         "'%s' is read-only: odolog needs to write its database; check the "
+                         "file's permissions",
+                         path);
+        goto out_close;
+    }
+    sqlite3_busy_timeout(s->db, opt->busy_timeout_ms > 0 ? opt->busy_timeout_ms : 5000);
+
+    rc = check_identity(s, path, err);
+    if (rc != 0)
+        goto out_close;
+    rc = pragma(s, "PRAGMA journal_mode = WAL", "wal", err);
+    if (rc == 0)
+        rc = pragma(s, "PRAGMA synchronous = FULL", NULL, err);
+    if (rc == 0)
+        rc = pragma(s, "PRAGMA foreign_keys = ON", NULL, err);
+    if (rc != 0) {
+        if (rc == ODO_EREADONLY || rc == ODO_ESTORAGE)
+            odo_err_set(err, ODO_EREADONLY,
+                        "cannot write '%s' or its directory (SQLite needs to create '%s-wal' "
+                        "beside it): %s",
+                        path, path, sqlite3_errmsg(s->db));
+        rc = rc == ODO_ESTORAGE ? ODO_EREADONLY : rc;
+        goto out_close;
+    }
+    rc = register_functions(s);
+    if (rc != SQLITE_OK) {
+        rc = odo_store_sqlerr(s, rc, err, "registering SQL functions");
+        goto out_close;
+    }
+    if (!opt->no_migrate) {
+        rc = odo_migrate_run(s, err);
+        if (rc != 0)
+            goto out_close;
+    }
+    rc = load_device_id(s, err);
+    if (rc != 0)
+        goto out_close;
+    *out = s;
+    return 0;
+out_close:
+    odo_store_close(s);
+    return rc;
+}
+
+void odo_store_close(struct odo_store *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < STORE_STMT_CACHE; i++)
+        sqlite3_finalize(s->stmts[i].st);
+    sqlite3_close_v2(s->db);
+    free(s);
+}
+
+int odo_store_begin(struct odo_store *s, struct odo_err *err)
+{
+    int rc = odo_store_exec(s, s->tx_depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT odo_nested", err,
+                            "starting a transaction");
+    if (rc == 0)
+        s->tx_depth++;
+    return rc;
+}
+
+int odo_store_commit(struct odo_store *s, struct odo_err *err)
+{
+    int rc;
+
+    if (s->tx_depth <= 0)
+        return odo_err_set(err, ODO_ESTORAGE, "commit without a transaction");
+    rc = odo_store_exec(s, s->tx_depth == 1 ? "COMMIT" : "RELEASE odo_nested", err, "committing");
+    if (rc == 0) {
+        s->tx_depth--;
+    } else if (s->tx_depth == 1) {
+        /* A failed COMMIT (I/O error, full disk) may leave the transaction open: end it so
+         * the caller sees all or nothing. */
+        if (!sqlite3_get_autocommit(s->db))
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        s->tx_depth = 0;
+    }
+    return rc;
+}
+
+void odo_store_rollback(struct odo_store *s)
+{
+    if (s->tx_depth <= 0)
+        return;
+    if (s->tx_depth == 1)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    else
+        sqlite3_exec(s->db, "ROLLBACK TO odo_nested; RELEASE odo_nested", NULL, NULL, NULL);
+    s->tx_depth--;
+}

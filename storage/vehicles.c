@@ -1,0 +1,500 @@
+/*
+ * The vehicle repository.
+ */
+#include "storage/vehicles.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "platform/text.h"
+#include "storage/internal.h"
+
+#define VEHICLE_COLS                                                                               \
+    "v.id, v.vin, v.name, v.make, v.model, v.trim, v.plate, v.model_year, v.odometer_unit, "       \
+    "v.notes, v.created_at, v.updated_at, v.deleted_at"
+
+/* The latest value of each kind, by index, then the latest of the three. */
+#define LATEST(table, at_col, extra)                                                               \
+    "SELECT * FROM (SELECT odometer, " at_col " AS at FROM " table " WHERE vehicle_id = ?1 "       \
+    "AND user_id = ?2 AND deleted_at IS NULL " extra " ORDER BY " at_col " DESC, odometer "        \
+    "DESC LIMIT 1)"
+static const char SQL_ODOMETER[] =
+    "SELECT odometer FROM (" LATEST("fuel_logs", "filled_at", "") " UNION ALL " LATEST(
+        "odometer_readings", "read_at",
+        "") " UNION ALL " LATEST("service_records", "performed_at",
+                                 "AND odometer IS NOT NULL") ") ORDER BY at DESC, odometer DESC "
+                                                             "LIMIT 1";
+
+static const char SQL_INSERT[] =
+    "INSERT INTO vehicles (id, user_id, vin, name, make, model, trim, plate, model_year, "
+    "odometer_unit, notes, created_at, updated_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)";
+static const char SQL_UPDATE[] =
+    "UPDATE vehicles SET vin = ?3, name = ?4, make = ?5, model = ?6, trim = ?7, plate = ?8, "
+    "model_year = ?9, odometer_unit = ?10, notes = ?11, updated_at = ?12 "
+    "WHERE id = ?1 AND user_id = ?2 AND deleted_at IS NULL";
+static const char SQL_BY_ID[] =
+    "SELECT " VEHICLE_COLS " FROM vehicles v WHERE v.user_id = ?1 AND v.id = ?2";
+static const char SQL_BY_VIN[] =
+    "SELECT " VEHICLE_COLS " FROM vehicles v WHERE v.user_id = ?1 AND v.vin = ?2 "
+    "AND (v.deleted_at IS NULL OR ?3) ORDER BY v.deleted_at IS NOT NULL";
+static const char SQL_BY_REF[] =
+    "SELECT " VEHICLE_COLS " FROM vehicles v WHERE v.user_id = ?1 AND " ODO_SQL_ID_MATCH(
+        "v.id", "?2") " AND (v.deleted_at IS NULL OR ?3)";
+static const char SQL_BY_NAME[] = "SELECT " VEHICLE_COLS " FROM vehicles v WHERE v.user_id = ?1 "
+                                  "AND v.name = ?2 COLLATE NOCASE AND (v.deleted_at IS NULL OR ?3)";
+static const char SQL_LIVE[] =
+    "SELECT " VEHICLE_COLS " FROM vehicles v WHERE v.user_id = ?1 AND v.deleted_at IS NULL "
+    "ORDER BY v.created_at, v.id LIMIT 2";
+static const char SQL_LIST[] = "SELECT " VEHICLE_COLS " FROM vehicles v WHERE v.user_id = ?1 "
+                               "AND (v.deleted_at IS NULL OR ?2) ORDER BY v.created_at, v.id";
+static const char SQL_LIVE_VIN_OWNER[] =
+    "SELECT name FROM vehicles WHERE user_id = ?1 AND vin = ?2 AND deleted_at IS NULL "
+    "AND id <> ?3";
+static const char SQL_HAS_READINGS[] =
+    "SELECT EXISTS (SELECT 1 FROM odometer_events WHERE vehicle_id = ?1 AND user_id = ?2)";
+
+/* The cascade of DESIGN.md: the same deleted_at on the vehicle and its live children. */
+static const char *const SQL_REMOVE[] = {
+    "UPDATE vehicles SET deleted_at = ?3, updated_at = ?3 "
+    "WHERE id = ?1 AND user_id = ?2 AND deleted_at IS NULL",
+    "UPDATE fuel_logs SET deleted_at = ?3, updated_at = ?3 "
+    "WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at IS NULL",
+    "UPDATE odometer_readings SET deleted_at = ?3, updated_at = ?3 "
+    "WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at IS NULL",
+    "UPDATE service_records SET deleted_at = ?3, updated_at = ?3 "
+    "WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at IS NULL",
+    "UPDATE maintenance SET deleted_at = ?3, updated_at = ?3 "
+    "WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at IS NULL",
+    "UPDATE renewals SET deleted_at = ?3, updated_at = ?3 "
+    "WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at IS NULL",
+};
+/* ?4 is the vehicle's deleted_at: exactly the children deleted with it come back. */
+static const char *const SQL_RESTORE[] = {
+    "UPDATE vehicles SET deleted_at = NULL, updated_at = ?3 "
+    "WHERE id = ?1 AND user_id = ?2 AND deleted_at = ?4",
+    "UPDATE fuel_logs SET deleted_at = NULL, updated_at = ?3 "
+    "WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at = ?4",
+    "UPDATE odometer_readings SET deleted_at = NULL, updated_at = ?3 "
+    "WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at = ?4",
+    "UPDATE maintenance SET deleted_at = NULL, updated_at = ?3 "
+    "WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at = ?4",
+    "UPDATE service_records SET deleted_at = NULL, updated_at = ?3 "
+    "WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at = ?4",
+    "UPDATE renewals SET deleted_at = NULL, updated_at = ?3 "
+    "WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at = ?4",
+};
+
+static void read_row(sqlite3_stmt *st, void *out)
+{
+    struct odo_vehicle *v = out;
+    char unit[8];
+
+    memset(v, 0, sizeof(*v));
+    odo_column_text(st, 0, v->id, sizeof(v->id));
+    odo_column_text(st, 1, v->vin, sizeof(v->vin));
+    odo_column_text(st, 2, v->name, sizeof(v->name));
+    odo_column_text(st, 3, v->make, sizeof(v->make));
+    odo_column_text(st, 4, v->model, sizeof(v->model));
+    odo_column_text(st, 5, v->trim, sizeof(v->trim));
+    odo_column_text(st, 6, v->plate, sizeof(v->plate));
+    v->model_year = (int)odo_column_int(st, 7, 0);
+    odo_column_text(st, 8, unit, sizeof(unit));
+    v->odometer_unit = strcmp(unit, "mi") == 0 ? ODO_DIST_MI : ODO_DIST_KM;
+    odo_column_text(st, 9, v->notes, sizeof(v->notes));
+    odo_column_text(st, 10, v->created_at, sizeof(v->created_at));
+    odo_column_text(st, 11, v->updated_at, sizeof(v->updated_at));
+    odo_column_text(st, 12, v->deleted_at, sizeof(v->deleted_at));
+    v->odometer = ODO_NONE;
+}
+
+int odo_vehicle_odometer(struct odo_store *s, const char *user, const char *vehicle_id,
+                         int64_t *out, struct odo_err *err)
+{
+    sqlite3_stmt *st = odo_store_stmt(s, SQL_ODOMETER, err);
+    int rc;
+
+    if (!st)
+        return ODO_ESTORAGE;
+    sqlite3_bind_text(st, 1, vehicle_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    *out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : ODO_NONE;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE
+               ? 0
+               : odo_store_sqlerr(s, rc, err, "reading the odometer");
+}
+
+/* Completes a vehicle read by a lookup with its current odometer. */
+static int with_odometer(struct odo_store *s, const char *user, int rc, struct odo_vehicle *v,
+                         struct odo_err *err)
+{
+    if (rc != 0)
+        return rc;
+    return odo_vehicle_odometer(s, user, v->id, &v->odometer, err);
+}
+
+static int current_year(struct odo_store *s)
+{
+    char day[ODO_DATE_TEXT_LEN + 1];
+    odo_date_format(odo_date_local(odo_clock_now(s->clock)), day);
+    return (day[0] - '0') * 1000 + (day[1] - '0') * 100 + (day[2] - '0') * 10 + (day[3] - '0');
+}
+
+/* Validates and normalises the editable fields. */
+static int check_fields(struct odo_store *s, struct odo_vehicle *v, struct odo_err *err)
+{
+    int rc;
+
+    if (v->vin[0]) {
+        struct odo_vin_info info;
+        rc = odo_vin_decode(v->vin, current_year(s), &info, err);
+        if (rc != 0)
+            return rc;
+        memcpy(v->vin, info.vin, sizeof(v->vin));
+        if (v->model_year == 0)
+            v->model_year = info.model_year;
+    }
+    if (v->model_year != 0 && (v->model_year < 1900 || v->model_year > current_year(s) + 2))
+        return odo_err_set(err, ODO_EINVAL, "model year %d is not plausible", v->model_year);
+    if ((rc = odo_text_check(v->name, ODO_NAME_MAX, "the name", err)) ||
+        (rc = odo_text_check(v->make, ODO_LABEL_MAX, "the make", err)) ||
+        (rc = odo_text_check(v->model, ODO_LABEL_MAX, "the model", err)) ||
+        (rc = odo_text_check(v->trim, ODO_LABEL_MAX, "the trim", err)) ||
+        (rc = odo_text_check(v->plate, ODO_PLATE_MAX, "the plate", err)) ||
+        (rc = odo_text_check(v->notes, ODO_NOTES_MAX, "the notes", err)))
+        return rc;
+    if (!v->name[0]) {
+        if (v->make[0] || v->model[0]) {
+            char year[16] = "", name[256];
+            if (v->model_year)
+                snprintf(year, sizeof(year), "%d ", v->model_year);
+            snprintf(name, sizeof(name), "%s%s%s%s", year, v->make,
+                     v->make[0] && v->model[0] ? " " : "", v->model);
+            odo_strlcpy(v->name, name, sizeof(v->name));
+        } else if (v->vin[0]) {
+            memcpy(v->name, v->vin, sizeof(v->vin));
+        } else {
+            return odo_err_set(err, ODO_EINVAL,
+                               "a vehicle needs a name, a VIN, or a make and model");
+        }
+    }
+    if (v->odometer_unit != ODO_DIST_KM && v->odometer_unit != ODO_DIST_MI)
+        return odo_err_set(err, ODO_EINVAL, "the odometer unit must be km or mi");
+    return 0;
+}
+
+/* Refuses a VIN that a live vehicle of the user other than self_id already has. */
+static int check_vin_free(struct odo_store *s, const char *user, const char *vin,
+                          const char *self_id, struct odo_err *err)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (!vin[0])
+        return 0;
+    st = odo_store_stmt(s, SQL_LIVE_VIN_OWNER, err);
+    if (!st)
+        return ODO_ESTORAGE;
+    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, vin, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, self_id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        char name[ODO_NAME_MAX + 1];
+        odo_column_text(st, 0, name, sizeof(name));
+        sqlite3_reset(st);
+        return odo_err_set(err, ODO_EEXIST, "VIN %s is already registered as '%s'", vin, name);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : odo_store_sqlerr(s, rc, err, "checking the VIN");
+}
+
+static void bind_fields(sqlite3_stmt *st, const struct odo_vehicle *v, const char *now)
+{
+    odo_bind_text(st, 3, v->vin);
+    odo_bind_text(st, 4, v->name);
+    odo_bind_text(st, 5, v->make);
+    odo_bind_text(st, 6, v->model);
+    odo_bind_text(st, 7, v->trim);
+    odo_bind_text(st, 8, v->plate);
+    odo_bind_int(st, 9, v->model_year, v->model_year != 0);
+    sqlite3_bind_text(st, 10, odo_dist_unit_name(v->odometer_unit), -1, SQLITE_STATIC);
+    odo_bind_text(st, 11, v->notes);
+    sqlite3_bind_text(st, 12, now, -1, SQLITE_TRANSIENT);
+}
+
+int odo_vehicle_add(struct odo_store *s, const char *user, struct odo_vehicle *v,
+                    struct odo_err *err)
+{
+    char now[ODO_TIME_TEXT_LEN + 1];
+    sqlite3_stmt *st;
+    int rc;
+
+    if ((rc = odo_user_check(user, err)) || (rc = check_fields(s, v, err)))
+        return rc;
+    if ((rc = odo_store_begin(s, err)))
+        return rc;
+    if ((rc = check_vin_free(s, user, v->vin, "", err)) || (rc = odo_store_new_id(s, v->id, err)))
+        goto out_rollback;
+    st = odo_store_stmt(s, SQL_INSERT, err);
+    if (!st) {
+        rc = ODO_ESTORAGE;
+        goto out_rollback;
+    }
+    odo_store_now_text(s, now);
+    sqlite3_bind_text(st, 1, v->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
+    bind_fields(st, v, now);
+    if ((rc = odo_store_step_done(s, st, err, "adding the vehicle")))
+        goto out_rollback;
+    if ((rc = odo_store_commit(s, err)))
+        return rc;
+    memcpy(v->created_at, now, sizeof(now));
+    memcpy(v->updated_at, now, sizeof(now));
+    v->deleted_at[0] = '\0';
+    v->odometer = ODO_NONE;
+    return 0;
+out_rollback:
+    odo_store_rollback(s);
+    return rc;
+}
+
+/* The vehicle row alone, without its current odometer. */
+static int get_row(struct odo_store *s, const char *user, const char *id, struct odo_vehicle *v,
+                   struct odo_err *err)
+{
+    sqlite3_stmt *st = odo_store_stmt(s, SQL_BY_ID, err);
+
+    if (!st)
+        return ODO_ESTORAGE;
+    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    return odo_store_one(s, st, read_row, v, "vehicle", id, err);
+}
+
+int odo_vehicle_get(struct odo_store *s, const char *user, const char *id, struct odo_vehicle *v,
+                    struct odo_err *err)
+{
+    return with_odometer(s, user, get_row(s, user, id, v, err), v, err);
+}
+
+/* One lookup of odo_vehicle_resolve: statement sql with (user, key, include_deleted). */
+static int resolve_by(struct odo_store *s, const char *sql, const char *user, const char *key,
+                      bool include_deleted, const char *ref, struct odo_vehicle *v,
+                      struct odo_err *err)
+{
+    sqlite3_stmt *st = odo_store_stmt(s, sql, err);
+
+    if (!st)
+        return ODO_ESTORAGE;
+    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, include_deleted);
+    return with_odometer(s, user, odo_store_one(s, st, read_row, v, "vehicle", ref, err), v, err);
+}
+
+int odo_vehicle_resolve(struct odo_store *s, const char *user, const char *ref,
+                        bool include_deleted, struct odo_vehicle *v, struct odo_err *err)
+{
+    char vin[ODO_VIN_LEN + 1];
+    int rc;
+
+    if (!ref || !*ref)
+        return odo_err_set(err, ODO_EINVAL, "no vehicle given");
+    /* A VIN, then an id or a part of one, then a name: the first kind that matches decides. */
+    if (odo_vin_normalize(ref, vin, NULL) == 0) {
+        rc = resolve_by(s, SQL_BY_VIN, user, vin, include_deleted, ref, v, err);
+        if (rc != ODO_ENOTFOUND)
+            return rc;
+    }
+    if (strspn(ref, "0123456789abcdefABCDEF-") == strlen(ref)) {
+        rc = resolve_by(s, SQL_BY_REF, user, ref, include_deleted, ref, v, err);
+        if (rc != ODO_ENOTFOUND)
+            return rc;
+    }
+    rc = resolve_by(s, SQL_BY_NAME, user, ref, include_deleted, ref, v, err);
+    if (rc == ODO_ENOTFOUND)
+        odo_err_set(err, ODO_ENOTFOUND,
+                    "no %svehicle matches '%.120s' (give its id, VIN or name; see 'odolog "
+                    "vehicle list%s')",
+                    include_deleted ? "" : "live ", ref, include_deleted ? " --all" : "");
+    return rc;
+}
+
+int odo_vehicle_only(struct odo_store *s, const char *user, struct odo_vehicle *v,
+                     struct odo_err *err)
+{
+    sqlite3_stmt *st = odo_store_stmt(s, SQL_LIVE, err);
+    int rc;
+
+    if (!st)
+        return ODO_ESTORAGE;
+    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+    rc = with_odometer(s, user, odo_store_one(s, st, read_row, v, "vehicle", "", err), v, err);
+    if (rc == ODO_ENOTFOUND)
+        return odo_err_set(err, ODO_ENOTFOUND,
+                           "there is no vehicle yet: add one with 'odolog vehicle add'");
+    if (rc == ODO_EINVAL)
+        return odo_err_set(err, ODO_EINVAL,
+                           "there are several vehicles: say which with --vehicle ID|VIN|NAME");
+    return rc;
+}
+
+int odo_vehicle_list(struct odo_store *s, const char *user, bool include_deleted,
+                     int (*fn)(const struct odo_vehicle *v, void *ctx), void *ctx,
+                     struct odo_err *err)
+{
+    sqlite3_stmt *st = odo_store_stmt(s, SQL_LIST, err);
+    struct odo_vehicle v;
+    int rc;
+
+    if (!st)
+        return ODO_ESTORAGE;
+    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, include_deleted);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        read_row(st, &v);
+        if (odo_vehicle_odometer(s, user, v.id, &v.odometer, err) != 0) {
+            sqlite3_reset(st);
+            return ODO_ESTORAGE;
+        }
+        if (fn(&v, ctx) != 0) {
+            sqlite3_reset(st);
+            return 0;
+        }
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : odo_store_sqlerr(s, rc, err, "listing vehicles");
+}
+
+int odo_vehicle_require_live(struct odo_store *s, const char *user, const char *vehicle_id,
+                             struct odo_vehicle *v, struct odo_err *err)
+{
+    struct odo_vehicle tmp;
+    int rc = get_row(s, user, vehicle_id, v ? v : &tmp, err);
+
+    if (rc == 0 && (v ? v : &tmp)->deleted_at[0])
+        return odo_err_set(err, ODO_ENOTFOUND,
+                           "vehicle %s is deleted: restore it first with 'odolog vehicle "
+                           "restore'",
+                           vehicle_id);
+    return rc;
+}
+
+int odo_vehicle_update(struct odo_store *s, const char *user, struct odo_vehicle *v,
+                       struct odo_err *err)
+{
+    struct odo_vehicle old;
+    char now[ODO_TIME_TEXT_LEN + 1];
+    sqlite3_stmt *st;
+    int rc;
+
+    if ((rc = odo_user_check(user, err)) || (rc = check_fields(s, v, err)))
+        return rc;
+    if ((rc = odo_store_begin(s, err)))
+        return rc;
+    if ((rc = odo_vehicle_require_live(s, user, v->id, &old, err)) ||
+        (rc = check_vin_free(s, user, v->vin, v->id, err)))
+        goto out_rollback;
+    if (old.odometer_unit != v->odometer_unit) {
+        st = odo_store_stmt(s, SQL_HAS_READINGS, err);
+        if (!st) {
+            rc = ODO_ESTORAGE;
+            goto out_rollback;
+        }
+        sqlite3_bind_text(st, 1, v->id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+        sqlite3_reset(st);
+        if (rc) {
+            rc = odo_err_set(err, ODO_EINVAL,
+                             "the odometer unit of '%s' cannot change: it has readings in %s",
+                             old.name, odo_dist_unit_name(old.odometer_unit));
+            goto out_rollback;
+        }
+    }
+    st = odo_store_stmt(s, SQL_UPDATE, err);
+    if (!st) {
+        rc = ODO_ESTORAGE;
+        goto out_rollback;
+    }
+    odo_store_now_text(s, now);
+    sqlite3_bind_text(st, 1, v->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
+    bind_fields(st, v, now);
+    if ((rc = odo_store_step_done(s, st, err, "saving the vehicle")))
+        goto out_rollback;
+    return odo_store_commit(s, err);
+out_rollback:
+    odo_store_rollback(s);
+    return rc;
+}
+
+/* Runs each statement of a cascade with (id, user, now, deleted_at). */
+static int run_cascade(struct odo_store *s, const char *const *sqls, size_t n, const char *id,
+                       const char *user, const char *now, const char *deleted_at,
+                       struct odo_err *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_stmt *st = odo_store_stmt(s, sqls[i], err);
+        int rc;
+        if (!st)
+            return ODO_ESTORAGE;
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+        if (deleted_at)
+            sqlite3_bind_text(st, 4, deleted_at, -1, SQLITE_STATIC);
+        rc = odo_store_step_done(s, st, err, "updating the vehicle's records");
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+int odo_vehicle_remove(struct odo_store *s, const char *user, const char *id, struct odo_err *err)
+{
+    char now[ODO_TIME_TEXT_LEN + 1];
+    int rc;
+
+    if ((rc = odo_store_begin(s, err)))
+        return rc;
+    if ((rc = odo_vehicle_require_live(s, user, id, NULL, err)))
+        goto out_rollback;
+    odo_store_now_text(s, now);
+    if ((rc = run_cascade(s, SQL_REMOVE, ODO_ARRAY_LEN(SQL_REMOVE), id, user, now, NULL, err)))
+        goto out_rollback;
+    return odo_store_commit(s, err);
+out_rollback:
+    odo_store_rollback(s);
+    return rc;
+}
+
+int odo_vehicle_restore(struct odo_store *s, const char *user, const char *id, struct odo_err *err)
+{
+    struct odo_vehicle v;
+    char now[ODO_TIME_TEXT_LEN + 1];
+    int rc;
+
+    if ((rc = odo_store_begin(s, err)))
+        return rc;
+    if ((rc = odo_vehicle_get(s, user, id, &v, err)))
+        goto out_rollback;
+    if (!v.deleted_at[0]) {
+        rc = odo_err_set(err, ODO_ENOTFOUND, "vehicle '%s' is not deleted", v.name);
+        goto out_rollback;
+    }
+    if ((rc = check_vin_free(s, user, v.vin, v.id, err)))
+        goto out_rollback;
+    odo_store_now_text(s, now);
+    if ((rc = run_cascade(s, SQL_RESTORE, ODO_ARRAY_LEN(SQL_RESTORE), id, user, now, v.deleted_at,
+                          err)))
+        goto out_rollback;
+    return odo_store_commit(s, err);
+out_rollback:
+    odo_store_rollback(s);
+    return rc;
+}

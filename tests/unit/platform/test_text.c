@@ -1,0 +1,70 @@
+/*
+ * UUIDv7 ids, bounded UTF-8 copies, atomic file replacement.
+ */
+#include <sys/stat.h>
+
+#include "platform/fs.h"
+#include "platform/text.h"
+#include "platform/uuid.h"
+#include "test.h"
+
+static void test_uuid_v7_carries_version_variant_and_time_order(void)
+{
+    char a[ODO_UUID_TEXT_LEN + 1], b[ODO_UUID_TEXT_LEN + 1];
+
+    ASSERT_OK(odo_uuid_v7(1700000000000LL, a), (struct odo_err *)NULL);
+    ASSERT_OK(odo_uuid_v7(1700000000001LL, b), (struct odo_err *)NULL);
+    ASSERT(odo_uuid_valid(a));
+    ASSERT_EQ(a[14], '7');
+    ASSERT(strchr("89ab", a[19]) != NULL);
+    ASSERT(strcmp(a, b) < 0);
+    ASSERT(strncmp(a, "018bcfe5-6800", 13) == 0); /* 1700000000000 = 0x18bcfe56800 */
+    ASSERT(!odo_uuid_valid("018bcfe5-6800-7000-8000-00000000000"));
+    ASSERT(!odo_uuid_valid("018bcfe5x6800-7000-8000-000000000000"));
+}
+
+static void test_uuid_v7_ids_do_not_collide(void)
+{
+    char prev[ODO_UUID_TEXT_LEN + 1] = "", id[ODO_UUID_TEXT_LEN + 1];
+
+    for (int i = 0; i < 10000; i++) {
+        ASSERT_OK(odo_uuid_v7(1700000000000LL, id), (struct odo_err *)NULL);
+        ASSERT(strcmp(prev, id) != 0);
+        memcpy(prev, id, sizeof(id));
+    }
+}
+
+static void test_strlcpy_never_splits_a_utf8_character(void)
+{
+    char out[6];
+
+    ASSERT_EQ(odo_strlcpy(out, "abc", sizeof(out)), 3);
+    ASSERT_STR(out, "abc");
+    /* "aéé" is 5 bytes; "aééé" is 7 and must be cut before the third é, not inside it. */
+    ASSERT_EQ(odo_strlcpy(out, "a\xc3\xa9\xc3\xa9\xc3\xa9", sizeof(out)), 7);
+    ASSERT_STR(out, "a\xc3\xa9\xc3\xa9");
+    ASSERT_EQ(odo_utf8_width("a\xc3\xa9\xc3\xa9"), 3);
+}
+
+static void test_atomic_write_replaces_the_whole_file(void)
+{
+    char dir[256], path[300], *data = NULL;
+    size_t len = 0;
+    struct odo_err err;
+
+    test_tmpdir(dir);
+    snprintf(path, sizeof(path), "%s/config", dir);
+    ASSERT_OK(odo_fs_write_atomic(path, "first version", 13, 0600, &err), &err);
+    ASSERT_OK(odo_fs_write_atomic(path, "second", 6, 0600, &err), &err);
+    ASSERT_OK(odo_fs_read_all(path, 1024, &data, &len, &err), &err);
+    ASSERT_EQ(len, 6);
+    ASSERT_STR(data, "second");
+    free(data);
+    ASSERT_EQ(odo_fs_read_all(path, 3, &data, &len, &err), ODO_ETOOBIG);
+    test_rmdir(dir);
+}
+
+RUN_TESTS(TEST_CASE(test_uuid_v7_carries_version_variant_and_time_order),
+          TEST_CASE(test_uuid_v7_ids_do_not_collide),
+          TEST_CASE(test_strlcpy_never_splits_a_utf8_character),
+          TEST_CASE(test_atomic_write_replaces_the_whole_file))

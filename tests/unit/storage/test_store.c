@@ -1,0 +1,435 @@
+/*
+ * Opening the device database, the migration runner, and outbox capture, on real SQLite files.
+ * These tests look inside the store (storage/internal.h) to check what a user cannot see.
+ */
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "storage/internal.h"
+#include "storage/vehicles.h"
+#include "test.h"
+
+struct fake_clock {
+    int64_t ms;
+};
+
+static int64_t fake_now(void *ctx)
+{
+    return ((struct fake_clock *)ctx)->ms;
+}
+
+/* A value from the database through a separate, plain connection (as another program sees it). */
+static void peek(const char *path, const char *sql, char *out, size_t cap)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+
+    out[0] = '\0';
+    ASSERT_EQ(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        TEST_FAIL("%s: %s", sql, sqlite3_errmsg(db));
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(out, cap, "%s", sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+static int64_t peek_int(const char *path, const char *sql)
+{
+    char buf[64];
+    peek(path, sql, buf, sizeof(buf));
+    return atoll(buf);
+}
+
+static int64_t pragma_int(struct odo_store *s, const char *sql)
+{
+    sqlite3_stmt *st;
+    int64_t v = -1;
+    ASSERT_EQ(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static void test_open_sets_wal_full_sync_foreign_keys_and_busy_timeout(void)
+{
+    char dir[256], path[300], mode[16];
+    struct odo_store *s;
+    struct odo_err err;
+
+    test_tmpdir(dir);
+    snprintf(path, sizeof(path), "%s/o.db", dir);
+    ASSERT_OK(odo_store_open(path, NULL, &s, &err), &err);
+    ASSERT_EQ(pragma_int(s, "PRAGMA synchronous"), 2); /* FULL */
+    ASSERT_EQ(pragma_int(s, "PRAGMA foreign_keys"), 1);
+    ASSERT_EQ(pragma_int(s, "PRAGMA busy_timeout"), 5000);
+    ASSERT_EQ(pragma_int(s, "PRAGMA application_id"), 1329876812);
+    ASSERT(odo_uuid_valid(odo_store_device_id(s)));
+    odo_store_close(s);
+    peek(path, "PRAGMA journal_mode", mode, sizeof(mode));
+    ASSERT_STR(mode, "wal");
+    test_rmdir(dir);
+}
+
+static void test_migrations_apply_once_and_record_name_checksum_and_time(void)
+{
+    char dir[256], path[300], first[64], again[64], sum[80];
+    struct odo_store *s;
+    struct odo_err err;
+    size_t n;
+    const struct odo_migration *set = odo_migrations_device(&n);
+
+    test_tmpdir(dir);
+    snprintf(path, sizeof(path), "%s/o.db", dir);
+    ASSERT_OK(odo_store_open(path, NULL, &s, &err), &err);
+    odo_store_close(s);
+    ASSERT_EQ(peek_int(path, "SELECT count(*) FROM _migrations"), (int64_t)n);
+    peek(path, "SELECT applied_at FROM _migrations WHERE name = '001_init.sql'", first,
+         sizeof(first));
+    peek(path, "SELECT checksum FROM _migrations WHERE name = '001_init.sql'", sum, sizeof(sum));
+    ASSERT_EQ(strlen(sum), 64);
+    ASSERT_STR(set[0].name, "001_init.sql");
+    ASSERT_OK(odo_store_open(path, NULL, &s, &err), &err);
+    odo_store_close(s);
+    peek(path, "SELECT applied_at FROM _migrations WHERE name = '001_init.sql'", again,
+         sizeof(again));
+    ASSERT_STR(first, again); /* running again changed nothing */
+    ASSERT_EQ(peek_int(path, "SELECT count(*) FROM _migrations"), (int64_t)n);
+    test_rmdir(dir);
+}
+
+static const char M1[] = "CREATE TABLE t (x INTEGER);\nINSERT INTO t VALUES (1);\n";
+static const char M1_EDITED[] = "CREATE TABLE t (x INTEGER, y TEXT);\nINSERT INTO t VALUES (1);\n";
+static const char M2_BAD[] =
+    "CREATE TABLE u (x INTEGER);\nINSERT INTO u VALUES (1);\nINSERT INTO missing VALUES (2);\n";
+static const char M2_GOOD[] = "CREATE TABLE u (x INTEGER);\n";
+
+static int open_with(const char *path, const struct odo_migration *set, size_t n,
+                     struct odo_store **s, struct odo_err *err)
+{
+    struct odo_store_options o = {.migrations = set, .migration_count = n};
+    return odo_store_open(path, &o, s, err);
+}
+
+static void test_a_migration_edited_after_it_was_applied_stops_the_runner_naming_it(void)
+{
+    const struct odo_migration v1[] = {{"001_first.sql", M1, sizeof(M1) - 1}};
+    const struct odo_migration v1_edited[] = {{"001_first.sql", M1_EDITED, sizeof(M1_EDITED) - 1},
+                                              {"002_second.sql", M2_GOOD, sizeof(M2_GOOD) - 1}};
+    char dir[256], path[300];
+    struct odo_store *s;
+    struct odo_err err;
+
+    test_tmpdir(dir);
+    snprintf(path, sizeof(path), "%s/o.db", dir);
+    ASSERT_OK(open_with(path, v1, 1, &s, &err), &err);
+    odo_store_close(s);
+    ASSERT_EQ(open_with(path, v1_edited, 2, &s, &err), ODO_EMIGRATE);
+    ASSERT(s == NULL);
+    ASSERT_CONTAINS(err.msg, "001_first.sql");
+    ASSERT_CONTAINS(err.msg, "changed after it was applied");
+    /* Nothing after the edited file ran. */
+    ASSERT_EQ(peek_int(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'u'"), 0);
+    test_rmdir(dir);
+}
+
+static void test_a_failing_migration_leaves_the_database_as_before_and_names_the_statement(void)
+{
+    const struct odo_migration set[] = {{"001_first.sql", M1, sizeof(M1) - 1},
+                                        {"002_second.sql", M2_BAD, sizeof(M2_BAD) - 1}};
+    char dir[256], path[300];
+    struct odo_store *s;
+    struct odo_err err;
+
+    test_tmpdir(dir);
+    snprintf(path, sizeof(path), "%s/o.db", dir);
+    ASSERT_EQ(open_with(path, set, 2, &s, &err), ODO_EMIGRATE);
+    ASSERT_CONTAINS(err.msg, "002_second.sql");
+    ASSERT_CONTAINS(err.msg, "statement 3");
+    ASSERT_CONTAINS(err.msg, "INSERT INTO missing");
+    ASSERT_CONTAINS(err.msg, "no such table");
+    /* The first file is applied; nothing of the second is left. */
+    ASSERT_EQ(peek_int(path, "SELECT count(*) FROM _migrations"), 1);
+    ASSERT_EQ(peek_int(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'u'"), 0);
+    ASSERT_EQ(peek_int(path, "SELECT x FROM t"), 1);
+    test_rmdir(dir);
+}
+
+static void test_a_database_written_by_a_newer_odolog_is_refused(void)
+{
+    const struct odo_migration newer[] = {{"001_first.sql", M1, sizeof(M1) - 1},
+                                          {"002_second.sql", M2_GOOD, sizeof(M2_GOOD) - 1}};
+    char dir[256], path[300];
+    struct odo_store *s;
+    struct odo_err err;
+
+    test_tmpdir(dir);
+    snprintf(path, sizeof(path), "%s/o.db", dir);
+    ASSERT_OK(open_with(path, newer, 2, &s, &err), &err);
+    odo_store_close(s);
+    ASSERT_EQ(open_with(path, newer, 1, &s, &err), ODO_ENEWER);
+    ASSERT_CONTAINS(err.msg, "002_second.sql");
+    ASSERT_CONTAINS(err.msg, "upgrade odolog");
+    test_rmdir(dir);
+}
+
+/* The bytes of a file, for "unchanged" checks. */
+static size_t slurp(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n;
+    ASSERT(f != NULL);
+    n = fread(buf, 1, cap, f);
+    fclose(f);
+    return n;
+}
+
+static void test_a_file_that_is_not_a_database_is_refused_and_left_untouched(void)
+{
+    static const char text[] = "odometer,fuel\n41000,9.8\nnot a database, just notes\n"
+                               "0123456789012345678901234567890123456789012345678901234567890\n";
+    char dir[256], path[300], before[512], after[512];
+    struct odo_store *s;
+    struct odo_err err;
+    size_t n1, n2;
+    FILE *f;
+
+    test_tmpdir(dir);
+    snprintf(path, sizeof(path), "%s/notes.csv", dir);
+    f = fopen(path, "wb");
+    fwrite(text, 1, sizeof(text) - 1, f);
+    fclose(f);
+    n1 = slurp(path, before, sizeof(before));
+    ASSERT_EQ(odo_store_open(path, NULL, &s, &err), ODO_ENOTDB);
+    ASSERT_CONTAINS(err.msg, "not an odolog database");
+    n2 = slurp(path, after, sizeof(after));
+    ASSERT_EQ(n1, n2);
+    ASSERT(memcmp(before, after, n1) == 0);
+    ASSERT(access(path, F_OK) == 0);
+    {
+        char wal[320];
+        snprintf(wal, sizeof(wal), "%s-wal", path);
+        ASSERT(access(wal, F_OK) != 0);
+    }
+    test_rmdir(dir);
+}
+
+static void test_an_sqlite_database_of_another_program_is_refused(void)
+{
+    char dir[256], path[300];
+    struct odo_store *s;
+    struct odo_err err;
+    sqlite3 *db;
+
+    test_tmpdir(dir);
+    snprintf(path, sizeof(path), "%s/other.db", dir);
+    ASSERT_EQ(sqlite3_open(path, &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "CREATE TABLE contacts (name TEXT); INSERT INTO contacts "
+                           "VALUES ('x');",
+                           NULL, NULL, NULL),
+              SQLITE_OK);
+    sqlite3_close(db);
+    ASSERT_EQ(odo_store_open(path, NULL, &s, &err), ODO_ENOTDB);
+    ASSERT_CONTAINS(err.msg, "another program");
+    ASSERT_EQ(peek_int(path, "SELECT count(*) FROM sqlite_schema"), 1);
+    test_rmdir(dir);
+}
+
+static struct odo_vehicle vehicle(const char *name, const char *vin)
+{
+    struct odo_vehicle v;
+    memset(&v, 0, sizeof(v));
+    snprintf(v.name, sizeof(v.name), "%s", name);
+    snprintf(v.vin, sizeof(v.vin), "%s", vin);
+    v.odometer_unit = ODO_DIST_KM;
+    return v;
+}
+
+static void test_an_insert_is_in_the_outbox_as_every_column_in_the_same_commit(void)
+{
+    char dir[256], path[300], cols[1024], row[64];
+    struct odo_store *s;
+    struct odo_err err;
+    struct odo_vehicle v = vehicle("Civic", "2HKRW2H20NH207506");
+
+    test_tmpdir(dir);
+    snprintf(path, sizeof(path), "%s/o.db", dir);
+    ASSERT_OK(odo_store_open(path, NULL, &s, &err), &err);
+    ASSERT_OK(odo_vehicle_add(s, "alice", &v, &err), &err);
+    odo_store_close(s);
+    ASSERT_EQ(peek_int(path, "SELECT count(*) FROM outbox"), 1);
+    peek(path, "SELECT row_id FROM outbox", row, sizeof(row));
+    ASSERT_STR(row, v.id);
+    /* An insert writes every column: "*" at the insert's HLC. */
+    peek(path, "SELECT cols = json_object('*', hlc) FROM outbox", cols, sizeof(cols));
+    ASSERT_STR(cols, "1");
+    ASSERT_EQ(peek_int(path, "SELECT base_rev FROM outbox"), 0);
+    ASSERT_EQ(peek_int(path, "SELECT batch IS NULL FROM outbox"), 1);
+    peek(path, "SELECT user_id FROM outbox", row, sizeof(row));
+    ASSERT_STR(row, "alice");
+    test_rmdir(dir);
+}
+
+static void test_updates_accumulate_changed_columns_until_pushed(void)
+{
+    char dir[256], path[300], cols[1024], h1[32], h2[32];
+    struct odo_store *s;
+    struct odo_err err;
+    struct odo_vehicle v = vehicle("Civic", "");
+
+    test_tmpdir(dir);
+    snprintf(path, sizeof(path), "%s/o.db", dir);
+    ASSERT_OK(odo_store_open(path, NULL, &s, &err), &err);
+    ASSERT_OK(odo_vehicle_add(s, "alice", &v, &err), &err);
+    /* Pretend the insert was pushed and acknowledged. */
+    ASSERT_OK(odo_store_exec(s, "DELETE FROM outbox", &err, "test"), &err);
+    snprintf(v.plate, sizeof(v.plate), "AB-123");
+    ASSERT_OK(odo_vehicle_update(s, "alice", &v, &err), &err);
+    peek(path, "SELECT hlc FROM outbox", h1, sizeof(h1));
+    snprintf(v.notes, sizeof(v.notes), "winter tyres");
+    ASSERT_OK(odo_vehicle_update(s, "alice", &v, &err), &err);
+    peek(path, "SELECT hlc FROM outbox", h2, sizeof(h2));
+    odo_store_close(s);
+    ASSERT_EQ(peek_int(path, "SELECT count(*) FROM outbox"), 1);
+    peek(path, "SELECT cols FROM outbox", cols, sizeof(cols));
+    ASSERT_CONTAINS(cols, "\"plate\":");
+    ASSERT_CONTAINS(cols, "\"notes\":");
+    ASSERT_CONTAINS(cols, "\"updated_at\":");
+    ASSERT(strstr(cols, "\"name\"") == NULL);
+    ASSERT(strstr(cols, "\"vin\"") == NULL);
+    ASSERT(strcmp(h2, h1) > 0);
+    /* Each column keeps the HLC of its own last change. */
+    ASSERT_EQ(peek_int(path, "SELECT json_extract(cols, '$.plate') < json_extract(cols, "
+                             "'$.notes') FROM outbox"),
+              1);
+    test_rmdir(dir);
+}
+
+static void test_an_update_that_changes_nothing_is_not_captured(void)
+{
+    char dir[256], path[300];
+    struct odo_store *s;
+    struct odo_err err;
+    struct odo_vehicle v = vehicle("Civic", "");
+
+    test_tmpdir(dir);
+    snprintf(path, sizeof(path), "%s/o.db", dir);
+    ASSERT_OK(odo_store_open(path, NULL, &s, &err), &err);
+    ASSERT_OK(odo_vehicle_add(s, "alice", &v, &err), &err);
+    ASSERT_OK(odo_store_exec(s, "DELETE FROM outbox", &err, "test"), &err);
+    ASSERT_OK(odo_store_exec(s, "UPDATE vehicles SET name = name", &err, "test"), &err);
+    odo_store_close(s);
+    ASSERT_EQ(peek_int(path, "SELECT count(*) FROM outbox"), 0);
+    test_rmdir(dir);
+}
+
+static void test_an_entry_in_a_push_in_flight_is_frozen_and_later_changes_open_a_new_one(void)
+{
+    char dir[256], path[300], cols[512];
+    struct odo_store *s;
+    struct odo_err err;
+    struct odo_vehicle v = vehicle("Civic", "");
+
+    test_tmpdir(dir);
+    snprintf(path, sizeof(path), "%s/o.db", dir);
+    ASSERT_OK(odo_store_open(path, NULL, &s, &err), &err);
+    ASSERT_OK(odo_vehicle_add(s, "alice", &v, &err), &err);
+    ASSERT_OK(odo_store_exec(s, "UPDATE outbox SET batch = 1", &err, "test"), &err);
+    snprintf(v.plate, sizeof(v.plate), "XY-9");
+    ASSERT_OK(odo_vehicle_update(s, "alice", &v, &err), &err);
+    odo_store_close(s);
+    ASSERT_EQ(peek_int(path, "SELECT count(*) FROM outbox"), 2);
+    peek(path, "SELECT cols FROM outbox WHERE batch IS NULL", cols, sizeof(cols));
+    ASSERT_CONTAINS(cols, "\"plate\"");
+    ASSERT(strstr(cols, "\"name\"") == NULL);
+    test_rmdir(dir);
+}
+
+static void test_the_hlc_persists_across_reopen_and_survives_an_rtc_reset(void)
+{
+    char dir[256], path[300], h1[32], h2[32];
+    struct fake_clock fc = {1800000000000LL};
+    struct odo_clock clock = {fake_now, &fc};
+    struct odo_store_options o = {.clock = &clock};
+    struct odo_store *s;
+    struct odo_err err;
+    struct odo_vehicle a = vehicle("A", ""), b = vehicle("B", "");
+
+    test_tmpdir(dir);
+    snprintf(path, sizeof(path), "%s/o.db", dir);
+    ASSERT_OK(odo_store_open(path, &o, &s, &err), &err);
+    ASSERT_OK(odo_vehicle_add(s, "alice", &a, &err), &err);
+    odo_store_close(s);
+    peek(path, "SELECT hlc FROM outbox", h1, sizeof(h1));
+    fc.ms = 86400000LL; /* the RTC lost power: 1970-01-02 */
+    ASSERT_OK(odo_store_open(path, &o, &s, &err), &err);
+    ASSERT_OK(odo_vehicle_add(s, "alice", &b, &err), &err);
+    odo_store_close(s);
+    peek(path, "SELECT hlc FROM outbox ORDER BY seq DESC LIMIT 1", h2, sizeof(h2));
+    ASSERT(strcmp(h2, h1) > 0);
+    test_rmdir(dir);
+}
+
+static void test_user_rows_cannot_be_deleted_outright(void)
+{
+    char dir[256], path[300];
+    struct odo_store *s;
+    struct odo_err err;
+    struct odo_vehicle v = vehicle("Civic", "");
+
+    test_tmpdir(dir);
+    snprintf(path, sizeof(path), "%s/o.db", dir);
+    ASSERT_OK(odo_store_open(path, NULL, &s, &err), &err);
+    ASSERT_OK(odo_vehicle_add(s, "alice", &v, &err), &err);
+    ASSERT(odo_store_exec(s, "DELETE FROM vehicles", &err, "deleting") != 0);
+    ASSERT_CONTAINS(err.msg, "never deleted outright");
+    odo_store_close(s);
+    ASSERT_EQ(peek_int(path, "SELECT count(*) FROM vehicles"), 1);
+    test_rmdir(dir);
+}
+
+static void test_a_refused_write_leaves_no_outbox_entry(void)
+{
+    char dir[256], path[300];
+    struct odo_store *s;
+    struct odo_err err;
+    struct odo_vehicle a = vehicle("A", "2HKRW2H20NH207506"), b = vehicle("B", "2HKRW2H20NH207506");
+
+    test_tmpdir(dir);
+    snprintf(path, sizeof(path), "%s/o.db", dir);
+    ASSERT_OK(odo_store_open(path, NULL, &s, &err), &err);
+    ASSERT_OK(odo_vehicle_add(s, "alice", &a, &err), &err);
+    ASSERT_EQ(odo_vehicle_add(s, "alice", &b, &err), ODO_EEXIST);
+    odo_store_close(s);
+    ASSERT_EQ(peek_int(path, "SELECT count(*) FROM outbox"), 1);
+    ASSERT_EQ(peek_int(path, "SELECT count(*) FROM vehicles"), 1);
+    test_rmdir(dir);
+}
+
+static void test_a_missing_directory_is_a_clear_storage_error(void)
+{
+    struct odo_store *s;
+    struct odo_err err;
+
+    ASSERT_EQ(odo_store_open("/nonexistent-dir-odolog/o.db", NULL, &s, &err), ODO_EREADONLY);
+    ASSERT_CONTAINS(err.msg, "directory");
+}
+
+RUN_TESTS(TEST_CASE(test_open_sets_wal_full_sync_foreign_keys_and_busy_timeout),
+          TEST_CASE(test_migrations_apply_once_and_record_name_checksum_and_time),
+          TEST_CASE(test_a_migration_edited_after_it_was_applied_stops_the_runner_naming_it),
+          TEST_CASE(test_a_failing_migration_leaves_the_database_as_before_and_names_the_statement),
+          TEST_CASE(test_a_database_written_by_a_newer_odolog_is_refused),
+          TEST_CASE(test_a_file_that_is_not_a_database_is_refused_and_left_untouched),
+          TEST_CASE(test_an_sqlite_database_of_another_program_is_refused),
+          TEST_CASE(test_an_insert_is_in_the_outbox_as_every_column_in_the_same_commit),
+          TEST_CASE(test_updates_accumulate_changed_columns_until_pushed),
+          TEST_CASE(test_an_update_that_changes_nothing_is_not_captured),
+          TEST_CASE(test_an_entry_in_a_push_in_flight_is_frozen_and_later_changes_open_a_new_one),
+          TEST_CASE(test_the_hlc_persists_across_reopen_and_survives_an_rtc_reset),
+          TEST_CASE(test_user_rows_cannot_be_deleted_outright),
+          TEST_CASE(test_a_refused_write_leaves_no_outbox_entry),
+          TEST_CASE(test_a_missing_directory_is_a_clear_storage_error))
