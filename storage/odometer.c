@@ -61,43 +61,83 @@ static const char SQL_ABOVE[] =
     "NOT ?4 ORDER BY " at_col " ASC, odometer ASC LIMIT 1)"
 static const char
     SQL_BOUNDS
-        [] =
-            "WITH b AS (SELECT coalesce((SELECT max(read_at) FROM odometer_readings WHERE "
-            "vehicle_id = "
-            "?1 AND user_id = ?2 AND forced = 1 AND deleted_at IS NULL AND read_at <= ?3 AND id IS "
-            "NOT "
-            "?4), '') AS lo, (SELECT min(read_at) FROM odometer_readings WHERE vehicle_id = ?1 AND "
-            "user_id = ?2 AND forced = 1 AND deleted_at IS NULL AND read_at > ?3 AND id IS NOT ?4) "
-            "AS hi) "
-            "SELECT CASE WHEN ?5 THEN NULL ELSE max(coalesce(" LATEST("fuel_logs", "filled_at", "") ", -1), coalesce(" LATEST(
-                "odometer_readings", "read_at",
-                "") ", -1), coalesce(" LATEST("service_records", "performed_at",
-                                              "AND odometer IS NOT NULL") ", -1)) END, "
-                                                                          "min(coalesce(" EARLIEST("fuel_logs", "filled_at", "") ", 1e18), coalesce(" EARLIEST(
-                                                                              "odometer_readings",
-                                                                              "read_at",
-                                                                              "") ", 1e18), "
-                                                                                  "coalesce"
-                                                                                  "(" EARLIEST("ser"
-                                                                                               "vic"
-                                                                                               "e_"
-                                                                                               "rec"
-                                                                                               "ord"
-                                                                                               "s",
-                                                                                               "per"
-                                                                                               "for"
-                                                                                               "med"
-                                                                                               "_a"
-                                                                                               "t",
-                                                                                               "AND"
-                                                                                               " od"
-                                                                                               "ome"
-                                                                                               "ter"
-                                                                                               " IS"
-                                                                                               " NO"
-                                                                                               "T "
-                                                                                               "NUL"
-                                                                                               "L") ", 1e18)) FROM b";
+        [] = "WITH b AS (SELECT coalesce((SELECT max(read_at) FROM odometer_readings WHERE "
+             "vehicle_id = "
+             "?1 AND user_id = ?2 AND forced = 1 AND deleted_at IS NULL AND read_at <= ?3 AND id "
+             "IS "
+             "NOT "
+             "?4), '') AS lo, (SELECT min(read_at) FROM odometer_readings WHERE vehicle_id = ?1 "
+             "AND "
+             "user_id = ?2 AND forced = 1 AND deleted_at IS NULL AND read_at > ?3 AND id IS NOT "
+             "?4) "
+             "AS hi) "
+             "SELECT CASE WHEN ?5 THEN NULL ELSE max(coalesce(" LATEST("fuel_logs", "filled_at", "") ", -1), coalesce(" LATEST(
+                 "odometer_readings", "read_at",
+                 "") ", -1), coalesce(" LATEST("service_records", "performed_at",
+                                               "AND odometer IS NOT "
+                                               "NULL") ", -1)) END, "
+                                                       "min("
+                                                       "coalesce"
+                                                       "(" EARLIEST("fuel_logs", "filled_at", "") ", 1e18), coalesce(" EARLIEST(
+                                                           "odometer_"
+                                                           "readings",
+                                                           "read_at",
+                                                           "") ", "
+                                                               "1e18)"
+                                                               ", "
+                                                               "coale"
+                                                               "sce"
+                                                               "(" EARLIEST("s"
+                                                                            "e"
+                                                                            "r"
+                                                                            "v"
+                                                                            "i"
+                                                                            "c"
+                                                                            "e"
+                                                                            "_"
+                                                                            "r"
+                                                                            "e"
+                                                                            "c"
+                                                                            "o"
+                                                                            "r"
+                                                                            "d"
+                                                                            "s",
+                                                                            "p"
+                                                                            "e"
+                                                                            "r"
+                                                                            "f"
+                                                                            "o"
+                                                                            "r"
+                                                                            "m"
+                                                                            "e"
+                                                                            "d"
+                                                                            "_"
+                                                                            "a"
+                                                                            "t",
+                                                                            "A"
+                                                                            "N"
+                                                                            "D"
+                                                                            " "
+                                                                            "o"
+                                                                            "d"
+                                                                            "o"
+                                                                            "m"
+                                                                            "e"
+                                                                            "t"
+                                                                            "e"
+                                                                            "r"
+                                                                            " "
+                                                                            "I"
+                                                                            "S"
+                                                                            " "
+                                                                            "N"
+                                                                            "O"
+                                                                            "T"
+                                                                            " "
+                                                                            "N"
+                                                                            "U"
+                                                                            "L"
+                                                                            "L") ", 1e18)) FROM b";
 
 static const char SQL_INSERT[] =
     "INSERT INTO odometer_readings (id, user_id, vehicle_id, read_at, odometer, forced, notes, "
