@@ -9,8 +9,11 @@
 #include "storage/decimal.h"
 #include "storage/internal.h"
 
-/* Only readings can be forced. The series a value at ?3 belongs to starts at the latest forced
- * reading at or before it and ends before the next one. */
+/* clang-format off */
+/*
+ * Only readings can be forced. The series a value at ?3 belongs to starts at the latest forced
+ * reading at or before it and ends before the next one. The SQL below is laid out by hand.
+ */
 static const char SQL_SERIES_START[] =
     "SELECT max(read_at) FROM odometer_readings WHERE vehicle_id = ?1 AND user_id = ?2 "
     "AND forced = 1 AND deleted_at IS NULL AND read_at <= ?3 AND id IS NOT ?4";
@@ -25,119 +28,80 @@ static const char SQL_SERIES_END[] =
  * values rise with time, so the latest is the highest; each is one index seek per table rather
  * than a scan of the vehicle's history.
  */
-#define NEIGHBOUR(table, at_col, cmp, bound, dir, extra)                                           \
-    "SELECT * FROM (SELECT odometer, " at_col " AS at, '" table "' AS source FROM " table          \
-    " WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at IS NULL " extra " AND " at_col " " cmp \
-    " ?3 AND " bound " AND id IS NOT ?4 ORDER BY " at_col " " dir ", odometer " dir " LIMIT 1)"
-#define BELOW(table, at_col, extra)                                                                \
-    NEIGHBOUR(table, at_col, "<=", at_col " >= coalesce(?5, '')", "DESC", extra)
-#define ABOVE(table, at_col, extra)                                                                \
-    NEIGHBOUR(table, at_col, ">", "(?5 IS NULL OR " at_col " < ?5)", "ASC", extra)
-
 static const char SQL_BELOW[] =
-    "SELECT odometer, at, source FROM (" BELOW("fuel_logs", "filled_at", "") " UNION ALL " BELOW(
-        "odometer_readings", "read_at",
-        "") " UNION ALL " BELOW("service_records", "performed_at",
-                                "AND odometer IS NOT NULL") ") ORDER BY odometer DESC, at DESC "
-                                                            "LIMIT 1";
+    "SELECT odometer, at, source FROM ("
+    "SELECT * FROM (SELECT odometer, filled_at AS at, 'fuel_logs' AS source FROM fuel_logs "
+    "WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at IS NULL "
+    "AND filled_at <= ?3 AND filled_at >= coalesce(?5, '') AND id IS NOT ?4 "
+    "ORDER BY filled_at DESC, odometer DESC LIMIT 1)"
+    " UNION ALL "
+    "SELECT * FROM (SELECT odometer, read_at AS at, 'odometer_readings' AS source "
+    "FROM odometer_readings "
+    "WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at IS NULL "
+    "AND read_at <= ?3 AND read_at >= coalesce(?5, '') AND id IS NOT ?4 "
+    "ORDER BY read_at DESC, odometer DESC LIMIT 1)"
+    " UNION ALL "
+    "SELECT * FROM (SELECT odometer, performed_at AS at, 'service_records' AS source "
+    "FROM service_records "
+    "WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at IS NULL AND odometer IS NOT NULL "
+    "AND performed_at <= ?3 AND performed_at >= coalesce(?5, '') AND id IS NOT ?4 "
+    "ORDER BY performed_at DESC, odometer DESC LIMIT 1)"
+    ") ORDER BY odometer DESC, at DESC LIMIT 1";
 static const char SQL_ABOVE[] =
-    "SELECT odometer, at, source FROM (" ABOVE("fuel_logs", "filled_at", "") " UNION ALL " ABOVE(
-        "odometer_readings", "read_at",
-        "") " UNION ALL " ABOVE("service_records", "performed_at",
-                                "AND odometer IS NOT NULL") ") ORDER BY odometer ASC, at ASC LIMIT "
-                                                            "1";
+    "SELECT odometer, at, source FROM ("
+    "SELECT * FROM (SELECT odometer, filled_at AS at, 'fuel_logs' AS source FROM fuel_logs "
+    "WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at IS NULL "
+    "AND filled_at > ?3 AND (?5 IS NULL OR filled_at < ?5) AND id IS NOT ?4 "
+    "ORDER BY filled_at ASC, odometer ASC LIMIT 1)"
+    " UNION ALL "
+    "SELECT * FROM (SELECT odometer, read_at AS at, 'odometer_readings' AS source "
+    "FROM odometer_readings "
+    "WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at IS NULL "
+    "AND read_at > ?3 AND (?5 IS NULL OR read_at < ?5) AND id IS NOT ?4 "
+    "ORDER BY read_at ASC, odometer ASC LIMIT 1)"
+    " UNION ALL "
+    "SELECT * FROM (SELECT odometer, performed_at AS at, 'service_records' AS source "
+    "FROM service_records "
+    "WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at IS NULL AND odometer IS NOT NULL "
+    "AND performed_at > ?3 AND (?5 IS NULL OR performed_at < ?5) AND id IS NOT ?4 "
+    "ORDER BY performed_at ASC, odometer ASC LIMIT 1)"
+    ") ORDER BY odometer ASC, at ASC LIMIT 1";
+
 /*
  * The fast path of the rule, in one statement: the highest value the new one must not be below
- * (NULL for a forced value, or when there is none) and the lowest it must not be above. Each
- * scalar subquery is one index seek; the slower queries above only word an error.
+ * (NULL for a forced value) and the lowest it must not be above (1e18 when there is none). Each
+ * scalar subquery is one index seek; the queries above run only to word an error.
  */
-#define LATEST(table, at_col, extra)                                                               \
-    "(SELECT odometer FROM " table " WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at "       \
-    "IS NULL " extra " AND " at_col " <= ?3 AND " at_col                                           \
-    " >= b.lo AND id IS NOT ?4 ORDER BY " at_col " DESC, odometer DESC LIMIT 1)"
-#define EARLIEST(table, at_col, extra)                                                             \
-    "(SELECT odometer FROM " table " WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at "       \
-    "IS NULL " extra " AND " at_col " > ?3 AND (b.hi IS NULL OR " at_col " < b.hi) AND id IS "     \
-    "NOT ?4 ORDER BY " at_col " ASC, odometer ASC LIMIT 1)"
-static const char
-    SQL_BOUNDS
-        [] = "WITH b AS (SELECT coalesce((SELECT max(read_at) FROM odometer_readings WHERE "
-             "vehicle_id = "
-             "?1 AND user_id = ?2 AND forced = 1 AND deleted_at IS NULL AND read_at <= ?3 AND id "
-             "IS "
-             "NOT "
-             "?4), '') AS lo, (SELECT min(read_at) FROM odometer_readings WHERE vehicle_id = ?1 "
-             "AND "
-             "user_id = ?2 AND forced = 1 AND deleted_at IS NULL AND read_at > ?3 AND id IS NOT "
-             "?4) "
-             "AS hi) "
-             "SELECT CASE WHEN ?5 THEN NULL ELSE max(coalesce(" LATEST("fuel_logs", "filled_at", "") ", -1), coalesce(" LATEST(
-                 "odometer_readings", "read_at",
-                 "") ", -1), coalesce(" LATEST("service_records", "performed_at",
-                                               "AND odometer IS NOT "
-                                               "NULL") ", -1)) END, "
-                                                       "min("
-                                                       "coalesce"
-                                                       "(" EARLIEST("fuel_logs", "filled_at", "") ", 1e18), coalesce(" EARLIEST(
-                                                           "odometer_"
-                                                           "readings",
-                                                           "read_at",
-                                                           "") ", "
-                                                               "1e18)"
-                                                               ", "
-                                                               "coale"
-                                                               "sce"
-                                                               "(" EARLIEST("s"
-                                                                            "e"
-                                                                            "r"
-                                                                            "v"
-                                                                            "i"
-                                                                            "c"
-                                                                            "e"
-                                                                            "_"
-                                                                            "r"
-                                                                            "e"
-                                                                            "c"
-                                                                            "o"
-                                                                            "r"
-                                                                            "d"
-                                                                            "s",
-                                                                            "p"
-                                                                            "e"
-                                                                            "r"
-                                                                            "f"
-                                                                            "o"
-                                                                            "r"
-                                                                            "m"
-                                                                            "e"
-                                                                            "d"
-                                                                            "_"
-                                                                            "a"
-                                                                            "t",
-                                                                            "A"
-                                                                            "N"
-                                                                            "D"
-                                                                            " "
-                                                                            "o"
-                                                                            "d"
-                                                                            "o"
-                                                                            "m"
-                                                                            "e"
-                                                                            "t"
-                                                                            "e"
-                                                                            "r"
-                                                                            " "
-                                                                            "I"
-                                                                            "S"
-                                                                            " "
-                                                                            "N"
-                                                                            "O"
-                                                                            "T"
-                                                                            " "
-                                                                            "N"
-                                                                            "U"
-                                                                            "L"
-                                                                            "L") ", 1e18)) FROM b";
+static const char SQL_BOUNDS[] =
+    "WITH b AS (SELECT coalesce((SELECT max(read_at) FROM odometer_readings "
+    "WHERE vehicle_id = ?1 AND user_id = ?2 AND forced = 1 AND deleted_at IS NULL "
+    "AND read_at <= ?3 AND id IS NOT ?4), '') AS lo, "
+    "(SELECT min(read_at) FROM odometer_readings "
+    "WHERE vehicle_id = ?1 AND user_id = ?2 AND forced = 1 AND deleted_at IS NULL "
+    "AND read_at > ?3 AND id IS NOT ?4) AS hi) "
+    "SELECT CASE WHEN ?5 THEN NULL ELSE max("
+    "coalesce((SELECT odometer FROM fuel_logs WHERE vehicle_id = ?1 AND user_id = ?2 "
+    "AND deleted_at IS NULL AND filled_at <= ?3 AND filled_at >= b.lo AND id IS NOT ?4 "
+    "ORDER BY filled_at DESC, odometer DESC LIMIT 1), -1), "
+    "coalesce((SELECT odometer FROM odometer_readings WHERE vehicle_id = ?1 AND user_id = ?2 "
+    "AND deleted_at IS NULL AND read_at <= ?3 AND read_at >= b.lo AND id IS NOT ?4 "
+    "ORDER BY read_at DESC, odometer DESC LIMIT 1), -1), "
+    "coalesce((SELECT odometer FROM service_records WHERE vehicle_id = ?1 AND user_id = ?2 "
+    "AND deleted_at IS NULL AND odometer IS NOT NULL AND performed_at <= ?3 "
+    "AND performed_at >= b.lo AND id IS NOT ?4 "
+    "ORDER BY performed_at DESC, odometer DESC LIMIT 1), -1)) END, "
+    "min("
+    "coalesce((SELECT odometer FROM fuel_logs WHERE vehicle_id = ?1 AND user_id = ?2 "
+    "AND deleted_at IS NULL AND filled_at > ?3 AND (b.hi IS NULL OR filled_at < b.hi) "
+    "AND id IS NOT ?4 ORDER BY filled_at ASC, odometer ASC LIMIT 1), 1e18), "
+    "coalesce((SELECT odometer FROM odometer_readings WHERE vehicle_id = ?1 AND user_id = ?2 "
+    "AND deleted_at IS NULL AND read_at > ?3 AND (b.hi IS NULL OR read_at < b.hi) "
+    "AND id IS NOT ?4 ORDER BY read_at ASC, odometer ASC LIMIT 1), 1e18), "
+    "coalesce((SELECT odometer FROM service_records WHERE vehicle_id = ?1 AND user_id = ?2 "
+    "AND deleted_at IS NULL AND odometer IS NOT NULL AND performed_at > ?3 "
+    "AND (b.hi IS NULL OR performed_at < b.hi) "
+    "AND id IS NOT ?4 ORDER BY performed_at ASC, odometer ASC LIMIT 1), 1e18)) FROM b";
+/* clang-format on */
 
 static const char SQL_INSERT[] =
     "INSERT INTO odometer_readings (id, user_id, vehicle_id, read_at, odometer, forced, notes, "

@@ -14,17 +14,23 @@
     "v.id, v.vin, v.name, v.make, v.model, v.trim, v.plate, v.model_year, v.odometer_unit, "       \
     "v.notes, v.created_at, v.updated_at, v.deleted_at"
 
-/* The latest value of each kind, by index, then the latest of the three. */
-#define LATEST(table, at_col, extra)                                                               \
-    "SELECT * FROM (SELECT odometer, " at_col " AS at FROM " table " WHERE vehicle_id = ?1 "       \
-    "AND user_id = ?2 AND deleted_at IS NULL " extra " ORDER BY " at_col " DESC, odometer "        \
-    "DESC LIMIT 1)"
+/* The latest value of each kind, one index seek each, then the latest of the three. */
+/* clang-format off */
 static const char SQL_ODOMETER[] =
-    "SELECT odometer FROM (" LATEST("fuel_logs", "filled_at", "") " UNION ALL " LATEST(
-        "odometer_readings", "read_at",
-        "") " UNION ALL " LATEST("service_records", "performed_at",
-                                 "AND odometer IS NOT NULL") ") ORDER BY at DESC, odometer DESC "
-                                                             "LIMIT 1";
+    "SELECT odometer FROM ("
+    "SELECT * FROM (SELECT odometer, filled_at AS at FROM fuel_logs "
+    "WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at IS NULL "
+    "ORDER BY filled_at DESC, odometer DESC LIMIT 1)"
+    " UNION ALL "
+    "SELECT * FROM (SELECT odometer, read_at AS at FROM odometer_readings "
+    "WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at IS NULL "
+    "ORDER BY read_at DESC, odometer DESC LIMIT 1)"
+    " UNION ALL "
+    "SELECT * FROM (SELECT odometer, performed_at AS at FROM service_records "
+    "WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at IS NULL AND odometer IS NOT NULL "
+    "ORDER BY performed_at DESC, odometer DESC LIMIT 1)"
+    ") ORDER BY at DESC, odometer DESC LIMIT 1";
+/* clang-format on */
 
 static const char SQL_INSERT[] =
     "INSERT INTO vehicles (id, user_id, vin, name, make, model, trim, plate, model_year, "
