@@ -30,3 +30,29 @@ size_t odo_utf8_width(const char *s)
             w++;
     return w;
 }
+
+bool odo_text_valid(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    while (*p) {
+        int extra;
+        if (*p < 0x20 || *p == 0x7f)
+            return false;
+        if (*p < 0x80)
+            extra = 0;
+        else if ((*p & 0xe0) == 0xc0 && *p >= 0xc2)
+            extra = 1;
+        else if ((*p & 0xf0) == 0xe0)
+            extra = 2;
+        else if ((*p & 0xf8) == 0xf0 && *p <= 0xf4)
+            extra = 3;
+        else
+            return false;
+        p++;
+        for (int i = 0; i < extra; i++, p++)
+            if ((*p & 0xc0) != 0x80)
+                return false;
+    }
+    return true;
+}

@@ -4,6 +4,7 @@
 #ifndef ODO_PLATFORM_TEXT_H
 #define ODO_PLATFORM_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -11,6 +12,9 @@
  * when it does not fit. Returns the length of src, so a result >= cap means it was cut.
  */
 size_t odo_strlcpy(char *dst, const char *src, size_t cap);
+
+/* True when s is valid UTF-8 without control characters (what a text field may hold). */
+bool odo_text_valid(const char *s);
 
 /* The number of characters (UTF-8 code points) in s, for aligning columns. */
 size_t odo_utf8_width(const char *s);

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "storage/decimal.h"
+#include "platform/decimal.h"
 #include "storage/internal.h"
 #include "storage/odometer.h"
 

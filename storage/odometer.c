@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "storage/decimal.h"
+#include "platform/decimal.h"
 #include "storage/internal.h"
 
 /* clang-format off */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "storage/decimal.h"
+#include "platform/decimal.h"
 #include "storage/internal.h"
 
 static const char SQL_GET[] = "SELECT key, value FROM settings WHERE user_id = ?1";

@@ -4,6 +4,8 @@
  */
 #include "storage/internal.h"
 
+#include "platform/text.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -165,7 +167,6 @@ int64_t odo_column_int(sqlite3_stmt *st, int col, int64_t dflt)
 
 int odo_text_check(const char *v, size_t max, const char *what, struct odo_err *err)
 {
-    const unsigned char *p = (const unsigned char *)v;
     size_t n;
 
     if (!v)
@@ -174,28 +175,10 @@ int odo_text_check(const char *v, size_t max, const char *what, struct odo_err *
     if (n > max)
         return odo_err_set(err, ODO_EINVAL, "%s is too long: at most %zu bytes, got %zu", what, max,
                            n);
-    while (*p) {
-        int extra;
-        if (*p < 0x20 || *p == 0x7f)
-            return odo_err_set(err, ODO_EINVAL, "%s contains a control character", what);
-        if (*p < 0x80)
-            extra = 0;
-        else if ((*p & 0xe0) == 0xc0 && *p >= 0xc2)
-            extra = 1;
-        else if ((*p & 0xf0) == 0xe0)
-            extra = 2;
-        else if ((*p & 0xf8) == 0xf0 && *p <= 0xf4)
-            extra = 3;
-        else
-            goto bad_utf8;
-        p++;
-        for (int i = 0; i < extra; i++, p++)
-            if ((*p & 0xc0) != 0x80)
-                goto bad_utf8;
-    }
+    if (!odo_text_valid(v))
+        return odo_err_set(err, ODO_EINVAL,
+                           "%s holds a control character or is not valid UTF-8 text", what);
     return 0;
-bad_utf8:
-    return odo_err_set(err, ODO_EINVAL, "%s is not valid UTF-8 text", what);
 }
 
 int odo_user_check(const char *user, struct odo_err *err)

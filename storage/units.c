@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "storage/decimal.h"
+#include "platform/decimal.h"
 
 #define UM_PER_TENTH_KM      100000000LL  /* 0.1 km = 100 m */
 #define UM_PER_TENTH_MI      160934400LL  /* 0.1 mi = 160.9344 m */

@@ -11,7 +11,7 @@
 
 #include "platform/fs.h"
 #include "platform/text.h"
-#include "storage/decimal.h"
+#include "platform/decimal.h"
 #include "storage/odometer.h"
 
 int cli_exit_code(int rc)

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "firmware/odolog/cli.h"
-#include "storage/decimal.h"
+#include "platform/decimal.h"
 #include "storage/fuel.h"
 #include "storage/stats.h"
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "firmware/odolog/cli.h"
-#include "storage/decimal.h"
+#include "platform/decimal.h"
 #include "storage/odometer.h"
 
 enum { OPT_VEHICLE = 256, OPT_ODOMETER, OPT_DATE, OPT_FORCED, OPT_NOTES };

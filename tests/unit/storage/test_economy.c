@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "storage/decimal.h"
+#include "platform/decimal.h"
 #include "storage/economy.h"
 #include "storage/units.h"
 #include "test.h"

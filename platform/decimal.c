@@ -2,7 +2,7 @@
  * Scaled-integer decimals, and a portable exact a*b/(c*d) for unit conversions and ratios. The
  * 128-bit arithmetic is written out in 64-bit halves because 32-bit ARM has no __int128.
  */
-#include "storage/decimal.h"
+#include "platform/decimal.h"
 
 #include <ctype.h>
 #include <stdio.h>

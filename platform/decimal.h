@@ -1,10 +1,11 @@
 /*
  * Exact decimals as scaled integers. Money, volume and distance never pass through binary
  * floating point: a value with scale s is stored as value * 10^s in an int64_t. The scales are
- * fixed per kind of quantity (below) and are the same in SQLite, in reports and on the wire.
+ * fixed per kind of quantity (below) and are the same in SQLite, in reports and on the wire
+ * (where they are decimal strings), so the device and the gateway share this module.
  */
-#ifndef ODO_STORAGE_DECIMAL_H
-#define ODO_STORAGE_DECIMAL_H
+#ifndef ODO_PLATFORM_DECIMAL_H
+#define ODO_PLATFORM_DECIMAL_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,0 +1,226 @@
+/*
+ * Sync protocol version 1: the messages, their encoding and their strict decoding. Both ends use
+ * this module; docs/protocol.md describes the same thing for other implementations.
+ *
+ * Rows travel in groups that share a column list:
+ *   {"t": "fuel_logs", "cols": ["vehicle_id", "odometer", ...], "rows": [[...], ...]}
+ * A pushed row is [id, base_rev, hlc, value...]; a pulled (or winning) row is [id, rev, value...].
+ * A value is null, an integer (ODO_W_INT, ODO_W_BOOL) or a string (everything else); in a push a
+ * value may be {"h": hlc, "v": value} when that column's last change has its own HLC.
+ *
+ * Decoders parse with cJSON, then check every field: unknown fields, wrong types, bad formats,
+ * nesting deeper than the format has, and sizes over the documented limits are refused whole
+ * (ODO_EPROTO / ODO_ETOOBIG, with a sentence). Values that are well-formed but outside their
+ * column's domain (a negative volume, an unknown enum value, a text too long) do not fail the
+ * request: that row carries a refusal reason instead, so one bad change is refused alone.
+ * Decoded strings point into the parsed document, which the message owns until it is freed.
+ */
+#ifndef ODO_SYNC_MESSAGES_H
+#define ODO_SYNC_MESSAGES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "platform/clock.h"
+#include "platform/error.h"
+#include "sync/protocol/buf.h"
+#include "sync/protocol/schema.h"
+
+/* Documented limits (docs/protocol.md). */
+#define ODO_PUSH_BODY_MAX (4u << 20)  /* bytes of a push request */
+#define ODO_SMALL_BODY_MAX (16u << 10) /* bytes of any other request */
+#define ODO_ANSWER_BODY_MAX (8u << 20) /* bytes of an answer a device accepts */
+#define ODO_PUSH_ROWS_MAX 2000
+#define ODO_GROUPS_MAX 64
+#define ODO_PULL_LIMIT_MAX 5000
+#define ODO_PULL_LIMIT_DEFAULT 1000
+#define ODO_TOKEN_MAX 4096
+#define ODO_REASON_MAX 120
+
+enum odo_val_kind { ODO_VAL_NULL, ODO_VAL_INT, ODO_VAL_STR };
+
+struct odo_val {
+    enum odo_val_kind kind;
+    int64_t i;     /* ODO_VAL_INT */
+    const char *s; /* ODO_VAL_STR, borrowed */
+    odo_hlc hlc;   /* push only: this column's own HLC, 0 when it is the row's */
+};
+
+/* Protocol errors, each with one HTTP status and one CoAP code (docs/protocol.md). */
+enum odo_pe {
+    ODO_PE_BAD_REQUEST,
+    ODO_PE_UNAUTHORIZED,
+    ODO_PE_FORBIDDEN,
+    ODO_PE_NOT_FOUND,
+    ODO_PE_METHOD,
+    ODO_PE_CONFLICT,
+    ODO_PE_TOO_LARGE,
+    ODO_PE_MEDIA,
+    ODO_PE_UPGRADE,
+    ODO_PE_THROTTLED,
+    ODO_PE_INTERNAL,
+    ODO_PE_UNAVAILABLE,
+};
+
+const char *odo_pe_name(enum odo_pe e);
+int odo_pe_http(enum odo_pe e);
+/* The CoAP response code as class * 100 + detail (404 is 4.04). */
+int odo_pe_coap(enum odo_pe e);
+/* The error for a name in an error body; ODO_PE_INTERNAL when unknown. */
+enum odo_pe odo_pe_parse(const char *name);
+
+/* {"error": name, "message": text} */
+void odo_error_encode(struct odo_buf *b, enum odo_pe e, const char *message);
+
+/* ---- push ---------------------------------------------------------------------------- */
+
+struct odo_push_row {
+    const char *id;
+    int64_t base_rev;
+    odo_hlc hlc;
+    struct odo_val *vals; /* the group's columns, in order */
+    const char *refused;  /* NULL, or why this row is refused (a domain check) */
+};
+
+struct odo_push_group {
+    const struct odo_wire_table *table;
+    int ncols;
+    int cols[48]; /* indexes into table->cols */
+    size_t nrows;
+    struct odo_push_row *rows;
+    size_t first; /* index of the first row in the request's flat order */
+};
+
+struct odo_push_req {
+    int v;
+    char device[37];
+    int64_t batch;
+    int schema;
+    const char *token; /* NULL when absent (HTTP may carry it in a header) */
+    odo_hlc hlc;       /* the device's clock when it sent the batch */
+    size_t ngroups, nrows;
+    struct odo_push_group *groups;
+    void *doc; /* the parsed cJSON document */
+};
+
+/* Decodes and checks a push request. On error nothing is allocated. */
+int odo_push_decode(const char *body, size_t len, struct odo_push_req *out, struct odo_err *err)
+    ODO_MUST_CHECK;
+void odo_push_free(struct odo_push_req *r);
+
+/* Writing a push request, row by row, into a capped buffer. */
+struct odo_push_writer {
+    struct odo_buf *b;
+    int groups, rows_in_group;
+};
+void odo_push_write_begin(struct odo_push_writer *w, struct odo_buf *b, const char *device,
+                          int64_t batch, int schema, const char *token, odo_hlc hlc);
+void odo_push_write_group(struct odo_push_writer *w, const struct odo_wire_table *t,
+                          const int *cols, int ncols);
+void odo_push_write_row(struct odo_push_writer *w, const char *id, int64_t base_rev, odo_hlc hlc,
+                        const struct odo_val *vals, int ncols);
+void odo_push_write_end(struct odo_push_writer *w);
+
+/* ---- rows (pull answers and push winners) ------------------------------------------- */
+
+struct odo_row {
+    const char *id;
+    int64_t rev;
+    struct odo_val *vals;
+};
+
+struct odo_row_group {
+    const struct odo_wire_table *table;
+    int ncols;
+    int cols[48];
+    size_t nrows;
+    struct odo_row *rows;
+};
+
+/* Writing groups of full rows: begin a group, add rows, end it. */
+void odo_rows_write_group(struct odo_buf *b, bool first, const struct odo_wire_table *t,
+                          const int *cols, int ncols);
+void odo_rows_write_row(struct odo_buf *b, bool first, const char *id, int64_t rev,
+                        const struct odo_val *vals, int ncols);
+void odo_rows_write_end(struct odo_buf *b);
+
+/* ---- push answer -------------------------------------------------------------------- */
+
+struct odo_push_result {
+    int64_t rev;         /* the row's revision after the change; 0 when refused */
+    const char *refused; /* the reason, when refused */
+};
+
+struct odo_rekey {
+    const struct odo_wire_table *table;
+    const char *from, *to;
+};
+
+struct odo_push_ans {
+    int64_t batch;
+    odo_hlc hlc;
+    size_t nresults;
+    struct odo_push_result *results; /* one per pushed row, in the request's order */
+    size_t nwinners;
+    struct odo_row_group *winners; /* full rows where the device lost a column */
+    size_t nrekey;
+    struct odo_rekey *rekey;
+    void *doc;
+};
+
+int odo_push_ans_decode(const char *body, size_t len, struct odo_push_ans *out,
+                        struct odo_err *err) ODO_MUST_CHECK;
+void odo_push_ans_free(struct odo_push_ans *a);
+
+/* ---- pull --------------------------------------------------------------------------- */
+
+struct odo_pull_req {
+    int v;
+    char device[37];
+    int schema;
+    const char *token;
+    int64_t since;
+    int limit;
+    bool swept;          /* the device has swept after a reconcile: serve since < watermark */
+    bool reconcile;      /* a reconcile page is asked for */
+    const char *after;   /* reconcile: continue after "table/id" ("" = from the start) */
+    void *doc;
+};
+
+int odo_pull_decode(const char *body, size_t len, struct odo_pull_req *out, struct odo_err *err)
+    ODO_MUST_CHECK;
+void odo_pull_free(struct odo_pull_req *r);
+void odo_pull_encode(struct odo_buf *b, const struct odo_pull_req *r);
+
+/* A pull answer: a page of rows, or the order to reconcile, or a reconcile page. */
+struct odo_pull_ans {
+    odo_hlc hlc;
+    int64_t cursor;
+    bool more;
+    size_t ngroups;
+    struct odo_row_group *groups;
+    int64_t reconcile_required; /* > 0: the purge watermark; the device must reconcile */
+    /* a reconcile page: */
+    bool is_reconcile;
+    size_t nlive;
+    struct {
+        const struct odo_wire_table *table;
+        size_t nids;
+        const char **ids;
+    } *live;
+    const char *next; /* NULL at the last page */
+    void *doc;
+};
+
+int odo_pull_ans_decode(const char *body, size_t len, struct odo_pull_ans *out,
+                        struct odo_err *err) ODO_MUST_CHECK;
+void odo_pull_ans_free(struct odo_pull_ans *a);
+
+/* Reads an error body; returns 0 and fills e and msg (a copy, at most cap bytes). */
+int odo_error_decode(const char *body, size_t len, enum odo_pe *e, char *msg, size_t cap);
+
+/* Value checks shared with the stores: 0 when s fits column c, else a refusal reason. */
+const char *odo_val_check(const struct odo_wire_col *c, const struct odo_val *v);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * The synced tables as the wire sees them: every column's name, wire type, limits, and the
+ * schema version that introduced it. Both ends validate against this one table, and it is
+ * what docs/protocol.md describes. The envelope columns (id, user_id, rev) are not listed: they
+ * travel outside the column lists.
+ */
+#ifndef ODO_SYNC_SCHEMA_H
+#define ODO_SYNC_SCHEMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ODO_PROTOCOL_VERSION 1
+#define ODO_SCHEMA_MIN 1     /* the oldest device schema this build serves */
+#define ODO_SCHEMA_CURRENT 1 /* this build's schema */
+
+enum odo_wire_type {
+    ODO_W_UUID,  /* string, canonical UUID */
+    ODO_W_TEXT,  /* string, UTF-8 without control characters, at most max bytes */
+    ODO_W_ENUM,  /* string from a fixed list */
+    ODO_W_TIME,  /* string "YYYY-MM-DDTHH:MM:SS.mmmZ" */
+    ODO_W_DATE,  /* string "YYYY-MM-DD" */
+    ODO_W_DEC,   /* string, exact decimal with at most `scale` decimals, within [min, max] */
+    ODO_W_INT,   /* integer within [min, max] */
+    ODO_W_BOOL,  /* integer 0 or 1 */
+    ODO_W_CURRENCY, /* string, three upper-case letters */
+};
+
+struct odo_wire_col {
+    const char *name;
+    enum odo_wire_type type;
+    bool nullable;
+    int scale;          /* ODO_W_DEC: decimals; the device stores value * 10^scale */
+    int64_t min, max;   /* ODO_W_DEC (scaled) and ODO_W_INT bounds; ODO_W_TEXT: length in bytes */
+    const char *const *allowed; /* ODO_W_ENUM: NULL-terminated */
+    int since_schema;   /* the schema version that introduced the column */
+    const char *pg_type; /* the column's type in PostgreSQL */
+};
+
+struct odo_wire_table {
+    const char *name;
+    const struct odo_wire_col *cols;
+    size_t ncols;
+    bool user_scoped; /* false: reference data, pulled by everyone, never pushed */
+    int apply_order;  /* parents first: vehicles 0, maintenance 1, the rest 2 */
+};
+
+/* The synced tables, in apply order. */
+const struct odo_wire_table *odo_wire_tables(size_t *count);
+
+/* The table called name, or NULL. */
+const struct odo_wire_table *odo_wire_table(const char *name);
+
+/* The index of column name in t, or -1. */
+int odo_wire_col_index(const struct odo_wire_table *t, const char *name);
+
+#endif
