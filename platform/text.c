@@ -3,6 +3,7 @@
  */
 #include "platform/text.h"
 
+#include <ctype.h>
 #include <string.h>
 
 size_t odo_strlcpy(char *dst, const char *src, size_t cap)
@@ -55,4 +56,19 @@ bool odo_text_valid(const char *s)
                 return false;
     }
     return true;
+}
+
+int odo_user_check(const char *user, struct odo_err *err)
+{
+    size_t n = user ? strlen(user) : 0;
+
+    if (n == 0 || n > ODO_USER_MAX)
+        return odo_err_set(err, ODO_EINVAL, "a user id has 1 to %d characters", ODO_USER_MAX);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)user[i];
+        if (!isalnum(c) && !strchr(".-_@", c))
+            return odo_err_set(err, ODO_EINVAL,
+                               "user id '%s' may hold only letters, digits and . - _ @", user);
+    }
+    return 0;
 }

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "platform/error.h"
+
 /*
  * Copies src into dst (cap bytes including the NUL), cutting at a UTF-8 character boundary
  * when it does not fit. Returns the length of src, so a result >= cap means it was cut.
@@ -18,5 +20,13 @@ bool odo_text_valid(const char *s);
 
 /* The number of characters (UTF-8 code points) in s, for aligning columns. */
 size_t odo_utf8_width(const char *s);
+
+#define ODO_USER_MAX 64
+
+/*
+ * Checks that user is a usable user id (device and gateway agree on it): 1 to 64 characters
+ * from letters, digits and ".-_@". Returns 0 or ODO_EINVAL with a sentence.
+ */
+int odo_user_check(const char *user, struct odo_err *err) ODO_MUST_CHECK;
 
 #endif

@@ -14,6 +14,7 @@
 #include "storage/store.h"
 
 #define STORE_STMT_CACHE 128
+#define STORE_TEXT_CACHE 32
 
 struct odo_store {
     sqlite3 *db;
@@ -27,6 +28,11 @@ struct odo_store {
         const char *sql; /* the statement's name: the address of its static text */
         sqlite3_stmt *st;
     } stmts[STORE_STMT_CACHE];
+    struct {
+        char *sql; /* statements built at run time (storage/replica.c), by their text */
+        sqlite3_stmt *st;
+    } texts[STORE_TEXT_CACHE];
+    unsigned next_text; /* the slot the next new text statement replaces */
 };
 
 /*
@@ -34,6 +40,12 @@ struct odo_store {
  * store and reset before it is handed out. Returns NULL with a sentence in err on failure.
  */
 sqlite3_stmt *odo_store_stmt(struct odo_store *s, const char *sql, struct odo_err *err);
+
+/*
+ * The prepared statement for sql built at run time, cached by its text (a few dozen at most,
+ * the oldest replaced first) and reset before it is handed out. NULL with a sentence on error.
+ */
+sqlite3_stmt *odo_store_stmt_text(struct odo_store *s, const char *sql, struct odo_err *err);
 
 /* Maps an SQLite result code to an ODO_E* code with a sentence saying what was being done. */
 int odo_store_sqlerr(struct odo_store *s, int rc, struct odo_err *err, const char *doing);

@@ -88,6 +88,38 @@ sqlite3_stmt *odo_store_stmt(struct odo_store *s, const char *sql, struct odo_er
     return NULL;
 }
 
+sqlite3_stmt *odo_store_stmt_text(struct odo_store *s, const char *sql, struct odo_err *err)
+{
+    unsigned slot;
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    for (unsigned i = 0; i < STORE_TEXT_CACHE; i++) {
+        if (s->texts[i].sql && strcmp(s->texts[i].sql, sql) == 0) {
+            sqlite3_reset(s->texts[i].st);
+            sqlite3_clear_bindings(s->texts[i].st);
+            return s->texts[i].st;
+        }
+    }
+    rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+    if (rc != SQLITE_OK) {
+        odo_store_sqlerr(s, rc, err, "preparing a statement");
+        return NULL;
+    }
+    slot = s->next_text++ % STORE_TEXT_CACHE;
+    sqlite3_finalize(s->texts[slot].st);
+    free(s->texts[slot].sql);
+    s->texts[slot].sql = strdup(sql);
+    s->texts[slot].st = st;
+    if (!s->texts[slot].sql) {
+        sqlite3_finalize(st);
+        s->texts[slot].st = NULL;
+        odo_err_set(err, ODO_ENOMEM, "out of memory");
+        return NULL;
+    }
+    return st;
+}
+
 int odo_store_step_done(struct odo_store *s, sqlite3_stmt *st, struct odo_err *err,
                         const char *doing)
 {
@@ -178,21 +210,6 @@ int odo_text_check(const char *v, size_t max, const char *what, struct odo_err *
     if (!odo_text_valid(v))
         return odo_err_set(err, ODO_EINVAL,
                            "%s holds a control character or is not valid UTF-8 text", what);
-    return 0;
-}
-
-int odo_user_check(const char *user, struct odo_err *err)
-{
-    size_t n = user ? strlen(user) : 0;
-
-    if (n == 0 || n > ODO_USER_MAX)
-        return odo_err_set(err, ODO_EINVAL, "a user id has 1 to %d characters", ODO_USER_MAX);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)user[i];
-        if (!isalnum(c) && !strchr(".-_@", c))
-            return odo_err_set(err, ODO_EINVAL,
-                               "user id '%s' may hold only letters, digits and . - _ @", user);
-    }
     return 0;
 }
 
@@ -427,6 +444,10 @@ void odo_store_close(struct odo_store *s)
         return;
     for (size_t i = 0; i < STORE_STMT_CACHE; i++)
         sqlite3_finalize(s->stmts[i].st);
+    for (size_t i = 0; i < STORE_TEXT_CACHE; i++) {
+        sqlite3_finalize(s->texts[i].st);
+        free(s->texts[i].sql);
+    }
     sqlite3_close_v2(s->db);
     free(s);
 }

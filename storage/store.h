@@ -16,6 +16,7 @@
 
 #include "platform/clock.h"
 #include "platform/error.h"
+#include "platform/text.h"
 #include "storage/migrate.h"
 
 struct odo_store;
@@ -28,8 +29,6 @@ struct odo_store_options {
     const struct odo_migration *migrations; /* NULL: the built-in set */
     size_t migration_count;
 };
-
-#define ODO_USER_MAX 64
 
 /*
  * Opens the database at path, creating the file (not its directory) when it does not exist, and
@@ -70,11 +69,5 @@ const struct odo_clock *odo_store_clock(const struct odo_store *s);
 
 /* This device's id (a UUID made when the database was created). */
 const char *odo_store_device_id(struct odo_store *s);
-
-/*
- * Checks that user is a usable user id: 1 to 64 characters from letters, digits and ".-_@".
- * Returns 0 or ODO_EINVAL with a sentence.
- */
-int odo_user_check(const char *user, struct odo_err *err) ODO_MUST_CHECK;
 
 #endif

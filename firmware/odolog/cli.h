@@ -22,6 +22,7 @@ enum {
     EXIT_INVALID = 2,  /* input refused: malformed, out of range, against a rule */
     EXIT_NOTFOUND = 3, /* no such vehicle, log, item or id */
     EXIT_STORAGE = 4,  /* the database could not be opened, read or written */
+    EXIT_SYNC = 5,     /* sync failed: gateway unreachable or refusing; nothing was lost */
 };
 
 struct cli {
@@ -154,6 +155,9 @@ int cmd_stats(struct cli *c, int argc, char **argv);
 int cmd_vin_check(struct cli *c, int argc, char **argv);
 int cmd_vin_decode(struct cli *c, int argc, char **argv);
 int cmd_db_status(struct cli *c, int argc, char **argv);
+int cmd_login(struct cli *c, int argc, char **argv);
+int cmd_sync(struct cli *c, int argc, char **argv);
+int cmd_sync_status(struct cli *c, int argc, char **argv);
 
 /* The command entry for name/sub, for help and usage messages. */
 const struct cli_command *cli_find(const char *name, const char *sub);

@@ -132,6 +132,21 @@ const struct cli_command cli_commands[] = {
      "digit.\n"},
     {"db", "status", cmd_db_status, "show the database's migrations",
      "db status\n\nLists the schema migrations built into odolog and whether each is applied.\n"},
+    {"login", NULL, cmd_login, "connect this device and user to a gateway",
+     "login [--gateway URL] [--token JWT | --token-file FILE] [--psk HEX] [--ca FILE]\n\n"
+     "Stores what sync needs. --gateway (coaps://host[:port] or https://host[:port]), --psk\n"
+     "(this device's DTLS pre-shared key, for coaps) and --ca (the PEM file of the CA that\n"
+     "signed the gateway's certificate, for https; default: the system's CAs) are for the\n"
+     "whole device; the token is for --user. The gateway operator registers the device id\n"
+     "this prints: odolog-gateway device add --id ID.\n"},
+    {"sync", "status", cmd_sync_status, "what is waiting to sync, and how the last sync went",
+     "sync status\n\nShows the outbox depth and the age of the oldest unsynced change, the pull "
+     "cursor,\nthe last success and the last error, for --user.\n"},
+    {"sync", NULL, cmd_sync, "sync with the gateway now",
+     "sync [--push-only | --pull-only] [--batch N]\n\n"
+     "Runs one sync cycle for --user: pushes the outbox in batches of N changes (default 500)\n"
+     "and pulls what changed centrally. Says what moved. Exits 5 when the gateway cannot be\n"
+     "reached or refuses (the outbox is kept; try again later).\n"},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -170,7 +185,9 @@ static void main_help(void)
          "     backwards, duplicate)\n"
          "  3  not found: no such vehicle, record or id\n"
          "  4  storage error: the database cannot be opened, is not an odolog database, is\n"
-         "     read-only, or failed to migrate");
+         "     read-only, or failed to migrate\n"
+         "  5  sync failed: the gateway is unreachable, refused the token, or needs a newer\n"
+         "     odolog; nothing stored was lost");
 }
 
 /* Removes the global options from argv (wherever they are) into c; returns the new argc, or -1

@@ -28,15 +28,15 @@
 #include "sync/protocol/schema.h"
 
 /* Documented limits (docs/protocol.md). */
-#define ODO_PUSH_BODY_MAX (4u << 20)  /* bytes of a push request */
-#define ODO_SMALL_BODY_MAX (16u << 10) /* bytes of any other request */
-#define ODO_ANSWER_BODY_MAX (8u << 20) /* bytes of an answer a device accepts */
-#define ODO_PUSH_ROWS_MAX 2000
-#define ODO_GROUPS_MAX 64
-#define ODO_PULL_LIMIT_MAX 5000
+#define ODO_PUSH_BODY_MAX      (4u << 20)  /* bytes of a push request */
+#define ODO_SMALL_BODY_MAX     (16u << 10) /* bytes of any other request */
+#define ODO_ANSWER_BODY_MAX    (8u << 20)  /* bytes of an answer a device accepts */
+#define ODO_PUSH_ROWS_MAX      2000
+#define ODO_GROUPS_MAX         64
+#define ODO_PULL_LIMIT_MAX     5000
 #define ODO_PULL_LIMIT_DEFAULT 1000
-#define ODO_TOKEN_MAX 4096
-#define ODO_REASON_MAX 120
+#define ODO_TOKEN_MAX          4096
+#define ODO_REASON_MAX         120
 
 enum odo_val_kind { ODO_VAL_NULL, ODO_VAL_INT, ODO_VAL_STR };
 
@@ -79,8 +79,8 @@ struct odo_push_row {
     const char *id;
     int64_t base_rev;
     odo_hlc hlc;
-    struct odo_val *vals; /* the group's columns, in order */
-    const char *refused;  /* NULL, or why this row is refused (a domain check) */
+    struct odo_val *vals;         /* the group's columns, in order */
+    char refused[ODO_REASON_MAX]; /* "" or why this row alone is refused (a domain check) */
 };
 
 struct odo_push_group {
@@ -105,8 +105,8 @@ struct odo_push_req {
 };
 
 /* Decodes and checks a push request. On error nothing is allocated. */
-int odo_push_decode(const char *body, size_t len, struct odo_push_req *out, struct odo_err *err)
-    ODO_MUST_CHECK;
+int odo_push_decode(const char *body, size_t len, struct odo_push_req *out,
+                    struct odo_err *err) ODO_MUST_CHECK;
 void odo_push_free(struct odo_push_req *r);
 
 /* Writing a push request, row by row, into a capped buffer. */
@@ -182,14 +182,14 @@ struct odo_pull_req {
     const char *token;
     int64_t since;
     int limit;
-    bool swept;          /* the device has swept after a reconcile: serve since < watermark */
-    bool reconcile;      /* a reconcile page is asked for */
-    const char *after;   /* reconcile: continue after "table/id" ("" = from the start) */
+    int64_t swept;     /* the watermark the device has reconciled against (0: none) */
+    bool reconcile;    /* a reconcile page is asked for */
+    const char *after; /* reconcile: continue after "table/id" ("" = from the start) */
     void *doc;
 };
 
-int odo_pull_decode(const char *body, size_t len, struct odo_pull_req *out, struct odo_err *err)
-    ODO_MUST_CHECK;
+int odo_pull_decode(const char *body, size_t len, struct odo_pull_req *out,
+                    struct odo_err *err) ODO_MUST_CHECK;
 void odo_pull_free(struct odo_pull_req *r);
 void odo_pull_encode(struct odo_buf *b, const struct odo_pull_req *r);
 
@@ -208,7 +208,7 @@ struct odo_pull_ans {
         const struct odo_wire_table *table;
         size_t nids;
         const char **ids;
-    } *live;
+    } * live;
     const char *next; /* NULL at the last page */
     void *doc;
 };

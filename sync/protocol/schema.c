@@ -1,5 +1,5 @@
 /*
- * The wire schema, version 1. Limits match the device store's checks (storage/*.h) so that
+ * The wire schema, version 1. Limits match the device store's checks (the storage headers) so
  * anything a device accepted passes, and anything else is refused at the door.
  */
 #include "sync/protocol/schema.h"
@@ -8,19 +8,20 @@
 
 static const char *const dist_units[] = {"km", "mi", NULL};
 static const char *const vol_units[] = {"L", "gal_us", "gal_imp", NULL};
-static const char *const categories[] = {"engine",     "transmission", "brakes",  "tires",
-                                         "suspension", "electrical",   "climate", "body",
-                                         "fluids",     "filters",      "inspection", "other",
-                                         NULL};
+static const char *const categories[] = {
+    "engine", "transmission", "brakes",  "tires",      "suspension", "electrical", "climate",
+    "body",   "fluids",       "filters", "inspection", "other",      NULL};
 static const char *const renewal_kinds[] = {"insurance", "registration", "emissions", NULL};
 
-#define ODO_MAX 99999999LL /* 9,999,999.9 in tenths */
+#define ODO_MAX   99999999LL /* 9,999,999.9 in tenths */
 #define MONEY_MAX 1000000000LL
-#define COMMON                                                                                   \
-    {"notes", ODO_W_TEXT, true, 0, 0, 1000, NULL, 1, "text"},                                    \
-        {"created_at", ODO_W_TIME, false, 0, 0, 0, NULL, 1, "timestamptz"},                      \
-        {"updated_at", ODO_W_TIME, false, 0, 0, 0, NULL, 1, "timestamptz"},                      \
-        {"deleted_at", ODO_W_TIME, true, 0, 0, 0, NULL, 1, "timestamptz"}
+#define COMMON                                                                                     \
+    {"notes", ODO_W_TEXT, true, 0, 0, 1000, NULL, 1, "text"},                                      \
+        {"created_at", ODO_W_TIME, false, 0, 0, 0, NULL, 1, "timestamptz"},                        \
+        {"updated_at", ODO_W_TIME, false, 0, 0, 0, NULL, 1, "timestamptz"},                        \
+    {                                                                                              \
+        "deleted_at", ODO_W_TIME, true, 0, 0, 0, NULL, 1, "timestamptz"                            \
+    }
 
 static const struct odo_wire_col vehicles[] = {
     {"vin", ODO_W_TEXT, true, 0, 17, 17, NULL, 1, "text"},
@@ -106,12 +107,14 @@ static const struct odo_wire_col stations[] = {
     {"deleted_at", ODO_W_TIME, true, 0, 0, 0, NULL, 1, "timestamptz"},
 };
 
-#define TABLE(n, user, order) {#n, n, sizeof(n) / sizeof(n[0]), user, order}
+#define TABLE(n, user, order)                                                                      \
+    {                                                                                              \
+#n, n, sizeof(n) / sizeof(n[0]), user, order                                               \
+    }
 
 static const struct odo_wire_table tables[] = {
-    TABLE(vehicles, true, 0),        TABLE(maintenance, true, 1),
-    TABLE(fuel_logs, true, 2),       TABLE(odometer_readings, true, 2),
-    TABLE(service_records, true, 2), TABLE(renewals, true, 2),
+    TABLE(vehicles, true, 0),          TABLE(maintenance, true, 1),     TABLE(fuel_logs, true, 2),
+    TABLE(odometer_readings, true, 2), TABLE(service_records, true, 2), TABLE(renewals, true, 2),
     TABLE(stations, false, 3),
 };
 

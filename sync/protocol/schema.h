@@ -12,18 +12,18 @@
 #include <stdint.h>
 
 #define ODO_PROTOCOL_VERSION 1
-#define ODO_SCHEMA_MIN 1     /* the oldest device schema this build serves */
-#define ODO_SCHEMA_CURRENT 1 /* this build's schema */
+#define ODO_SCHEMA_MIN       1 /* the oldest device schema this build serves */
+#define ODO_SCHEMA_CURRENT   1 /* this build's schema */
 
 enum odo_wire_type {
-    ODO_W_UUID,  /* string, canonical UUID */
-    ODO_W_TEXT,  /* string, UTF-8 without control characters, at most max bytes */
-    ODO_W_ENUM,  /* string from a fixed list */
-    ODO_W_TIME,  /* string "YYYY-MM-DDTHH:MM:SS.mmmZ" */
-    ODO_W_DATE,  /* string "YYYY-MM-DD" */
-    ODO_W_DEC,   /* string, exact decimal with at most `scale` decimals, within [min, max] */
-    ODO_W_INT,   /* integer within [min, max] */
-    ODO_W_BOOL,  /* integer 0 or 1 */
+    ODO_W_UUID,     /* string, canonical UUID */
+    ODO_W_TEXT,     /* string, UTF-8 without control characters, at most max bytes */
+    ODO_W_ENUM,     /* string from a fixed list */
+    ODO_W_TIME,     /* string "YYYY-MM-DDTHH:MM:SS.mmmZ" */
+    ODO_W_DATE,     /* string "YYYY-MM-DD" */
+    ODO_W_DEC,      /* string, exact decimal with at most `scale` decimals, within [min, max] */
+    ODO_W_INT,      /* integer within [min, max] */
+    ODO_W_BOOL,     /* integer 0 or 1 */
     ODO_W_CURRENCY, /* string, three upper-case letters */
 };
 
@@ -31,11 +31,11 @@ struct odo_wire_col {
     const char *name;
     enum odo_wire_type type;
     bool nullable;
-    int scale;          /* ODO_W_DEC: decimals; the device stores value * 10^scale */
-    int64_t min, max;   /* ODO_W_DEC (scaled) and ODO_W_INT bounds; ODO_W_TEXT: length in bytes */
+    int scale;        /* ODO_W_DEC: decimals; the device stores value * 10^scale */
+    int64_t min, max; /* ODO_W_DEC (scaled) and ODO_W_INT bounds; ODO_W_TEXT: length in bytes */
     const char *const *allowed; /* ODO_W_ENUM: NULL-terminated */
-    int since_schema;   /* the schema version that introduced the column */
-    const char *pg_type; /* the column's type in PostgreSQL */
+    int since_schema;           /* the schema version that introduced the column */
+    const char *pg_type;        /* the column's type in PostgreSQL */
 };
 
 struct odo_wire_table {

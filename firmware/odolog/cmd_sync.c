@@ -1,0 +1,294 @@
+/*
+ * odolog login, sync, sync status
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "firmware/odolog/cli.h"
+#include "platform/fs.h"
+#include "storage/replica.h"
+#include "sync/client/engine.h"
+#include "sync/protocol/messages.h"
+
+enum {
+    OPT_GATEWAY = 256,
+    OPT_TOKEN,
+    OPT_TOKEN_FILE,
+    OPT_PSK,
+    OPT_CA,
+    OPT_PUSH_ONLY,
+    OPT_PULL_ONLY,
+    OPT_BATCH
+};
+
+/* A token read from a file (the whole file, trimmed), into out. */
+static int read_token_file(struct cli *c, const char *path, char *out, size_t cap)
+{
+    char *text;
+    size_t len;
+    int rc;
+
+    if ((rc = odo_fs_read_all(path, cap - 1, &text, &len, &c->err)))
+        return rc;
+    while (len && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
+        text[--len] = '\0';
+    snprintf(out, cap, "%s", text);
+    memset(text, 0, len);
+    free(text);
+    return 0;
+}
+
+static bool looks_like_jwt(const char *t)
+{
+    const char *a = strchr(t, '.'), *b = a ? strchr(a + 1, '.') : NULL;
+    return a && b && !strchr(b + 1, '.') &&
+           strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmno"
+                     "pqrstuvwxyz0123456789-_.") == strlen(t);
+}
+
+int cmd_login(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"gateway", required_argument, NULL, OPT_GATEWAY},
+                                         {"token", required_argument, NULL, OPT_TOKEN},
+                                         {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+                                         {"psk", required_argument, NULL, OPT_PSK},
+                                         {"ca", required_argument, NULL, OPT_CA},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const struct cli_command *cmd = cli_find("login", NULL);
+    const char *gateway = NULL, *token = NULL, *token_file = NULL, *psk = NULL, *ca = NULL;
+    char tok[ODO_TOKEN_MAX + 1], url[300];
+    int ch, rc;
+
+    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1) {
+        switch (ch) {
+        case 'h':
+            return 0;
+        case '?':
+            return EXIT_USAGE;
+        case OPT_GATEWAY:
+            gateway = optarg;
+            break;
+        case OPT_TOKEN:
+            token = optarg;
+            break;
+        case OPT_TOKEN_FILE:
+            token_file = optarg;
+            break;
+        case OPT_PSK:
+            psk = optarg;
+            break;
+        case OPT_CA:
+            ca = optarg;
+            break;
+        }
+    }
+    if (optind < argc)
+        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    if (!gateway && !token && !token_file && !psk && !ca)
+        return cli_usage(cmd, "nothing to do: give --gateway, --token or --psk");
+    if (token && token_file)
+        return cli_usage(cmd, "give --token or --token-file, not both");
+    if (gateway && strncmp(gateway, "coaps://", 8) != 0 && strncmp(gateway, "https://", 8) != 0 &&
+        strncmp(gateway, "coap://", 7) != 0)
+        return cli_fail(
+            c, odo_err_set(&c->err, ODO_EINVAL, "the gateway is a coaps:// or https:// URL"));
+    if (gateway && strlen(gateway) >= sizeof(url))
+        return cli_fail(c, odo_err_set(&c->err, ODO_EINVAL, "the gateway URL is too long"));
+    if (psk && (strlen(psk) < 32 || strlen(psk) > 128 || strlen(psk) % 2 ||
+                strspn(psk, "0123456789abcdefABCDEF") != strlen(psk)))
+        return cli_fail(c, odo_err_set(&c->err, ODO_EINVAL,
+                                       "a pre-shared key is 32 to 128 hex digits (16 to 64 "
+                                       "bytes)"));
+    tok[0] = '\0';
+    if (token_file && (rc = read_token_file(c, token_file, tok, sizeof(tok))))
+        return cli_fail(c, rc);
+    if (token && (rc = cli_copy(c, tok, sizeof(tok), token, "the token")))
+        return cli_fail(c, rc);
+    if (tok[0] && !looks_like_jwt(tok))
+        return cli_fail(c, odo_err_set(&c->err, ODO_EINVAL,
+                                       "the token is not a JWT (header.payload.signature)"));
+    if ((rc = cli_open(c)))
+        return rc;
+    if ((rc = odo_store_begin(c->store, &c->err)) ||
+        (gateway && (rc = odo_replica_config_set(c->store, "gateway", gateway, &c->err))) ||
+        (psk && (rc = odo_replica_config_set(c->store, "psk", psk, &c->err))) ||
+        (ca && (rc = odo_replica_config_set(c->store, "ca", ca, &c->err))) ||
+        (tok[0] && (rc = odo_replica_login(c->store, c->user, tok, &c->err)))) {
+        odo_store_rollback(c->store);
+        memset(tok, 0, sizeof(tok));
+        return cli_fail(c, rc);
+    }
+    memset(tok, 0, sizeof(tok));
+    if ((rc = odo_store_commit(c->store, &c->err)) ||
+        (rc = odo_replica_config_get(c->store, "gateway", url, sizeof(url), &c->err)))
+        return cli_fail(c, rc);
+    if (c->json) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "device_id", odo_store_device_id(c->store));
+        cJSON_AddStringToObject(o, "user", c->user);
+        json_str(o, "gateway", url);
+        json_print(o);
+    } else {
+        printf("device %s, user %s%s, gateway %s\n", odo_store_device_id(c->store), c->user,
+               token || token_file ? " (token stored)" : "", url[0] ? url : "(not set)");
+    }
+    return 0;
+}
+
+static int sync_exit(struct cli *c, int rc)
+{
+    fprintf(stderr, "odolog: sync failed: %s\n", odo_err_text(&c->err, rc));
+    switch (rc) {
+    case ODO_ENET:
+    case ODO_EPROTO:
+    case ODO_EAUTH:
+    case ODO_EUPGRADE:
+        return EXIT_SYNC;
+    default:
+        return cli_exit_code(rc);
+    }
+}
+
+int cmd_sync(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"push-only", no_argument, NULL, OPT_PUSH_ONLY},
+                                         {"pull-only", no_argument, NULL, OPT_PULL_ONLY},
+                                         {"batch", required_argument, NULL, OPT_BATCH},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const struct cli_command *cmd = cli_find("sync", NULL);
+    struct odo_sync_options opt = {true, true, 0, 0, 0};
+    struct odo_sync_report rep;
+    struct odo_transport *t = NULL;
+    long batch;
+    int ch, rc;
+
+    if (argc >= 2 && strcmp(argv[1], "status") == 0)
+        return cmd_sync_status(c, argc - 1, argv + 1);
+    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1) {
+        switch (ch) {
+        case 'h':
+            return 0;
+        case '?':
+            return EXIT_USAGE;
+        case OPT_PUSH_ONLY:
+            opt.pull = false;
+            break;
+        case OPT_PULL_ONLY:
+            opt.push = false;
+            break;
+        case OPT_BATCH:
+            if ((rc = cli_int(c, optarg, "--batch", 1, ODO_PUSH_ROWS_MAX, &batch)))
+                return cli_fail(c, rc);
+            opt.batch_rows = (int)batch;
+            break;
+        }
+    }
+    if (optind < argc)
+        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    if (!opt.push && !opt.pull)
+        return cli_usage(cmd, "--push-only and --pull-only exclude each other");
+    if ((rc = cli_open(c)))
+        return rc;
+    if ((rc = odo_sync_connect(c->store, &t, &c->err)))
+        return rc == ODO_EINVAL ? cli_fail(c, rc) : sync_exit(c, rc);
+    rc = odo_sync_cycle(c->store, c->user, t, &opt, &rep, &c->err);
+    const struct odo_transport_stats *ts = odo_transport_stats(t);
+    if (c->json && rc == 0) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "pushed", rep.pushed);
+        cJSON_AddNumberToObject(o, "batches", rep.batches);
+        cJSON_AddNumberToObject(o, "refused", rep.refused);
+        cJSON_AddNumberToObject(o, "rekeyed", rep.rekeyed);
+        cJSON_AddNumberToObject(o, "winners", rep.winners);
+        cJSON_AddNumberToObject(o, "pulled", rep.pulled);
+        cJSON_AddNumberToObject(o, "pages", rep.pages);
+        cJSON_AddBoolToObject(o, "reconciled", rep.reconciled);
+        cJSON_AddNumberToObject(o, "dropped", rep.dropped);
+        cJSON_AddNumberToObject(o, "cursor", (double)rep.cursor);
+        cJSON_AddNumberToObject(o, "requests", (double)ts->requests);
+        cJSON_AddNumberToObject(o, "bytes_out", (double)ts->body_out);
+        cJSON_AddNumberToObject(o, "bytes_in", (double)ts->body_in);
+        json_print(o);
+    } else if (rc == 0) {
+        printf("pushed %d change%s in %d batch%s", rep.pushed, rep.pushed == 1 ? "" : "s",
+               rep.batches, rep.batches == 1 ? "" : "es");
+        if (rep.refused)
+            printf(" (%d refused: %s)", rep.refused, rep.last_refusal);
+        printf("; pulled %d row%s", rep.pulled, rep.pulled == 1 ? "" : "s");
+        if (rep.reconciled)
+            printf(" after reconciling (%d stale row%s dropped)", rep.dropped,
+                   rep.dropped == 1 ? "" : "s");
+        printf("; cursor %lld; %llu round trip%s\n", (long long)rep.cursor,
+               (unsigned long long)ts->requests, ts->requests == 1 ? "" : "s");
+        if (rep.rekeyed)
+            printf("%d vehicle%s merged with one registered on another device\n", rep.rekeyed,
+                   rep.rekeyed == 1 ? "" : "s");
+    }
+    odo_transport_close(t);
+    return rc ? sync_exit(c, rc) : 0;
+}
+
+int cmd_sync_status(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    const struct cli_command *cmd = cli_find("sync", "status");
+    struct odo_sync_state st;
+    char url[300], age[64] = "-";
+    int ch, rc;
+
+    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1)
+        return ch == 'h' ? 0 : EXIT_USAGE;
+    if (optind < argc)
+        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    if ((rc = cli_open(c)))
+        return rc;
+    if ((rc = odo_replica_state(c->store, c->user, &st, &c->err)) ||
+        (rc = odo_replica_config_get(c->store, "gateway", url, sizeof(url), &c->err)))
+        return cli_fail(c, rc);
+    if (st.oldest[0]) {
+        int64_t then;
+        if (odo_time_parse(st.oldest, &then, NULL) == 0) {
+            int64_t s = (odo_clock_now(NULL) - then) / 1000;
+            if (s < 120)
+                snprintf(age, sizeof(age), "%lld s", (long long)s);
+            else if (s < 7200)
+                snprintf(age, sizeof(age), "%lld min", (long long)(s / 60));
+            else
+                snprintf(age, sizeof(age), "%lld h", (long long)(s / 3600));
+        }
+    }
+    if (c->json) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "device_id", odo_store_device_id(c->store));
+        cJSON_AddStringToObject(o, "user", c->user);
+        json_str(o, "gateway", url);
+        cJSON_AddBoolToObject(o, "logged_in", st.logged_in);
+        cJSON_AddNumberToObject(o, "outbox", (double)st.outbox);
+        json_str(o, "oldest_unsynced", st.oldest);
+        cJSON_AddNumberToObject(o, "cursor", (double)st.cursor);
+        cJSON_AddNumberToObject(o, "next_batch", (double)st.next_batch);
+        cJSON_AddNumberToObject(o, "refused", (double)st.refused);
+        json_str(o, "last_refusal", st.last_refusal);
+        json_str(o, "last_success", st.last_success);
+        json_str(o, "last_error", st.last_error);
+        json_str(o, "last_error_at", st.last_error_at);
+        json_print(o);
+        return 0;
+    }
+    printf("device:          %s\n", odo_store_device_id(c->store));
+    printf("user:            %s (%s)\n", c->user, st.logged_in ? "logged in" : "not logged in");
+    printf("gateway:         %s\n", url[0] ? url : "(not set: odolog login --gateway URL)");
+    printf("outbox:          %lld change%s waiting", (long long)st.outbox,
+           st.outbox == 1 ? "" : "s");
+    if (st.oldest[0])
+        printf(", the oldest %s old", age);
+    printf("\ncursor:          %lld\n", (long long)st.cursor);
+    printf("last success:    %s\n", st.last_success[0] ? st.last_success : "never");
+    if (st.last_error[0])
+        printf("last error:      %s (%s)\n", st.last_error, st.last_error_at);
+    if (st.refused)
+        printf("refused changes: %lld (last: %s)\n", (long long)st.refused, st.last_refusal);
+    return 0;
+}

@@ -1,0 +1,309 @@
+/*
+ * odologd: the device's background sync. It syncs every logged-in user periodically, soon
+ * after a local write (it watches the database file), backs off exponentially with jitter while
+ * the gateway is unreachable, tells systemd it is ready and alive (sd_notify, watchdog), and
+ * stops cleanly on SIGTERM. One event loop, fed by a signalfd and an inotify descriptor.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "platform/fs.h"
+#include "platform/log.h"
+#include "platform/uuid.h"
+#include "storage/replica.h"
+#include "sync/client/engine.h"
+
+static const char usage[] =
+    "usage: odologd [--db PATH] [--interval SECONDS] [--debounce SECONDS]\n"
+    "               [--backoff SECONDS] [--max-backoff SECONDS] [--log-level LEVEL] [--once]\n"
+    "\n"
+    "Syncs every user logged in on this device (odolog login) with the gateway:\n"
+    "  --interval S      every S seconds (default 300)\n"
+    "  --debounce S      S seconds after a local write (default 5)\n"
+    "  --backoff S       first retry after a failure (default 10), doubling with jitter...\n"
+    "  --max-backoff S   ...up to S seconds (default 900)\n"
+    "  --once            one cycle, then exit (0 when every user synced)\n"
+    "  --db PATH         the database (default: $ODOLOG_DB, else the user's data directory)\n"
+    "Under systemd (Type=notify) it reports readiness and feeds the watchdog.\n"
+    "Exit codes: 0 stopped cleanly, 1 usage, 4 the database cannot be opened.\n";
+
+struct daemon {
+    struct odo_log log;
+    struct odo_store *store;
+    int interval_ms, debounce_ms, backoff_ms, max_backoff_ms;
+    int failures;
+    int ok_users, failed_users;
+    char last_error[320];
+};
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int sync_user(const char *user, void *ctx)
+{
+    struct daemon *d = ctx;
+    struct odo_sync_options opt = {true, true, 0, 0, 0};
+    struct odo_sync_report rep;
+    struct odo_transport *t = NULL;
+    struct odo_err err;
+    int rc = odo_sync_connect(d->store, &t, &err);
+
+    if (rc == 0)
+        rc = odo_sync_cycle(d->store, user, t, &opt, &rep, &err);
+    odo_transport_close(t);
+    if (rc) {
+        d->failed_users++;
+        snprintf(d->last_error, sizeof(d->last_error), "%s", err.msg);
+        odo_log(&d->log, ODO_LOG_WARN, "user %s: %s", user, err.msg);
+        return 0;
+    }
+    d->ok_users++;
+    if (rep.pushed || rep.pulled || rep.refused)
+        odo_log(&d->log, ODO_LOG_INFO, "user %s: pushed %d (%d refused), pulled %d, cursor %lld",
+                user, rep.pushed, rep.refused, rep.pulled, (long long)rep.cursor);
+    return 0;
+}
+
+/* One cycle over every logged-in user. Returns the delay to the next one, in ms. */
+static int64_t cycle(struct daemon *d)
+{
+    struct odo_err err;
+    unsigned char r;
+    int64_t delay;
+
+    d->ok_users = d->failed_users = 0;
+    if (odo_replica_users(d->store, sync_user, d, &err) != 0) {
+        d->failed_users++;
+        snprintf(d->last_error, sizeof(d->last_error), "%s", err.msg);
+        odo_log(&d->log, ODO_LOG_ERROR, "%s", err.msg);
+    }
+    if (d->failed_users == 0) {
+        d->failures = 0;
+        sd_notifyf(0, "STATUS=synced %d user%s", d->ok_users, d->ok_users == 1 ? "" : "s");
+        return d->interval_ms;
+    }
+    /* Exponential backoff with jitter: a random delay between half and all of
+     * backoff * 2^failures, capped, so that many devices do not retry in step. */
+    d->failures++;
+    delay = d->backoff_ms;
+    for (int i = 1; i < d->failures && delay < d->max_backoff_ms; i++)
+        delay *= 2;
+    if (delay > d->max_backoff_ms)
+        delay = d->max_backoff_ms;
+    if (odo_random_bytes(&r, 1) != 0)
+        r = 128;
+    delay = delay / 2 + (delay / 2) * r / 255;
+    odo_log(&d->log, ODO_LOG_WARN, "sync failed (%d in a row); retry in %.1f s", d->failures,
+            (double)delay / 1000);
+    sd_notifyf(0, "STATUS=retrying in %lld s: %s", (long long)(delay / 1000), d->last_error);
+    return delay;
+}
+
+/* Whether any user has changes waiting. */
+static int has_pending(const char *user, void *ctx)
+{
+    struct daemon *d = ctx;
+    struct odo_sync_state st;
+    struct odo_err err;
+    if (odo_replica_state(d->store, user, &st, &err) == 0 && st.outbox > 0) {
+        d->ok_users = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static bool outbox_waiting(struct daemon *d)
+{
+    struct odo_err err;
+    d->ok_users = 0;
+    (void)!odo_replica_users(d->store, has_pending, d, &err);
+    return d->ok_users > 0;
+}
+
+static void drain(int fd)
+{
+    char buf[4096];
+    while (read(fd, buf, sizeof(buf)) > 0)
+        ;
+}
+
+static int seconds(const char *s, const char *what, int min, int *out_ms)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*end || v < min || v > 86400) {
+        fprintf(stderr, "odologd: %s is a number of seconds from %d to 86400\n", what, min);
+        return -1;
+    }
+    *out_ms = (int)v * 1000;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"interval", required_argument, NULL, 'i'},
+                                         {"debounce", required_argument, NULL, 'b'},
+                                         {"backoff", required_argument, NULL, 'k'},
+                                         {"max-backoff", required_argument, NULL, 'm'},
+                                         {"log-level", required_argument, NULL, 'l'},
+                                         {"once", no_argument, NULL, 'o'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    struct daemon d;
+    enum odo_log_level level = ODO_LOG_INFO;
+    const char *db = getenv("ODOLOG_DB");
+    char dbbuf[4096], dir[4096], wal[4200];
+    struct odo_err err;
+    bool once = false;
+    uint64_t wd_usec = 0;
+    sigset_t mask;
+    int ch, sfd, ifd, rc = 0;
+    int64_t next, last_wd = 0;
+
+    memset(&d, 0, sizeof(d));
+    d.interval_ms = 300000;
+    d.debounce_ms = 5000;
+    d.backoff_ms = 10000;
+    d.max_backoff_ms = 900000;
+    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'd':
+            db = optarg;
+            break;
+        case 'i':
+            if (seconds(optarg, "--interval", 1, &d.interval_ms))
+                return 1;
+            break;
+        case 'b':
+            if (seconds(optarg, "--debounce", 0, &d.debounce_ms))
+                return 1;
+            break;
+        case 'k':
+            if (seconds(optarg, "--backoff", 1, &d.backoff_ms))
+                return 1;
+            break;
+        case 'm':
+            if (seconds(optarg, "--max-backoff", 1, &d.max_backoff_ms))
+                return 1;
+            break;
+        case 'l':
+            if (odo_log_level_parse(optarg, &level)) {
+                fprintf(stderr, "odologd: --log-level is error, warn, info or debug\n");
+                return 1;
+            }
+            break;
+        case 'o':
+            once = true;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return 0;
+        default:
+            fputs(usage, stderr);
+            return 1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "odologd: unexpected argument '%s'\n%s", argv[optind], usage);
+        return 1;
+    }
+    if (d.max_backoff_ms < d.backoff_ms)
+        d.max_backoff_ms = d.backoff_ms;
+    odo_log_init(&d.log, "odologd", level);
+    if (!db || !*db) {
+        if (odo_fs_data_dir(dir, sizeof(dir), &err) || odo_fs_mkdirs(dir, 0700, &err)) {
+            odo_log(&d.log, ODO_LOG_ERROR, "%s", err.msg);
+            return 4;
+        }
+        snprintf(dbbuf, sizeof(dbbuf), "%.4000s/odolog.db", dir);
+        db = dbbuf;
+    }
+    if (odo_store_open(db, NULL, &d.store, &err)) {
+        odo_log(&d.log, ODO_LOG_ERROR, "%s", err.msg);
+        return 4;
+    }
+    if (once) {
+        cycle(&d);
+        odo_store_close(d.store);
+        return d.failed_users ? 5 : 0;
+    }
+
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigprocmask(SIG_BLOCK, &mask, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+    /* Local writes show as writes to the database's WAL (or the file itself). */
+    ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (odo_fs_dirname(db, dir, sizeof(dir)) == 0)
+        inotify_add_watch(ifd, dir, IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO);
+    snprintf(wal, sizeof(wal), "%s-wal", db);
+    if (sd_watchdog_enabled(0, &wd_usec) <= 0)
+        wd_usec = 0;
+    sd_notifyf(0, "READY=1\nSTATUS=starting");
+    odo_log(&d.log, ODO_LOG_INFO, "running: interval %d s, debounce %d s, backoff %d..%d s%s",
+            d.interval_ms / 1000, d.debounce_ms / 1000, d.backoff_ms / 1000,
+            d.max_backoff_ms / 1000, wd_usec ? ", watchdog on" : "");
+    next = mono_ms(); /* a first cycle right away */
+    for (;;) {
+        struct pollfd fds[2] = {{sfd, POLLIN, 0}, {ifd, POLLIN, 0}};
+        int64_t now = mono_ms(), wait = next - now;
+
+        if (wd_usec) {
+            int64_t half = (int64_t)(wd_usec / 2000);
+            if (now - last_wd >= half) {
+                sd_notify(0, "WATCHDOG=1");
+                last_wd = now;
+            }
+            if (wait > half - (now - last_wd))
+                wait = half - (now - last_wd);
+        }
+        if (wait < 0)
+            wait = 0;
+        if (poll(fds, 2, (int)(wait > INT_MAX ? INT_MAX : wait)) < 0 && errno != EINTR)
+            break;
+        if (fds[0].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            if (read(sfd, &si, sizeof(si)) == sizeof(si))
+                odo_log(&d.log, ODO_LOG_INFO, "stopping on signal %u", si.ssi_signo);
+            break;
+        }
+        if (fds[1].revents & POLLIN) {
+            drain(ifd);
+            /* Only writes that left changes waiting matter (not our own applying). */
+            if (d.failures == 0 && outbox_waiting(&d) && next > mono_ms() + d.debounce_ms)
+                next = mono_ms() + d.debounce_ms;
+        }
+        if (mono_ms() >= next) {
+            int64_t delay = cycle(&d);
+            drain(ifd); /* what the cycle itself wrote */
+            next = mono_ms() + delay;
+            /* A write that landed during the cycle still gets its prompt sync. */
+            if (d.failures == 0 && outbox_waiting(&d))
+                next = mono_ms() + d.debounce_ms;
+        }
+    }
+    sd_notify(0, "STOPPING=1");
+    close(sfd);
+    close(ifd);
+    odo_store_close(d.store);
+    return rc;
+}

@@ -1,0 +1,600 @@
+/*
+ * The sync cycle of engine.h.
+ */
+#include "sync/client/engine.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "platform/decimal.h"
+#include "platform/text.h"
+#include "storage/replica.h"
+#include "sync/protocol/messages.h"
+
+#define BATCH_ROWS_DEFAULT 500
+#define PAGE_ROWS_DEFAULT  1000
+#define MAX_GROUPS         32
+
+/* ---- converting between store cells and wire values ------------------------------------ */
+
+/* A wire value for a store cell of column c; decimals are formatted into buf. */
+static void cell_to_val(const struct odo_wire_col *c, const struct odo_cell *cell, char *buf,
+                        size_t cap, struct odo_val *v)
+{
+    memset(v, 0, sizeof(*v));
+    if (cell->kind == ODO_CELL_NULL) {
+        v->kind = ODO_VAL_NULL;
+    } else if (c->type == ODO_W_DEC && cell->kind == ODO_CELL_INT) {
+        v->kind = ODO_VAL_STR;
+        v->s = odo_dec_format(cell->i, c->scale, c->scale, buf, cap);
+    } else if (c->type == ODO_W_INT || c->type == ODO_W_BOOL) {
+        v->kind = ODO_VAL_INT;
+        v->i = cell->kind == ODO_CELL_INT ? cell->i : atoll(cell->s);
+    } else {
+        v->kind = ODO_VAL_STR;
+        v->s = cell->kind == ODO_CELL_TEXT ? cell->s : "";
+    }
+}
+
+/* A store cell for a wire value of column c. Returns 0 or ODO_EPROTO. */
+static int val_to_cell(const struct odo_wire_col *c, const struct odo_val *v, struct odo_cell *cell,
+                       struct odo_err *err)
+{
+    memset(cell, 0, sizeof(*cell));
+    if (v->kind == ODO_VAL_NULL) {
+        cell->kind = ODO_CELL_NULL;
+    } else if (c->type == ODO_W_DEC) {
+        cell->kind = ODO_CELL_INT;
+        if (odo_dec_parse(v->s, c->scale, &cell->i, c->name, err) != 0)
+            return ODO_EPROTO;
+    } else if (v->kind == ODO_VAL_INT) {
+        cell->kind = ODO_CELL_INT;
+        cell->i = v->i;
+    } else {
+        cell->kind = ODO_CELL_TEXT;
+        cell->s = v->s;
+    }
+    return 0;
+}
+
+/* ---- mapping answers to errors ---------------------------------------------------------- */
+
+static int answer_error(int status, const struct odo_buf *body, const char *what,
+                        struct odo_err *err)
+{
+    enum odo_pe pe = ODO_PE_INTERNAL;
+    char msg[200] = "";
+
+    if (odo_error_decode(body->data ? body->data : "", body->len, &pe, msg, sizeof(msg)) != 0)
+        snprintf(msg, sizeof(msg), "status %d", status);
+    switch (pe) {
+    case ODO_PE_UNAUTHORIZED:
+        return odo_err_set(err, ODO_EAUTH, "the gateway refused the %s: %s (run 'odolog login')",
+                           what, msg);
+    case ODO_PE_FORBIDDEN:
+        return odo_err_set(err, ODO_EAUTH, "the gateway refused the %s: %s", what, msg);
+    case ODO_PE_UPGRADE:
+        return odo_err_set(err, ODO_EUPGRADE, "%s; nothing was lost", msg);
+    case ODO_PE_THROTTLED:
+    case ODO_PE_UNAVAILABLE:
+    case ODO_PE_INTERNAL:
+        return odo_err_set(err, ODO_ENET, "the gateway could not take the %s now: %s", what, msg);
+    default:
+        return odo_err_set(err, ODO_EPROTO, "the gateway refused the %s: %s", what, msg);
+    }
+}
+
+/* The request body with the token added (stored batches are kept without it). */
+static int with_token(const char *body, const char *token, struct odo_buf *out)
+{
+    odo_buf_reset(out);
+    odo_buf_puts(out, "{\"token\":");
+    odo_buf_json_str(out, token);
+    odo_buf_putc(out, ',');
+    odo_buf_puts(out, body + 1);
+    return out->overflow ? ODO_ETOOBIG : 0;
+}
+
+/* ---- building a batch ------------------------------------------------------------------- */
+
+struct entry {
+    int64_t seq;
+    const struct odo_wire_table *table;
+    char id[ODO_UUID_TEXT_LEN + 1];
+    odo_hlc hlc, col_hlc[48];
+    int64_t base_rev;
+    uint64_t mask; /* columns of the table in this change */
+    int group;
+};
+
+struct batch {
+    struct entry *entries;
+    int n, cap;
+    struct odo_err *err;
+    int rc;
+};
+
+/* Reads an outbox entry's column map into e (mask and per-column HLCs). */
+static int parse_cols(const char *json, struct entry *e, int schema, struct odo_err *err)
+{
+    cJSON *o = cJSON_Parse(json), *it;
+
+    if (!cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        return odo_err_set(err, ODO_ESTORAGE, "an outbox entry is damaged");
+    }
+    cJSON_ArrayForEach(it, o)
+    {
+        odo_hlc h = e->hlc;
+        if (cJSON_IsString(it) && odo_hlc_parse(it->valuestring, &h) != 0)
+            h = e->hlc;
+        if (strcmp(it->string, "*") == 0) {
+            for (size_t c = 0; c < e->table->ncols; c++)
+                if (e->table->cols[c].since_schema <= schema && !(e->mask >> c & 1)) {
+                    e->mask |= 1ULL << c;
+                    e->col_hlc[c] = h;
+                }
+            continue;
+        }
+        int c = odo_wire_col_index(e->table, it->string);
+        if (c < 0)
+            continue; /* a local column the protocol does not carry */
+        e->mask |= 1ULL << c;
+        e->col_hlc[c] = h;
+    }
+    cJSON_Delete(o);
+    return 0;
+}
+
+static int collect(const struct odo_pending *p, void *ctx)
+{
+    struct batch *b = ctx;
+    struct entry *e;
+
+    if (b->n == b->cap) {
+        b->rc = odo_err_set(b->err, ODO_ENOMEM, "batch full");
+        return 1;
+    }
+    e = &b->entries[b->n];
+    memset(e, 0, sizeof(*e));
+    e->seq = p->seq;
+    e->table = odo_wire_table(p->tbl);
+    snprintf(e->id, sizeof(e->id), "%s", p->row_id);
+    e->hlc = p->hlc;
+    e->base_rev = p->base_rev;
+    if (!e->table || !e->table->user_scoped) {
+        b->rc = odo_err_set(b->err, ODO_ESTORAGE, "the outbox names an unknown table '%s'", p->tbl);
+        return 1;
+    }
+    if ((b->rc = parse_cols(p->cols, e, ODO_SCHEMA_CURRENT, b->err)))
+        return 1;
+    b->n++;
+    return 0;
+}
+
+/*
+ * Builds the next batch of user's pending changes and seals it, in one write transaction so
+ * that another process syncing the same user cannot interleave. *batch is 0 when there was
+ * nothing to push.
+ */
+static int build_batch(struct odo_store *s, const char *user, const struct odo_sync_options *opt,
+                       int64_t *batch, struct odo_err *err)
+{
+    struct batch b = {NULL, 0, 0, err, 0};
+    struct {
+        const struct odo_wire_table *table;
+        uint64_t mask;
+    } groups[MAX_GROUPS];
+    int ngroups = 0, rc;
+    struct odo_push_writer w;
+    struct odo_buf body;
+    int64_t *seqs = NULL, number = 0;
+    odo_hlc now;
+    char device[ODO_UUID_TEXT_LEN + 1];
+
+    *batch = 0;
+    b.cap = opt->batch_rows;
+    b.entries = calloc((size_t)b.cap, sizeof(*b.entries));
+    seqs = calloc((size_t)b.cap, sizeof(*seqs));
+    odo_buf_init(&body, ODO_PUSH_BODY_MAX - ODO_TOKEN_MAX - 64);
+    if (!b.entries || !seqs) {
+        rc = odo_err_set(err, ODO_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = odo_store_begin(s, err)))
+        goto out;
+    if ((rc = odo_replica_next_batch(s, user, &number, err)) ||
+        (rc = odo_replica_pending(s, user, b.cap, collect, &b, err)) || (rc = b.rc))
+        goto out_rollback;
+    if (b.n == 0)
+        goto out_rollback;
+    /* Rows of one table with the same columns travel together. */
+    for (int i = 0; i < b.n; i++) {
+        struct entry *e = &b.entries[i];
+        e->group = -1;
+        for (int g = 0; g < ngroups && e->group < 0; g++)
+            if (groups[g].table == e->table && groups[g].mask == e->mask)
+                e->group = g;
+        if (e->group < 0) {
+            if (ngroups == MAX_GROUPS) {
+                b.n = i; /* the rest waits for the next batch */
+                break;
+            }
+            groups[ngroups].table = e->table;
+            groups[ngroups].mask = e->mask;
+            e->group = ngroups++;
+        }
+    }
+    if ((rc = odo_replica_hlc(s, &now, err)))
+        goto out_rollback;
+    snprintf(device, sizeof(device), "%s", odo_store_device_id(s));
+    odo_push_write_begin(&w, &body, device, number, opt->schema, NULL, now);
+    for (int g = 0; g < ngroups; g++) {
+        const struct odo_wire_table *t = groups[g].table;
+        int cols[48], ncols = 0;
+        const char *names[48];
+        for (size_t c = 0; c < t->ncols; c++)
+            if (groups[g].mask >> c & 1) {
+                cols[ncols] = (int)c;
+                names[ncols++] = t->cols[c].name;
+            }
+        odo_push_write_group(&w, t, cols, ncols);
+        for (int i = 0; i < b.n; i++) {
+            struct entry *e = &b.entries[i];
+            struct odo_cell cells[48];
+            struct odo_val vals[48];
+            char decs[48][ODO_DEC_TEXT_MAX];
+            if (e->group != g)
+                continue;
+            rc = odo_replica_read_row(s, user, t->name, e->id, names, ncols, cells, err);
+            if (rc == ODO_ENOTFOUND)
+                continue; /* gone locally (swept): nothing to say about it */
+            if (rc)
+                goto out_rollback;
+            for (int c = 0; c < ncols; c++) {
+                cell_to_val(&t->cols[cols[c]], &cells[c], decs[c], sizeof(decs[c]), &vals[c]);
+                vals[c].hlc = e->col_hlc[cols[c]];
+            }
+            odo_push_write_row(&w, e->id, e->base_rev, e->hlc, vals, ncols);
+        }
+    }
+    odo_push_write_end(&w);
+    if (body.overflow) {
+        rc = odo_err_set(err, ODO_ETOOBIG, "a batch of %d rows is over the body limit", b.n);
+        goto out_rollback;
+    }
+    for (int i = 0; i < b.n; i++)
+        seqs[i] = b.entries[i].seq;
+    if ((rc = odo_replica_seal(s, user, seqs, b.n, body.data, number, err)))
+        goto out_rollback;
+    if ((rc = odo_store_commit(s, err)) == 0)
+        *batch = number;
+    goto out;
+out_rollback:
+    odo_store_rollback(s);
+out:
+    free(b.entries);
+    free(seqs);
+    odo_buf_free(&body);
+    return rc;
+}
+
+/* ---- pushing ---------------------------------------------------------------------------- */
+
+/* Applies rows of the gateway (pull pages, push winners); within begin/end apply. */
+static int apply_groups(struct odo_store *s, const char *user, const struct odo_row_group *groups,
+                        size_t ngroups, int *applied, struct odo_err *err)
+{
+    for (size_t g = 0; g < ngroups; g++) {
+        const struct odo_row_group *rg = &groups[g];
+        const char *names[48];
+        for (int c = 0; c < rg->ncols; c++)
+            names[c] = rg->table->cols[rg->cols[c]].name;
+        for (size_t i = 0; i < rg->nrows; i++) {
+            struct odo_cell cells[48];
+            int rc;
+            for (int c = 0; c < rg->ncols; c++)
+                if ((rc = val_to_cell(&rg->table->cols[rg->cols[c]], &rg->rows[i].vals[c],
+                                      &cells[c], err)))
+                    return rc;
+            if ((rc = odo_replica_apply_row(s, user, rg->table->name, names, rg->ncols,
+                                            rg->rows[i].id, rg->rows[i].rev, cells, err)))
+                return rc;
+            (*applied)++;
+        }
+    }
+    return 0;
+}
+
+/* Settles a batch with its answer in one transaction. */
+static int settle(struct odo_store *s, const char *user, int64_t batch, const char *sent,
+                  const struct odo_buf *answer, struct odo_sync_report *rep, struct odo_err *err)
+{
+    struct odo_push_req req;
+    struct odo_push_ans ans;
+    size_t flat = 0;
+    int rc;
+
+    if ((rc = odo_push_decode(sent, strlen(sent), &req, err)))
+        return odo_err_set(err, ODO_ESTORAGE, "the stored batch %lld is damaged: %s",
+                           (long long)batch, err->msg);
+    if ((rc = odo_push_ans_decode(answer->data, answer->len, &ans, err))) {
+        odo_push_free(&req);
+        return rc;
+    }
+    if (ans.batch != batch || ans.nresults != req.nrows) {
+        rc = odo_err_set(err, ODO_EPROTO,
+                         "the gateway answered for batch %lld with %zu results; "
+                         "batch %lld has %zu rows",
+                         (long long)ans.batch, ans.nresults, (long long)batch, req.nrows);
+        goto out;
+    }
+    if ((rc = odo_replica_begin_apply(s, err)))
+        goto out;
+    for (size_t g = 0; g < req.ngroups && rc == 0; g++)
+        for (size_t i = 0; i < req.groups[g].nrows && rc == 0; i++, flat++) {
+            const struct odo_push_result *r = &ans.results[flat];
+            if (r->refused) {
+                rc = odo_replica_refused(s, user, req.groups[g].table->name,
+                                         req.groups[g].rows[i].id, r->refused, err);
+                rep->refused++;
+                snprintf(rep->last_refusal, sizeof(rep->last_refusal), "%s", r->refused);
+            } else {
+                rc = odo_replica_accepted(s, user, req.groups[g].table->name,
+                                          req.groups[g].rows[i].id, r->rev, err);
+            }
+            rep->pushed++;
+        }
+    if (rc == 0)
+        rc = odo_replica_settle(s, user, batch, err);
+    for (size_t k = 0; k < ans.nrekey && rc == 0; k++, rep->rekeyed++)
+        rc = odo_replica_rekey(s, user, ans.rekey[k].table->name, ans.rekey[k].from,
+                               ans.rekey[k].to, err);
+    if (rc == 0)
+        rc = apply_groups(s, user, ans.winners, ans.nwinners, &rep->winners, err);
+    if (rc == 0)
+        rc = odo_replica_receive_hlc(s, ans.hlc, err);
+    if (odo_replica_end_apply(s, rc == 0, err) && rc == 0)
+        rc = ODO_ESTORAGE;
+out:
+    odo_push_free(&req);
+    odo_push_ans_free(&ans);
+    return rc;
+}
+
+static int push(struct odo_store *s, const char *user, const char *token, struct odo_transport *t,
+                const struct odo_sync_options *opt, struct odo_sync_report *rep,
+                struct odo_err *err)
+{
+    struct odo_buf out, answer;
+    int rc = 0;
+
+    odo_buf_init(&out, ODO_PUSH_BODY_MAX);
+    odo_buf_init(&answer, ODO_ANSWER_BODY_MAX);
+    for (;;) {
+        int64_t batch;
+        char *body = NULL;
+        int status;
+
+        /* A batch sealed earlier goes first, unchanged: the gateway may have applied it. */
+        if ((rc = odo_replica_inflight(s, user, &batch, &body, err)))
+            break;
+        if (!batch) {
+            if ((rc = build_batch(s, user, opt, &batch, err)) || !batch)
+                break;
+            if ((rc = odo_replica_inflight(s, user, &batch, &body, err)))
+                break;
+        }
+        if ((rc = with_token(body, token, &out))) {
+            free(body);
+            rc = odo_err_set(err, ODO_ETOOBIG, "the batch is too large to send");
+            break;
+        }
+        rc = odo_transport_request(t, "/v1/sync/push", out.data, out.len, &status, &answer, err);
+        if (rc == 0 && (status < 200 || status > 299)) {
+            rc = answer_error(status, &answer, "batch", err);
+            if (rc == ODO_EPROTO)
+                /* The gateway refused the batch as a whole (malformed to it): rebuild later. */
+                (void)!odo_replica_unseal(s, user, batch, NULL);
+        }
+        if (rc == 0) {
+            rep->batches++;
+            rc = settle(s, user, batch, body, &answer, rep, err);
+        }
+        free(body);
+        if (rc)
+            break;
+    }
+    odo_buf_free(&out);
+    odo_buf_free(&answer);
+    return rc;
+}
+
+/* ---- pulling ---------------------------------------------------------------------------- */
+
+static int reconcile(struct odo_store *s, const char *user, const char *token,
+                     struct odo_transport *t, const struct odo_sync_options *opt, int64_t watermark,
+                     struct odo_sync_report *rep, struct odo_err *err)
+{
+    struct odo_buf req, answer;
+    char after[96] = "";
+    int rc = 0;
+
+    odo_buf_init(&req, ODO_SMALL_BODY_MAX);
+    odo_buf_init(&answer, ODO_ANSWER_BODY_MAX);
+    for (;;) {
+        struct odo_pull_req pr;
+        struct odo_pull_ans ans;
+        int status;
+
+        memset(&pr, 0, sizeof(pr));
+        snprintf(pr.device, sizeof(pr.device), "%s", odo_store_device_id(s));
+        pr.schema = opt->schema;
+        pr.token = token;
+        pr.limit = opt->page_rows;
+        pr.reconcile = true;
+        pr.after = after;
+        odo_buf_reset(&req);
+        odo_pull_encode(&req, &pr);
+        if ((rc = odo_transport_request(t, "/v1/sync/pull", req.data, req.len, &status, &answer,
+                                        err)))
+            break;
+        if (status < 200 || status > 299) {
+            rc = answer_error(status, &answer, "reconcile", err);
+            break;
+        }
+        if ((rc = odo_pull_ans_decode(answer.data, answer.len, &ans, err)))
+            break;
+        if (!ans.is_reconcile) {
+            odo_pull_ans_free(&ans);
+            rc = odo_err_set(err, ODO_EPROTO, "the gateway answered a reconcile with a page");
+            break;
+        }
+        for (size_t g = 0; g < ans.nlive && rc == 0; g++)
+            rc = odo_replica_mark_live(s, user, ans.live[g].table->name, ans.live[g].ids,
+                                       (int)ans.live[g].nids, err);
+        snprintf(after, sizeof(after), "%s", ans.next ? ans.next : "");
+        odo_pull_ans_free(&ans);
+        if (rc || !after[0])
+            break;
+    }
+    if (rc == 0 && (rc = odo_replica_sweep(s, user, watermark, &rep->dropped, err)) == 0)
+        rep->reconciled = true;
+    odo_buf_free(&req);
+    odo_buf_free(&answer);
+    return rc;
+}
+
+static int pull(struct odo_store *s, const char *user, const char *token, struct odo_transport *t,
+                const struct odo_sync_options *opt, struct odo_sync_report *rep,
+                struct odo_err *err)
+{
+    struct odo_buf req, answer;
+    int rc = 0;
+
+    odo_buf_init(&req, ODO_SMALL_BODY_MAX);
+    odo_buf_init(&answer, ODO_ANSWER_BODY_MAX);
+    for (;;) {
+        struct odo_sync_state st;
+        struct odo_pull_req pr;
+        struct odo_pull_ans ans;
+        int status;
+
+        if ((rc = odo_replica_state(s, user, &st, err)))
+            break;
+        memset(&pr, 0, sizeof(pr));
+        snprintf(pr.device, sizeof(pr.device), "%s", odo_store_device_id(s));
+        pr.schema = opt->schema;
+        pr.token = token;
+        pr.since = st.cursor;
+        pr.limit = opt->page_rows;
+        pr.swept = st.swept;
+        odo_buf_reset(&req);
+        odo_pull_encode(&req, &pr);
+        if ((rc = odo_transport_request(t, "/v1/sync/pull", req.data, req.len, &status, &answer,
+                                        err)))
+            break;
+        if (status < 200 || status > 299) {
+            rc = answer_error(status, &answer, "pull", err);
+            break;
+        }
+        if ((rc = odo_pull_ans_decode(answer.data, answer.len, &ans, err)))
+            break;
+        if (ans.reconcile_required) {
+            int64_t w = ans.reconcile_required;
+            odo_pull_ans_free(&ans);
+            if (st.swept >= w) {
+                rc = odo_err_set(err, ODO_EPROTO, "the gateway keeps asking to reconcile");
+                break;
+            }
+            if ((rc = reconcile(s, user, token, t, opt, w, rep, err)))
+                break;
+            continue;
+        }
+        if ((rc = odo_replica_begin_apply(s, err)) == 0) {
+            rc = apply_groups(s, user, ans.groups, ans.ngroups, &rep->pulled, err);
+            if (rc == 0 && ans.cursor > st.cursor)
+                rc = odo_replica_set_cursor(s, user, ans.cursor, err);
+            if (rc == 0)
+                rc = odo_replica_receive_hlc(s, ans.hlc, err);
+            if (odo_replica_end_apply(s, rc == 0, err) && rc == 0)
+                rc = ODO_ESTORAGE;
+        }
+        rep->pages++;
+        rep->cursor = ans.cursor > st.cursor ? ans.cursor : st.cursor;
+        bool more = ans.more;
+        odo_pull_ans_free(&ans);
+        if (rc || !more)
+            break;
+    }
+    odo_buf_free(&req);
+    odo_buf_free(&answer);
+    return rc;
+}
+
+int odo_sync_cycle(struct odo_store *s, const char *user, struct odo_transport *t,
+                   const struct odo_sync_options *opt_in, struct odo_sync_report *rep,
+                   struct odo_err *err)
+{
+    struct odo_sync_options opt = *opt_in;
+    char token[ODO_TOKEN_MAX + 1];
+    int rc;
+
+    memset(rep, 0, sizeof(*rep));
+    if (opt.batch_rows <= 0)
+        opt.batch_rows = BATCH_ROWS_DEFAULT;
+    if (opt.batch_rows > ODO_PUSH_ROWS_MAX)
+        opt.batch_rows = ODO_PUSH_ROWS_MAX;
+    if (opt.page_rows <= 0)
+        opt.page_rows = PAGE_ROWS_DEFAULT;
+    if (opt.page_rows > ODO_PULL_LIMIT_MAX)
+        opt.page_rows = ODO_PULL_LIMIT_MAX;
+    if (opt.schema <= 0)
+        opt.schema = ODO_SCHEMA_CURRENT;
+    if ((rc = odo_replica_token(s, user, token, sizeof(token), err)))
+        return rc;
+    rc = 0;
+    if (opt.push)
+        rc = push(s, user, token, t, &opt, rep, err);
+    if (rc == 0 && opt.pull)
+        rc = pull(s, user, token, t, &opt, rep, err);
+    memset(token, 0, sizeof(token));
+    if (odo_replica_record(s, user, rc ? err->msg : NULL, NULL) != 0 && rc == 0)
+        rc = odo_err_set(err, ODO_ESTORAGE, "the outcome could not be recorded");
+    return rc;
+}
+
+int odo_sync_connect(struct odo_store *s, struct odo_transport **out, struct odo_err *err)
+{
+    struct odo_transport_options o;
+    char url[300], psk_hex[260], ca[512];
+    unsigned char psk[128];
+    size_t n = 0;
+    int rc;
+
+    *out = NULL;
+    if ((rc = odo_replica_config_get(s, "gateway", url, sizeof(url), err)) ||
+        (rc = odo_replica_config_get(s, "psk", psk_hex, sizeof(psk_hex), err)) ||
+        (rc = odo_replica_config_get(s, "ca", ca, sizeof(ca), err)))
+        return rc;
+    if (!url[0])
+        return odo_err_set(err, ODO_EINVAL,
+                           "no gateway configured: run 'odolog login --gateway URL ...'");
+    for (const char *p = psk_hex; p[0] && p[1] && n < sizeof(psk); p += 2) {
+        unsigned v;
+        if (sscanf(p, "%2x", &v) != 1)
+            return odo_err_set(err, ODO_EINVAL, "the stored pre-shared key is not hex");
+        psk[n++] = (unsigned char)v;
+    }
+    memset(&o, 0, sizeof(o));
+    o.url = url;
+    o.psk_identity = odo_store_device_id(s);
+    o.psk = n ? psk : NULL;
+    o.psk_len = n;
+    o.ca_file = ca[0] ? ca : NULL;
+    rc = odo_transport_open(&o, out, err);
+    memset(psk, 0, sizeof(psk));
+    return rc;
+}

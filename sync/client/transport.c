@@ -1,0 +1,101 @@
+/*
+ * The transport interface: URL parsing and dispatch to the coaps or HTTPS implementation.
+ */
+#include "sync/client/transport_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int odo_url_parse(const char *url, struct odo_url *out, struct odo_err *err)
+{
+    const char *p, *host, *end;
+    size_t n;
+
+    memset(out, 0, sizeof(*out));
+    if (strncmp(url, "coaps://", 8) == 0) {
+        out->scheme = ODO_URL_COAPS;
+        out->port = 5684;
+        p = url + 8;
+    } else if (strncmp(url, "coap://", 7) == 0) {
+        out->scheme = ODO_URL_COAP;
+        out->port = 5683;
+        p = url + 7;
+    } else if (strncmp(url, "https://", 8) == 0) {
+        out->scheme = ODO_URL_HTTPS;
+        out->port = 443;
+        p = url + 8;
+    } else {
+        return odo_err_set(err, ODO_EINVAL,
+                           "gateway URL '%.80s' must start with coaps:// or https://", url);
+    }
+    if (*p == '[') {
+        host = p + 1;
+        end = strchr(host, ']');
+        if (!end)
+            return odo_err_set(err, ODO_EINVAL, "bad IPv6 address in '%.80s'", url);
+        n = (size_t)(end - host);
+        p = end + 1;
+    } else {
+        host = p;
+        n = strcspn(p, ":/");
+        p += n;
+    }
+    if (n == 0 || n >= sizeof(out->host))
+        return odo_err_set(err, ODO_EINVAL, "no host in gateway URL '%.80s'", url);
+    memcpy(out->host, host, n);
+    if (*p == ':') {
+        char *e;
+        long port = strtol(p + 1, &e, 10);
+        if (e == p + 1 || port < 1 || port > 65535 || (*e && *e != '/'))
+            return odo_err_set(err, ODO_EINVAL, "bad port in gateway URL '%.80s'", url);
+        out->port = (int)port;
+        p = e;
+    }
+    if (*p && strcmp(p, "/") != 0)
+        return odo_err_set(err, ODO_EINVAL, "the gateway URL '%.80s' takes no path", url);
+    return 0;
+}
+
+int odo_transport_open(const struct odo_transport_options *opt, struct odo_transport **out,
+                       struct odo_err *err)
+{
+    struct odo_url url;
+    int rc;
+
+    *out = NULL;
+    if ((rc = odo_url_parse(opt->url, &url, err)))
+        return rc;
+    if (url.scheme == ODO_URL_HTTPS)
+        return odo_https_open(&url, opt, out, err);
+    if (url.scheme == ODO_URL_COAPS && (!opt->psk_identity || !opt->psk || opt->psk_len < 16))
+        return odo_err_set(err, ODO_EINVAL,
+                           "coaps needs this device's pre-shared key: odolog login --psk HEX");
+    return odo_coap_open(&url, opt, out, err);
+}
+
+void odo_transport_close(struct odo_transport *t)
+{
+    if (t)
+        t->ops->close(t);
+}
+
+int odo_transport_request(struct odo_transport *t, const char *path, const char *body, size_t len,
+                          int *status, struct odo_buf *resp, struct odo_err *err)
+{
+    int rc;
+
+    odo_buf_reset(resp);
+    rc = t->ops->request(t, path, body, len, status, resp, err);
+    if (rc == 0) {
+        t->stats.requests++;
+        t->stats.body_out += body ? len : 0;
+        t->stats.body_in += resp->len;
+    }
+    return rc;
+}
+
+const struct odo_transport_stats *odo_transport_stats(const struct odo_transport *t)
+{
+    return &t->stats;
+}
