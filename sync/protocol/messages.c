@@ -68,6 +68,16 @@ void odo_error_encode(struct odo_buf *b, enum odo_pe e, const char *message)
 
 /* ---- decoding helpers ------------------------------------------------------------------- */
 
+#define WHOLE_MAX 9007199254740992.0 /* 2^53: integers JSON numbers hold exactly */
+
+/* True when it is a JSON number holding a whole number in [min, max] (checked before any
+ * conversion, which would be undefined out of range). */
+static bool whole(const cJSON *it, double min, double max)
+{
+    return cJSON_IsNumber(it) && it->valuedouble == floor(it->valuedouble) &&
+           it->valuedouble >= min && it->valuedouble <= max;
+}
+
 /* Parses body; refuses what is not one JSON object. */
 static cJSON *parse(const char *body, size_t len, size_t max, struct odo_err *err)
 {
@@ -123,8 +133,7 @@ static int get_int(const cJSON *o, const char *key, bool required, int64_t min, 
             return odo_err_set(err, ODO_EPROTO, "field '%s' is missing", key);
         return 1;
     }
-    if (!cJSON_IsNumber(it) || it->valuedouble != floor(it->valuedouble) ||
-        fabs(it->valuedouble) > 9007199254740992.0)
+    if (!whole(it, -WHOLE_MAX, WHOLE_MAX))
         return odo_err_set(err, ODO_EPROTO, "field '%s' must be an integer", key);
     if ((int64_t)it->valuedouble < min || (int64_t)it->valuedouble > max)
         return odo_err_set(err, ODO_EPROTO, "field '%s' is out of range", key);
@@ -301,8 +310,7 @@ static bool kind_fits(const struct odo_wire_col *c, const cJSON *it)
     if (cJSON_IsNull(it))
         return true;
     if (c->type == ODO_W_INT || c->type == ODO_W_BOOL)
-        return cJSON_IsNumber(it) && it->valuedouble == floor(it->valuedouble) &&
-               fabs(it->valuedouble) <= 9007199254740992.0;
+        return whole(it, -WHOLE_MAX, WHOLE_MAX);
     return cJSON_IsString(it);
 }
 
@@ -381,8 +389,7 @@ static int decode_push_row(const cJSON *r, const struct odo_push_group *g, struc
                 return odo_err_set(err, ODO_EPROTO, "a row id must be a UUID");
             row->id = it->valuestring;
         } else if (i == 1) {
-            if (!cJSON_IsNumber(it) || it->valuedouble != floor(it->valuedouble) ||
-                it->valuedouble < 0 || it->valuedouble > 9007199254740992.0)
+            if (!whole(it, 0, WHOLE_MAX))
                 return odo_err_set(err, ODO_EPROTO, "a base revision must be a whole number");
             row->base_rev = (int64_t)it->valuedouble;
         } else if (i == 2) {
@@ -721,8 +728,7 @@ static int decode_row_groups(const cJSON *arr, struct odo_row_group **out, size_
                     }
                     row->id = it->valuestring;
                 } else if (i == 1) {
-                    if (!cJSON_IsNumber(it) || it->valuedouble < 0 ||
-                        it->valuedouble != floor(it->valuedouble)) {
+                    if (!whole(it, 0, WHOLE_MAX)) {
                         rc = odo_err_set(err, ODO_EPROTO, "a revision must be a whole number");
                         goto out_free;
                     }
@@ -797,8 +803,7 @@ int odo_push_ans_decode(const char *body, size_t len, struct odo_push_ans *out, 
     }
     cJSON_ArrayForEach(it, revs)
     {
-        if (!cJSON_IsNumber(it) || it->valuedouble < 0 ||
-            it->valuedouble != floor(it->valuedouble)) {
+        if (!whole(it, 0, WHOLE_MAX)) {
             rc = odo_err_set(err, ODO_EPROTO, "a revision must be a whole number");
             goto out_free;
         }
@@ -813,9 +818,8 @@ int odo_push_ans_decode(const char *body, size_t len, struct odo_push_ans *out, 
         cJSON_ArrayForEach(it, refused)
         {
             const cJSON *i0 = cJSON_GetArrayItem(it, 0), *r1 = cJSON_GetArrayItem(it, 1);
-            if (!cJSON_IsArray(it) || cJSON_GetArraySize(it) != 2 || !cJSON_IsNumber(i0) ||
-                !cJSON_IsString(r1) || i0->valuedouble < 0 ||
-                i0->valuedouble >= (double)out->nresults) {
+            if (!cJSON_IsArray(it) || cJSON_GetArraySize(it) != 2 ||
+                !whole(i0, 0, (double)out->nresults - 1) || !cJSON_IsString(r1)) {
                 rc = odo_err_set(err, ODO_EPROTO, "a refusal must be [index, reason]");
                 goto out_free;
             }

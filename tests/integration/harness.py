@@ -112,12 +112,20 @@ class Gateway:
         raise RuntimeError("the gateway did not come up:\n" + self.log_text())
 
     def stop(self):
+        """SIGTERM, and the gateway must stop cleanly: exit 0, no sanitizer report."""
+        code = None
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
-            self.proc.wait(timeout=30)
+            code = self.proc.wait(timeout=30)
         if self.proc:
             self.log.close()
         self.proc = None
+        text = self.log_text()
+        for bad in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
+            if bad in text:
+                raise AssertionError(f"the gateway reported {bad}:\n{text[-4000:]}")
+        if code not in (None, 0):
+            raise AssertionError(f"the gateway exited {code} on SIGTERM:\n{text[-2000:]}")
 
     def destroy(self):
         self.stop()
