@@ -43,6 +43,8 @@ const char *odo_strerror(int code)
         return "not authorised";
     case ODO_EUPGRADE:
         return "upgrade required";
+    case ODO_ESTOPPED:
+        return "stopped";
     default:
         return "unknown error";
     }

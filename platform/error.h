@@ -31,6 +31,7 @@ enum odo_status {
     ODO_EPROTO = -14,   /* the peer broke the protocol */
     ODO_EAUTH = -15,    /* credentials missing, expired or forged */
     ODO_EUPGRADE = -16, /* the peer requires a newer schema version */
+    ODO_ESTOPPED = -17, /* stopped on request between steps; nothing lost */
 };
 
 /* What a person reads when an operation fails: the code and one explanatory sentence. */

@@ -153,9 +153,11 @@ int odo_replica_pending(struct odo_store *s, const char *user, int limit,
 }
 
 int odo_replica_read_row(struct odo_store *s, const char *user, const char *tbl, const char *id,
-                         const char *const *cols, int ncols, struct odo_cell *out,
+                         const char *const *cols, int ncols,
+                         int (*fn)(const struct odo_cell *cells, void *ctx), void *ctx,
                          struct odo_err *err)
 {
+    struct odo_cell out[ODO_READ_COLS_MAX];
     char sql[SQL_CAP];
     size_t n = 0;
     sqlite3_stmt *st;
@@ -163,6 +165,8 @@ int odo_replica_read_row(struct odo_store *s, const char *user, const char *tbl,
 
     if ((rc = check_table(tbl, err)) || (rc = check_columns(cols, ncols, err)))
         return rc;
+    if (ncols > ODO_READ_COLS_MAX)
+        return odo_err_set(err, ODO_EINVAL, "%d columns is more than a row has", ncols);
     n += (size_t)snprintf(sql + n, sizeof(sql) - n, "SELECT ");
     for (int i = 0; i < ncols; i++)
         n += (size_t)snprintf(sql + n, sizeof(sql) - n, "%s%s", i ? ", " : "", cols[i]);
@@ -181,7 +185,6 @@ int odo_replica_read_row(struct odo_store *s, const char *user, const char *tbl,
             return odo_err_set(err, ODO_ENOTFOUND, "row %s of %s is gone", id, tbl);
         return odo_store_sqlerr(s, rc, err, "reading a row to push");
     }
-    /* Left unreset: text cells point into the statement until the next call. */
     for (int i = 0; i < ncols; i++) {
         switch (sqlite3_column_type(st, i)) {
         case SQLITE_NULL:
@@ -197,7 +200,9 @@ int odo_replica_read_row(struct odo_store *s, const char *user, const char *tbl,
             break;
         }
     }
-    return 0;
+    rc = fn(out, ctx);
+    sqlite3_reset(st);
+    return rc;
 }
 
 int odo_replica_next_batch(struct odo_store *s, const char *user, int64_t *batch,

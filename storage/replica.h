@@ -26,6 +26,8 @@ struct odo_cell {
     const char *s; /* borrowed */
 };
 
+#define ODO_READ_COLS_MAX 48 /* more than any synced table has */
+
 /* A change waiting in the outbox. */
 struct odo_pending {
     int64_t seq;
@@ -41,10 +43,13 @@ int odo_replica_pending(struct odo_store *s, const char *user, int limit,
                         int (*fn)(const struct odo_pending *p, void *ctx), void *ctx,
                         struct odo_err *err) ODO_MUST_CHECK;
 
-/* Reads the named columns of one row of user into cells; text cells point into storage that
- * stays valid until the next call. ODO_ENOTFOUND when the row is gone. */
+/* Reads the named columns of one row of user and calls fn with them (ncols cells; text cells
+ * are valid only during the call). Returns fn's result, or ODO_ENOTFOUND when the row is gone.
+ * Nothing of the read outlives the call: a statement left stepping would hold the connection's
+ * read snapshot open, and a long-lived process would stop seeing other processes' writes. */
 int odo_replica_read_row(struct odo_store *s, const char *user, const char *tbl, const char *id,
-                         const char *const *cols, int ncols, struct odo_cell *out,
+                         const char *const *cols, int ncols,
+                         int (*fn)(const struct odo_cell *cells, void *ctx), void *ctx,
                          struct odo_err *err) ODO_MUST_CHECK;
 
 /* The number the user's next batch will have. Read it inside the transaction that seals. */

@@ -158,7 +158,7 @@ int cmd_sync(struct cli *c, int argc, char **argv)
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const struct cli_command *cmd = cli_find("sync", NULL);
-    struct odo_sync_options opt = {true, true, 0, 0, 0};
+    struct odo_sync_options opt = {.push = true, .pull = true};
     struct odo_sync_report rep;
     struct odo_transport *t = NULL;
     long batch;

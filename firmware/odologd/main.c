@@ -37,13 +37,20 @@ static const char usage[] =
     "  --once            one cycle, then exit (0 when every user synced)\n"
     "  --db PATH         the database (default: $ODOLOG_DB, else the user's data directory)\n"
     "Under systemd (Type=notify) it reports readiness and feeds the watchdog.\n"
-    "Exit codes: 0 stopped cleanly, 1 usage, 4 the database cannot be opened.\n";
+    "A stop signal (SIGTERM, SIGINT) is honoured between round trips, even mid-sync.\n"
+    "Exit codes: 0 stopped cleanly (--once: every user synced), 1 usage,\n"
+    "4 the database cannot be opened, 5 (--once) a user's sync failed.\n";
 
 struct daemon {
     struct odo_log log;
     struct odo_store *store;
+    int sfd;          /* SIGTERM/SIGINT arrive here */
+    bool stopping;    /* one of them arrived */
+    uint64_t wd_usec; /* the systemd watchdog interval; 0: none */
+    int64_t last_wd;  /* when the watchdog was last fed (monotonic ms) */
     int interval_ms, debounce_ms, backoff_ms, max_backoff_ms;
     int failures;
+    bool once;
     int ok_users, failed_users;
     char last_error[320];
 };
@@ -55,10 +62,44 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Feeds the watchdog when half its interval has passed. */
+static void feed_watchdog(struct daemon *d)
+{
+    int64_t now = mono_ms();
+    if (d->wd_usec && now - d->last_wd >= (int64_t)(d->wd_usec / 2000)) {
+        sd_notify(0, "WATCHDOG=1");
+        d->last_wd = now;
+    }
+}
+
+/* Whether a stop signal is waiting (consumes it). */
+static bool stop_signalled(struct daemon *d)
+{
+    struct pollfd p = {d->sfd, POLLIN, 0};
+    struct signalfd_siginfo si;
+
+    if (d->stopping)
+        return true;
+    if (d->sfd >= 0 && poll(&p, 1, 0) > 0 && read(d->sfd, &si, sizeof(si)) == sizeof(si)) {
+        odo_log(&d->log, ODO_LOG_INFO, "stopping on signal %u", si.ssi_signo);
+        d->stopping = true;
+    }
+    return d->stopping;
+}
+
+/* Between the round trips of a long sync: stay alive to systemd, and stop when told. */
+static int on_progress(void *ctx)
+{
+    struct daemon *d = ctx;
+    feed_watchdog(d);
+    return stop_signalled(d);
+}
+
 static int sync_user(const char *user, void *ctx)
 {
     struct daemon *d = ctx;
-    struct odo_sync_options opt = {true, true, 0, 0, 0};
+    struct odo_sync_options opt = {
+        .push = true, .pull = true, .progress = on_progress, .progress_ctx = d};
     struct odo_sync_report rep;
     struct odo_transport *t = NULL;
     struct odo_err err;
@@ -67,6 +108,8 @@ static int sync_user(const char *user, void *ctx)
     if (rc == 0)
         rc = odo_sync_cycle(d->store, user, t, &opt, &rep, &err);
     odo_transport_close(t);
+    if (rc == ODO_ESTOPPED)
+        return 1; /* no more users: the daemon is stopping */
     if (rc) {
         d->failed_users++;
         snprintf(d->last_error, sizeof(d->last_error), "%s", err.msg);
@@ -88,7 +131,7 @@ static int64_t cycle(struct daemon *d)
     int64_t delay;
 
     d->ok_users = d->failed_users = 0;
-    if (odo_replica_users(d->store, sync_user, d, &err) != 0) {
+    if (odo_replica_users(d->store, sync_user, d, &err) < 0) {
         d->failed_users++;
         snprintf(d->last_error, sizeof(d->last_error), "%s", err.msg);
         odo_log(&d->log, ODO_LOG_ERROR, "%s", err.msg);
@@ -97,6 +140,11 @@ static int64_t cycle(struct daemon *d)
         d->failures = 0;
         sd_notifyf(0, "STATUS=synced %d user%s", d->ok_users, d->ok_users == 1 ? "" : "s");
         return d->interval_ms;
+    }
+    if (d->once) {
+        odo_log(&d->log, ODO_LOG_WARN, "sync failed for %d user%s", d->failed_users,
+                d->failed_users == 1 ? "" : "s");
+        return 0;
     }
     /* Exponential backoff with jitter: a random delay between half and all of
      * backoff * 2^failures, capped, so that many devices do not retry in step. */
@@ -169,15 +217,14 @@ int main(int argc, char **argv)
     struct daemon d;
     enum odo_log_level level = ODO_LOG_INFO;
     const char *db = getenv("ODOLOG_DB");
-    char dbbuf[4096], dir[4096], wal[4200];
+    char dbbuf[4096], dir[4096];
     struct odo_err err;
-    bool once = false;
-    uint64_t wd_usec = 0;
     sigset_t mask;
-    int ch, sfd, ifd, rc = 0;
-    int64_t next, last_wd = 0;
+    int ch, ifd;
+    int64_t next;
 
     memset(&d, 0, sizeof(d));
+    d.sfd = -1;
     d.interval_ms = 300000;
     d.debounce_ms = 5000;
     d.backoff_ms = 10000;
@@ -210,7 +257,7 @@ int main(int argc, char **argv)
             }
             break;
         case 'o':
-            once = true;
+            d.once = true;
             break;
         case 'h':
             fputs(usage, stdout);
@@ -239,7 +286,7 @@ int main(int argc, char **argv)
         odo_log(&d.log, ODO_LOG_ERROR, "%s", err.msg);
         return 4;
     }
-    if (once) {
+    if (d.once) {
         cycle(&d);
         odo_store_close(d.store);
         return d.failed_users ? 5 : 0;
@@ -250,50 +297,47 @@ int main(int argc, char **argv)
     sigaddset(&mask, SIGINT);
     sigprocmask(SIG_BLOCK, &mask, NULL);
     signal(SIGPIPE, SIG_IGN);
-    sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+    d.sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
     /* Local writes show as writes to the database's WAL (or the file itself). */
     ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (odo_fs_dirname(db, dir, sizeof(dir)) == 0)
         inotify_add_watch(ifd, dir, IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO);
-    snprintf(wal, sizeof(wal), "%s-wal", db);
-    if (sd_watchdog_enabled(0, &wd_usec) <= 0)
-        wd_usec = 0;
+    if (sd_watchdog_enabled(0, &d.wd_usec) <= 0)
+        d.wd_usec = 0;
     sd_notifyf(0, "READY=1\nSTATUS=starting");
     odo_log(&d.log, ODO_LOG_INFO, "running: interval %d s, debounce %d s, backoff %d..%d s%s",
             d.interval_ms / 1000, d.debounce_ms / 1000, d.backoff_ms / 1000,
-            d.max_backoff_ms / 1000, wd_usec ? ", watchdog on" : "");
+            d.max_backoff_ms / 1000, d.wd_usec ? ", watchdog on" : "");
     next = mono_ms(); /* a first cycle right away */
-    for (;;) {
-        struct pollfd fds[2] = {{sfd, POLLIN, 0}, {ifd, POLLIN, 0}};
-        int64_t now = mono_ms(), wait = next - now;
+    while (!d.stopping) {
+        struct pollfd fds[2] = {{d.sfd, POLLIN, 0}, {ifd, POLLIN, 0}};
+        int64_t now, wait;
 
-        if (wd_usec) {
-            int64_t half = (int64_t)(wd_usec / 2000);
-            if (now - last_wd >= half) {
-                sd_notify(0, "WATCHDOG=1");
-                last_wd = now;
-            }
-            if (wait > half - (now - last_wd))
-                wait = half - (now - last_wd);
+        feed_watchdog(&d);
+        now = mono_ms();
+        wait = next - now;
+        if (d.wd_usec) {
+            int64_t until_wd = (int64_t)(d.wd_usec / 2000) - (now - d.last_wd);
+            if (wait > until_wd)
+                wait = until_wd;
         }
         if (wait < 0)
             wait = 0;
         if (poll(fds, 2, (int)(wait > INT_MAX ? INT_MAX : wait)) < 0 && errno != EINTR)
             break;
-        if (fds[0].revents & POLLIN) {
-            struct signalfd_siginfo si;
-            if (read(sfd, &si, sizeof(si)) == sizeof(si))
-                odo_log(&d.log, ODO_LOG_INFO, "stopping on signal %u", si.ssi_signo);
+        if ((fds[0].revents & POLLIN) && stop_signalled(&d))
             break;
-        }
         if (fds[1].revents & POLLIN) {
             drain(ifd);
+            odo_log(&d.log, ODO_LOG_DEBUG, "the database changed");
             /* Only writes that left changes waiting matter (not our own applying). */
             if (d.failures == 0 && outbox_waiting(&d) && next > mono_ms() + d.debounce_ms)
                 next = mono_ms() + d.debounce_ms;
         }
         if (mono_ms() >= next) {
             int64_t delay = cycle(&d);
+            if (d.stopping)
+                break;
             drain(ifd); /* what the cycle itself wrote */
             next = mono_ms() + delay;
             /* A write that landed during the cycle still gets its prompt sync. */
@@ -302,8 +346,8 @@ int main(int argc, char **argv)
         }
     }
     sd_notify(0, "STOPPING=1");
-    close(sfd);
+    close(d.sfd);
     close(ifd);
     odo_store_close(d.store);
-    return rc;
+    return 0;
 }

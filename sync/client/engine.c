@@ -174,6 +174,29 @@ static int collect(const struct odo_pending *p, void *ctx)
     return 0;
 }
 
+/* One row being written into a batch: its values are converted while the store reads them. */
+struct row_out {
+    struct odo_push_writer *w;
+    const struct odo_wire_table *table;
+    const struct entry *e;
+    const int *cols;
+    int ncols;
+};
+
+static int write_row(const struct odo_cell *cells, void *ctx)
+{
+    struct row_out *r = ctx;
+    struct odo_val vals[ODO_READ_COLS_MAX];
+    char decs[ODO_READ_COLS_MAX][ODO_DEC_TEXT_MAX];
+
+    for (int c = 0; c < r->ncols; c++) {
+        cell_to_val(&r->table->cols[r->cols[c]], &cells[c], decs[c], sizeof(decs[c]), &vals[c]);
+        vals[c].hlc = r->e->col_hlc[r->cols[c]];
+    }
+    odo_push_write_row(r->w, r->e->id, r->e->base_rev, r->e->hlc, vals, r->ncols);
+    return 0;
+}
+
 /*
  * Builds the next batch of user's pending changes and seals it, in one write transaction so
  * that another process syncing the same user cannot interleave. *batch is 0 when there was
@@ -233,8 +256,8 @@ static int build_batch(struct odo_store *s, const char *user, const struct odo_s
     odo_push_write_begin(&w, &body, device, number, opt->schema, NULL, now);
     for (int g = 0; g < ngroups; g++) {
         const struct odo_wire_table *t = groups[g].table;
-        int cols[48], ncols = 0;
-        const char *names[48];
+        int cols[ODO_READ_COLS_MAX], ncols = 0;
+        const char *names[ODO_READ_COLS_MAX];
         for (size_t c = 0; c < t->ncols; c++)
             if (groups[g].mask >> c & 1) {
                 cols[ncols] = (int)c;
@@ -242,22 +265,15 @@ static int build_batch(struct odo_store *s, const char *user, const struct odo_s
             }
         odo_push_write_group(&w, t, cols, ncols);
         for (int i = 0; i < b.n; i++) {
-            struct entry *e = &b.entries[i];
-            struct odo_cell cells[48];
-            struct odo_val vals[48];
-            char decs[48][ODO_DEC_TEXT_MAX];
-            if (e->group != g)
+            struct row_out r = {&w, t, &b.entries[i], cols, ncols};
+            if (b.entries[i].group != g)
                 continue;
-            rc = odo_replica_read_row(s, user, t->name, e->id, names, ncols, cells, err);
+            rc = odo_replica_read_row(s, user, t->name, b.entries[i].id, names, ncols, write_row,
+                                      &r, err);
             if (rc == ODO_ENOTFOUND)
                 continue; /* gone locally (swept): nothing to say about it */
             if (rc)
                 goto out_rollback;
-            for (int c = 0; c < ncols; c++) {
-                cell_to_val(&t->cols[cols[c]], &cells[c], decs[c], sizeof(decs[c]), &vals[c]);
-                vals[c].hlc = e->col_hlc[cols[c]];
-            }
-            odo_push_write_row(&w, e->id, e->base_rev, e->hlc, vals, ncols);
         }
     }
     odo_push_write_end(&w);
@@ -289,11 +305,11 @@ static int apply_groups(struct odo_store *s, const char *user, const struct odo_
 {
     for (size_t g = 0; g < ngroups; g++) {
         const struct odo_row_group *rg = &groups[g];
-        const char *names[48];
+        const char *names[ODO_READ_COLS_MAX];
         for (int c = 0; c < rg->ncols; c++)
             names[c] = rg->table->cols[rg->cols[c]].name;
         for (size_t i = 0; i < rg->nrows; i++) {
-            struct odo_cell cells[48];
+            struct odo_cell cells[ODO_READ_COLS_MAX];
             int rc;
             for (int c = 0; c < rg->ncols; c++)
                 if ((rc = val_to_cell(&rg->table->cols[rg->cols[c]], &rg->rows[i].vals[c],
@@ -364,6 +380,14 @@ out:
     return rc;
 }
 
+/* After a committed round trip: whether the caller wants the cycle to stop here. */
+static int stop_requested(const struct odo_sync_options *opt, struct odo_err *err)
+{
+    if (opt->progress && opt->progress(opt->progress_ctx))
+        return odo_err_set(err, ODO_ESTOPPED, "sync stopped on request; what was sent is kept");
+    return 0;
+}
+
 static int push(struct odo_store *s, const char *user, const char *token, struct odo_transport *t,
                 const struct odo_sync_options *opt, struct odo_sync_report *rep,
                 struct odo_err *err)
@@ -404,7 +428,7 @@ static int push(struct odo_store *s, const char *user, const char *token, struct
             rc = settle(s, user, batch, body, &answer, rep, err);
         }
         free(body);
-        if (rc)
+        if (rc || (rc = stop_requested(opt, err)))
             break;
     }
     odo_buf_free(&out);
@@ -457,7 +481,7 @@ static int reconcile(struct odo_store *s, const char *user, const char *token,
                                        (int)ans.live[g].nids, err);
         snprintf(after, sizeof(after), "%s", ans.next ? ans.next : "");
         odo_pull_ans_free(&ans);
-        if (rc || !after[0])
+        if (rc || !after[0] || (rc = stop_requested(opt, err)))
             break;
     }
     if (rc == 0 && (rc = odo_replica_sweep(s, user, watermark, &rep->dropped, err)) == 0)
@@ -526,7 +550,7 @@ static int pull(struct odo_store *s, const char *user, const char *token, struct
         rep->cursor = ans.cursor > st.cursor ? ans.cursor : st.cursor;
         bool more = ans.more;
         odo_pull_ans_free(&ans);
-        if (rc || !more)
+        if (rc || !more || (rc = stop_requested(opt, err)))
             break;
     }
     odo_buf_free(&req);

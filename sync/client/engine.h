@@ -25,6 +25,11 @@ struct odo_sync_options {
     int batch_rows; /* rows per push batch; 0: 500 */
     int page_rows;  /* rows per pull page; 0: 1000 */
     int schema;     /* the device schema to announce; 0: this build's */
+    /* Called after every round trip, once its result is committed; a non-zero return stops
+     * the cycle there with ODO_ESTOPPED (a long first sync stays stoppable, and a daemon can
+     * feed its watchdog). May be NULL. */
+    int (*progress)(void *ctx);
+    void *progress_ctx;
 };
 
 struct odo_sync_report {
@@ -37,9 +42,9 @@ struct odo_sync_report {
 
 /*
  * Runs one cycle for user over t. Returns 0, or: ODO_ENET (unreachable, retry later; nothing
- * lost), ODO_EAUTH (the token was refused or is missing), ODO_EUPGRADE (the gateway needs a
- * newer odolog; the outbox is kept), ODO_EPROTO, or a storage error. The outcome is recorded
- * for `odolog sync status`.
+ * lost), ODO_ESTOPPED (progress asked to stop; what was done is kept), ODO_EAUTH (the token was
+ * refused or is missing), ODO_EUPGRADE (the gateway needs a newer odolog; the outbox is kept),
+ * ODO_EPROTO, or a storage error. The outcome is recorded for `odolog sync status`.
  */
 int odo_sync_cycle(struct odo_store *s, const char *user, struct odo_transport *t,
                    const struct odo_sync_options *opt, struct odo_sync_report *rep,

@@ -262,7 +262,7 @@ class FaultProxy:
     `swallow_after` bytes (the request arrives, the client never hears back); for UDP, drop a
     fraction of datagrams either way."""
 
-    def __init__(self, upstream_port, proto="tcp", loss=0.0):
+    def __init__(self, upstream_port, proto="tcp", loss=0.0, listen_port=0):
         self.upstream = ("127.0.0.1", upstream_port)
         self.proto = proto
         self.loss = loss
@@ -275,7 +275,7 @@ class FaultProxy:
         kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
         self.sock = socket.socket(socket.AF_INET, kind)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind(("127.0.0.1", listen_port))
         self.port = self.sock.getsockname()[1]
         if proto == "tcp":
             self.sock.listen(16)
