@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "platform/uuid.h"
 #include "storage/internal.h"
 
 #define SQL_CAP 4096
@@ -29,10 +30,11 @@ static const char SQL_NEXT_BATCH[] = "SELECT next_batch FROM sync_users WHERE us
 static const char SQL_MARK_BATCH[] =
     "UPDATE outbox SET batch = ?2 WHERE user_id = ?1 AND batch IS NULL AND seq <= ?3";
 static const char SQL_STORE_BATCH[] =
-    "INSERT INTO sync_batches (user_id, batch, body, rows, created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+    "INSERT INTO sync_batches (user_id, batch, body, rows, created_at, manifest) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 static const char SQL_BUMP_BATCH[] = "UPDATE sync_users SET next_batch = ?2 + 1 WHERE user_id = ?1";
 static const char SQL_INFLIGHT[] =
-    "SELECT batch, body FROM sync_batches WHERE user_id = ?1 ORDER BY batch LIMIT 1";
+    "SELECT batch, body, manifest FROM sync_batches WHERE user_id = ?1 ORDER BY batch LIMIT 1";
 /* Unsealing: a frozen entry whose row has a newer pending entry merges into it. */
 static const char SQL_UNSEAL_MERGE[] =
     "UPDATE outbox AS p SET cols = json_patch(f.cols, p.cols), base_rev = f.base_rev, "
@@ -56,7 +58,8 @@ static const char SQL_SEEN_CLEAR[] = "DELETE FROM sync_seen WHERE user_id = ?1";
 static const char SQL_SWEPT[] = "UPDATE sync_users SET swept = ?2 WHERE user_id = ?1";
 static const char SQL_STATE[] =
     "SELECT cursor, swept, next_batch, refused, last_refusal, last_success_at, last_error, "
-    "last_error_at, token IS NOT NULL FROM sync_users WHERE user_id = ?1";
+    "last_error_at, token IS NOT NULL, acked FROM sync_users WHERE user_id = ?1";
+static const char SQL_ACKED[] = "UPDATE sync_users SET acked = max(acked, ?2) WHERE user_id = ?1";
 static const char SQL_OUTBOX_DEPTH[] =
     "SELECT count(*), min(queued_at) FROM outbox WHERE user_id = ?1";
 static const char SQL_CURSOR[] = "UPDATE sync_users SET cursor = ?2 WHERE user_id = ?1";
@@ -152,14 +155,39 @@ int odo_replica_pending(struct odo_store *s, const char *user, int limit,
                : odo_store_sqlerr(s, rc, err, "reading the outbox");
 }
 
-int odo_replica_read_row(struct odo_store *s, const char *user, const char *tbl, const char *id,
-                         const char *const *cols, int ncols,
-                         int (*fn)(const struct odo_cell *cells, void *ctx), void *ctx,
-                         struct odo_err *err)
+/* ids as a JSON array of strings, for json_each(); NULL when out of memory or not all UUIDs. */
+static char *id_array(const char *const *ids, int n, const int64_t *revs)
+{
+    size_t cap = (size_t)n * (ODO_UUID_TEXT_LEN + 26) + 3, len = 0;
+    char *out = malloc(cap);
+
+    if (!out)
+        return NULL;
+    out[len++] = '[';
+    for (int i = 0; i < n; i++) {
+        if (!odo_uuid_valid(ids[i])) {
+            free(out);
+            return NULL;
+        }
+        if (revs)
+            len += (size_t)snprintf(out + len, cap - len, "%s[\"%s\",%lld]", i ? "," : "", ids[i],
+                                    (long long)revs[i]);
+        else
+            len += (size_t)snprintf(out + len, cap - len, "%s\"%s\"", i ? "," : "", ids[i]);
+    }
+    out[len++] = ']';
+    out[len] = '\0';
+    return out;
+}
+
+int odo_replica_read_rows(struct odo_store *s, const char *user, const char *tbl,
+                          const char *const *ids, int n, const char *const *cols, int ncols,
+                          int (*fn)(int index, const struct odo_cell *cells, void *ctx), void *ctx,
+                          struct odo_err *err)
 {
     struct odo_cell out[ODO_READ_COLS_MAX];
-    char sql[SQL_CAP];
-    size_t n = 0;
+    char sql[SQL_CAP], *list;
+    size_t len = 0;
     sqlite3_stmt *st;
     int rc;
 
@@ -167,42 +195,49 @@ int odo_replica_read_row(struct odo_store *s, const char *user, const char *tbl,
         return rc;
     if (ncols > ODO_READ_COLS_MAX)
         return odo_err_set(err, ODO_EINVAL, "%d columns is more than a row has", ncols);
-    n += (size_t)snprintf(sql + n, sizeof(sql) - n, "SELECT ");
+    if (n <= 0)
+        return 0;
+    len += (size_t)snprintf(sql + len, sizeof(sql) - len, "SELECT j.key");
     for (int i = 0; i < ncols; i++)
-        n += (size_t)snprintf(sql + n, sizeof(sql) - n, "%s%s", i ? ", " : "", cols[i]);
-    snprintf(sql + n, sizeof(sql) - n, " FROM %s WHERE id = ?1%s", tbl,
-             has_user(tbl) ? " AND user_id = ?2" : "");
-    st = odo_store_stmt_text(s, sql, err);
-    if (!st)
+        len += (size_t)snprintf(sql + len, sizeof(sql) - len, ", t.%s", cols[i]);
+    snprintf(sql + len, sizeof(sql) - len,
+             " FROM json_each(?1) AS j JOIN %s AS t ON t.id = j.value%s ORDER BY j.key", tbl,
+             has_user(tbl) ? " AND t.user_id = ?2" : "");
+    if (!(list = id_array(ids, n, NULL)))
+        return odo_err_set(err, ODO_EINVAL, "reading rows to push: an id is not a UUID");
+    if (!(st = odo_store_stmt_text(s, sql, err))) {
+        free(list);
         return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    }
+    sqlite3_bind_text(st, 1, list, -1, SQLITE_STATIC);
     if (has_user(tbl))
         sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset(st);
-        if (rc == SQLITE_DONE)
-            return odo_err_set(err, ODO_ENOTFOUND, "row %s of %s is gone", id, tbl);
-        return odo_store_sqlerr(s, rc, err, "reading a row to push");
-    }
-    for (int i = 0; i < ncols; i++) {
-        switch (sqlite3_column_type(st, i)) {
-        case SQLITE_NULL:
-            out[i].kind = ODO_CELL_NULL;
-            break;
-        case SQLITE_INTEGER:
-            out[i].kind = ODO_CELL_INT;
-            out[i].i = sqlite3_column_int64(st, i);
-            break;
-        default:
-            out[i].kind = ODO_CELL_TEXT;
-            out[i].s = (const char *)sqlite3_column_text(st, i);
-            break;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        for (int i = 0; i < ncols; i++) {
+            switch (sqlite3_column_type(st, i + 1)) {
+            case SQLITE_NULL:
+                out[i].kind = ODO_CELL_NULL;
+                break;
+            case SQLITE_INTEGER:
+                out[i].kind = ODO_CELL_INT;
+                out[i].i = sqlite3_column_int64(st, i + 1);
+                break;
+            default:
+                out[i].kind = ODO_CELL_TEXT;
+                out[i].s = (const char *)sqlite3_column_text(st, i + 1);
+                break;
+            }
         }
+        if ((rc = fn(sqlite3_column_int(st, 0), out, ctx)) != 0)
+            break;
     }
-    rc = fn(out, ctx);
     sqlite3_reset(st);
-    return rc;
+    free(list);
+    if (rc == SQLITE_DONE)
+        return 0;
+    if (rc == SQLITE_ROW)
+        return odo_store_sqlerr(s, rc, err, "reading rows to push");
+    return rc; /* fn's result */
 }
 
 int odo_replica_next_batch(struct odo_store *s, const char *user, int64_t *batch,
@@ -223,7 +258,7 @@ int odo_replica_next_batch(struct odo_store *s, const char *user, int64_t *batch
 }
 
 int odo_replica_seal(struct odo_store *s, const char *user, const int64_t *seqs, int n,
-                     const char *body, int64_t batch, struct odo_err *err)
+                     const char *body, const char *manifest, int64_t batch, struct odo_err *err)
 {
     char now[ODO_TIME_TEXT_LEN + 1];
     sqlite3_stmt *st;
@@ -267,6 +302,10 @@ int odo_replica_seal(struct odo_store *s, const char *user, const int64_t *seqs,
     sqlite3_bind_text(st, 3, body, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 4, n);
     sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
+    if (manifest)
+        sqlite3_bind_text(st, 6, manifest, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 6);
     if ((rc = odo_store_step_done(s, st, err, "storing the batch")))
         goto out_rollback;
     if (!(st = odo_store_stmt(s, SQL_BUMP_BATCH, err))) {
@@ -284,13 +323,15 @@ out_rollback:
 }
 
 int odo_replica_inflight(struct odo_store *s, const char *user, int64_t *batch, char **body,
-                         struct odo_err *err)
+                         char **manifest, struct odo_err *err)
 {
     sqlite3_stmt *st = odo_store_stmt(s, SQL_INFLIGHT, err);
     int rc;
 
     *batch = 0;
     *body = NULL;
+    if (manifest)
+        *manifest = NULL;
     if (!st)
         return ODO_ESTORAGE;
     sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
@@ -300,10 +341,19 @@ int odo_replica_inflight(struct odo_store *s, const char *user, int64_t *batch, 
         *body = strdup((const char *)sqlite3_column_text(st, 1));
         if (!*body)
             rc = SQLITE_NOMEM;
+        if (manifest && sqlite3_column_type(st, 2) != SQLITE_NULL &&
+            !(*manifest = strdup((const char *)sqlite3_column_text(st, 2))))
+            rc = SQLITE_NOMEM;
     }
     sqlite3_reset(st);
     if (rc == SQLITE_ROW || rc == SQLITE_DONE)
         return 0;
+    free(*body);
+    *body = NULL;
+    if (manifest) {
+        free(*manifest);
+        *manifest = NULL;
+    }
     return odo_store_sqlerr(s, rc, err, "reading the batch in flight");
 }
 
@@ -335,10 +385,15 @@ int odo_replica_unseal(struct odo_store *s, const char *user, int64_t batch, str
     return odo_store_commit(s, err);
 }
 
-int odo_replica_settle(struct odo_store *s, const char *user, int64_t batch, struct odo_err *err)
+int odo_replica_settle(struct odo_store *s, const char *user, int64_t batch, int64_t acked,
+                       struct odo_err *err)
 {
     int rc = user_batch(s, SQL_SETTLE, user, batch, err);
-    return rc ? rc : user_batch(s, SQL_FORGET_BATCH, user, batch, err);
+    if (rc == 0)
+        rc = user_batch(s, SQL_FORGET_BATCH, user, batch, err);
+    if (rc == 0 && acked > 0)
+        rc = user_batch(s, SQL_ACKED, user, acked, err);
+    return rc;
 }
 
 /* ---- applying --------------------------------------------------------------------------- */
@@ -507,23 +562,33 @@ int odo_replica_apply_row(struct odo_store *s, const char *user, const char *tbl
     return odo_store_step_done(s, st, err, "applying a pulled row");
 }
 
-int odo_replica_accepted(struct odo_store *s, const char *user, const char *tbl, const char *id,
-                         int64_t rev, struct odo_err *err)
+int odo_replica_accepted(struct odo_store *s, const char *user, const char *tbl,
+                         const char *const *ids, const int64_t *revs, int n, struct odo_err *err)
 {
-    char sql[160];
+    char sql[256], *list;
     sqlite3_stmt *st;
     int rc;
 
     if ((rc = check_table(tbl, err)))
         return rc;
-    snprintf(sql, sizeof(sql), "UPDATE %s SET rev = max(rev, ?2) WHERE id = ?1 AND user_id = ?3",
-             tbl);
-    if (!(st = odo_store_stmt_text(s, sql, err)))
+    if (n <= 0)
+        return 0;
+    snprintf(sql, sizeof(sql),
+             "UPDATE %s SET rev = max(rev, j.value ->> 1) FROM json_each(?1) AS j "
+             "WHERE %s.id = j.value ->> 0%s",
+             tbl, tbl, has_user(tbl) ? " AND user_id = ?2" : "");
+    if (!(list = id_array(ids, n, revs)))
+        return odo_err_set(err, ODO_EINVAL, "recording accepted changes: an id is not a UUID");
+    if (!(st = odo_store_stmt_text(s, sql, err))) {
+        free(list);
         return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, rev);
-    sqlite3_bind_text(st, 3, user, -1, SQLITE_STATIC);
-    return odo_store_step_done(s, st, err, "recording an accepted change");
+    }
+    sqlite3_bind_text(st, 1, list, -1, SQLITE_STATIC);
+    if (has_user(tbl))
+        sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
+    rc = odo_store_step_done(s, st, err, "recording accepted changes");
+    free(list);
+    return rc;
 }
 
 int odo_replica_refused(struct odo_store *s, const char *user, const char *tbl, const char *id,
@@ -736,6 +801,7 @@ int odo_replica_state(struct odo_store *s, const char *user, struct odo_sync_sta
         odo_column_text(st, 6, out->last_error, sizeof(out->last_error));
         odo_column_text(st, 7, out->last_error_at, sizeof(out->last_error_at));
         out->logged_in = sqlite3_column_int(st, 8) != 0;
+        out->acked = sqlite3_column_int64(st, 9);
     }
     sqlite3_reset(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)

@@ -43,14 +43,16 @@ int odo_replica_pending(struct odo_store *s, const char *user, int limit,
                         int (*fn)(const struct odo_pending *p, void *ctx), void *ctx,
                         struct odo_err *err) ODO_MUST_CHECK;
 
-/* Reads the named columns of one row of user and calls fn with them (ncols cells; text cells
- * are valid only during the call). Returns fn's result, or ODO_ENOTFOUND when the row is gone.
- * Nothing of the read outlives the call: a statement left stepping would hold the connection's
- * read snapshot open, and a long-lived process would stop seeing other processes' writes. */
-int odo_replica_read_row(struct odo_store *s, const char *user, const char *tbl, const char *id,
-                         const char *const *cols, int ncols,
-                         int (*fn)(const struct odo_cell *cells, void *ctx), void *ctx,
-                         struct odo_err *err) ODO_MUST_CHECK;
+/* Reads the named columns of the rows ids[0..n) of user, in one statement, and calls fn for
+ * each row found (a row swept locally is skipped) with its index in ids and ncols cells (text
+ * cells valid only during the call). Returns 0, the first non-zero result of fn, or a storage
+ * error. Nothing of the read outlives the call: a statement left stepping would hold the
+ * connection's read snapshot open, and a long-lived process would stop seeing other processes'
+ * writes. ids must be UUIDs. */
+int odo_replica_read_rows(struct odo_store *s, const char *user, const char *tbl,
+                          const char *const *ids, int n, const char *const *cols, int ncols,
+                          int (*fn)(int index, const struct odo_cell *cells, void *ctx), void *ctx,
+                          struct odo_err *err) ODO_MUST_CHECK;
 
 /* The number the user's next batch will have. Read it inside the transaction that seals. */
 int odo_replica_next_batch(struct odo_store *s, const char *user, int64_t *batch,
@@ -58,16 +60,19 @@ int odo_replica_next_batch(struct odo_store *s, const char *user, int64_t *batch
 
 /*
  * Seals batch number `batch` (the user's next, else ODO_ESTORAGE): marks the outbox entries
- * seqs[0..n) with it, stores body, and advances the user's counter, in one transaction (or the
- * caller's, which should also have read the entries and the number).
+ * seqs[0..n) with it, stores body and its manifest (the rows in body order, a "table id" line
+ * each), and advances the user's counter, in one transaction (or the caller's, which should
+ * also have read the entries and the number).
  */
 int odo_replica_seal(struct odo_store *s, const char *user, const int64_t *seqs, int n,
-                     const char *body, int64_t batch, struct odo_err *err) ODO_MUST_CHECK;
+                     const char *body, const char *manifest, int64_t batch,
+                     struct odo_err *err) ODO_MUST_CHECK;
 
 /* The sealed batch still waiting for its answer, if any: *batch 0 when none. The caller frees
- * *body. */
+ * *body and *manifest (which is NULL for a batch sealed without one). manifest may be NULL when
+ * not wanted. */
 int odo_replica_inflight(struct odo_store *s, const char *user, int64_t *batch, char **body,
-                         struct odo_err *err) ODO_MUST_CHECK;
+                         char **manifest, struct odo_err *err) ODO_MUST_CHECK;
 
 /* Puts a sealed batch's entries back in the outbox as pending and forgets the batch (the gateway
  * refused the batch as a whole, so it will be rebuilt). */
@@ -92,10 +97,11 @@ int odo_replica_apply_row(struct odo_store *s, const char *user, const char *tbl
                           const char *const *cols, int ncols, const char *id, int64_t rev,
                           const struct odo_cell *cells, struct odo_err *err) ODO_MUST_CHECK;
 
-/* Records a change the gateway accepted: the row's known revision becomes rev. Within
- * begin/end apply. */
-int odo_replica_accepted(struct odo_store *s, const char *user, const char *tbl, const char *id,
-                         int64_t rev, struct odo_err *err) ODO_MUST_CHECK;
+/* Records changes the gateway accepted, in one statement: row ids[i] of tbl has revision
+ * revs[i] now (or a later one it already knew). ids must be UUIDs. Within begin/end apply. */
+int odo_replica_accepted(struct odo_store *s, const char *user, const char *tbl,
+                         const char *const *ids, const int64_t *revs, int n,
+                         struct odo_err *err) ODO_MUST_CHECK;
 
 /*
  * Counts a refused change of row (tbl, id) and keeps its reason for `sync status`. When the
@@ -113,8 +119,10 @@ int odo_replica_refused(struct odo_store *s, const char *user, const char *tbl, 
 int odo_replica_rekey(struct odo_store *s, const char *user, const char *tbl, const char *from,
                       const char *to, struct odo_err *err) ODO_MUST_CHECK;
 
-/* Forgets a settled batch: its outbox entries and its stored body. Within begin/end apply. */
-int odo_replica_settle(struct odo_store *s, const char *user, int64_t batch,
+/* Forgets a settled batch: its outbox entries and its stored body; acked (the highest revision
+ * the answer gave an accepted change, 0 for none) raises the user's acked mark. Within
+ * begin/end apply. */
+int odo_replica_settle(struct odo_store *s, const char *user, int64_t batch, int64_t acked,
                        struct odo_err *err) ODO_MUST_CHECK;
 
 /* Moves the persisted HLC past remote (receive rule). Within begin/end apply. */
@@ -138,6 +146,7 @@ struct odo_sync_state {
     bool logged_in; /* a token is stored */
     int64_t cursor; /* highest revision pulled */
     int64_t swept;  /* watermark reconciled against */
+    int64_t acked;  /* highest revision the gateway gave this device's own changes */
     int64_t next_batch;
     int64_t outbox;                     /* changes waiting (pending and in flight) */
     char oldest[ODO_TIME_TEXT_LEN + 1]; /* when the oldest waiting change was made, or "" */

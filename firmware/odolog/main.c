@@ -144,7 +144,7 @@ const struct cli_command cli_commands[] = {
      "cursor,\nthe last success and the last error, for --user.\n"},
     {"sync", NULL, cmd_sync, "sync with the gateway now",
      "sync [--push-only | --pull-only] [--batch N]\n\n"
-     "Runs one sync cycle for --user: pushes the outbox in batches of N changes (default 500)\n"
+     "Runs one sync cycle for --user: pushes the outbox in batches of N changes (default 2000)\n"
      "and pulls what changed centrally. Says what moved. Exits 5 when the gateway cannot be\n"
      "reached or refuses (the outbox is kept; try again later).\n"},
     {NULL, NULL, NULL, NULL, NULL},

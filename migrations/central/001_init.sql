@@ -3,7 +3,8 @@
 -- The user tables mirror the device's in PostgreSQL types. Every accepted change takes the next
 -- value of one global revision sequence; pulls read (user_id, rev) ranges. `hlcs` keeps, per
 -- column, the key of the write that holds it: 16 hex digits of HLC, ':', the writing device's
--- id. Keys compare as text in (HLC, device) order, which is the last-writer-wins order.
+-- id; under "*" the key of the row's first write, which holds every column not named. Keys
+-- compare as text in (HLC, device) order, which is the last-writer-wins order.
 -- Foreign keys are deferred so that a batch may carry a child before its parent.
 
 CREATE SEQUENCE rev_seq;

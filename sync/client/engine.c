@@ -13,7 +13,7 @@
 #include "storage/replica.h"
 #include "sync/protocol/messages.h"
 
-#define BATCH_ROWS_DEFAULT 500
+#define BATCH_ROWS_DEFAULT 2000
 #define PAGE_ROWS_DEFAULT  1000
 #define MAX_GROUPS         32
 
@@ -32,19 +32,27 @@ static void cell_to_val(const struct odo_wire_col *c, const struct odo_cell *cel
     } else if (c->type == ODO_W_INT || c->type == ODO_W_BOOL) {
         v->kind = ODO_VAL_INT;
         v->i = cell->kind == ODO_CELL_INT ? cell->i : atoll(cell->s);
+    } else if (c->type == ODO_W_TIME && cell->kind == ODO_CELL_TEXT &&
+               odo_time_parse(cell->s, &v->i, NULL) == 0) {
+        v->kind = ODO_VAL_INT; /* stored as text, sent as milliseconds */
     } else {
         v->kind = ODO_VAL_STR;
         v->s = cell->kind == ODO_CELL_TEXT ? cell->s : "";
     }
 }
 
-/* A store cell for a wire value of column c. Returns 0 or ODO_EPROTO. */
+/* A store cell for a wire value of column c; a time is formatted into buf. Returns 0 or
+ * ODO_EPROTO. */
 static int val_to_cell(const struct odo_wire_col *c, const struct odo_val *v, struct odo_cell *cell,
-                       struct odo_err *err)
+                       char buf[ODO_TIME_TEXT_LEN + 1], struct odo_err *err)
 {
     memset(cell, 0, sizeof(*cell));
     if (v->kind == ODO_VAL_NULL) {
         cell->kind = ODO_CELL_NULL;
+    } else if (c->type == ODO_W_TIME && v->kind == ODO_VAL_INT) {
+        odo_time_format(v->i, buf);
+        cell->kind = ODO_CELL_TEXT;
+        cell->s = buf;
     } else if (c->type == ODO_W_DEC) {
         cell->kind = ODO_CELL_INT;
         if (odo_dec_parse(v->s, c->scale, &cell->i, c->name, err) != 0)
@@ -103,7 +111,8 @@ struct entry {
     int64_t seq;
     const struct odo_wire_table *table;
     char id[ODO_UUID_TEXT_LEN + 1];
-    odo_hlc hlc, col_hlc[48];
+    odo_hlc hlc;
+    odo_hlc *col_hlc; /* per column, where it differs from hlc; NULL when none does */
     int64_t base_rev;
     uint64_t mask; /* columns of the table in this change */
     int group;
@@ -116,10 +125,28 @@ struct batch {
     int rc;
 };
 
+/* Column c of e was changed at h. */
+static int set_col_hlc(struct entry *e, size_t c, odo_hlc h)
+{
+    if (h == e->hlc && !e->col_hlc)
+        return 0;
+    if (!e->col_hlc && !(e->col_hlc = calloc(e->table->ncols, sizeof(*e->col_hlc))))
+        return ODO_ENOMEM;
+    e->col_hlc[c] = h;
+    return 0;
+}
+
+/* The HLC of column c's change in e. */
+static odo_hlc col_hlc(const struct entry *e, int c)
+{
+    return e->col_hlc && e->col_hlc[c] ? e->col_hlc[c] : e->hlc;
+}
+
 /* Reads an outbox entry's column map into e (mask and per-column HLCs). */
 static int parse_cols(const char *json, struct entry *e, int schema, struct odo_err *err)
 {
     cJSON *o = cJSON_Parse(json), *it;
+    int rc = 0;
 
     if (!cJSON_IsObject(o)) {
         cJSON_Delete(o);
@@ -134,7 +161,7 @@ static int parse_cols(const char *json, struct entry *e, int schema, struct odo_
             for (size_t c = 0; c < e->table->ncols; c++)
                 if (e->table->cols[c].since_schema <= schema && !(e->mask >> c & 1)) {
                     e->mask |= 1ULL << c;
-                    e->col_hlc[c] = h;
+                    rc |= set_col_hlc(e, c, h);
                 }
             continue;
         }
@@ -142,10 +169,10 @@ static int parse_cols(const char *json, struct entry *e, int schema, struct odo_
         if (c < 0)
             continue; /* a local column the protocol does not carry */
         e->mask |= 1ULL << c;
-        e->col_hlc[c] = h;
+        rc |= set_col_hlc(e, (size_t)c, h);
     }
     cJSON_Delete(o);
-    return 0;
+    return rc ? odo_err_set(err, ODO_ENOMEM, "out of memory") : 0;
 }
 
 static int collect(const struct odo_pending *p, void *ctx)
@@ -174,26 +201,30 @@ static int collect(const struct odo_pending *p, void *ctx)
     return 0;
 }
 
-/* One row being written into a batch: its values are converted while the store reads them. */
-struct row_out {
+/* The rows of one group being written into a batch: values are converted as the store reads
+ * them. */
+struct rows_out {
     struct odo_push_writer *w;
+    struct odo_buf *manifest;
     const struct odo_wire_table *table;
-    const struct entry *e;
+    const struct entry *const *entries; /* the group's entries, in the order of the ids read */
     const int *cols;
     int ncols;
 };
 
-static int write_row(const struct odo_cell *cells, void *ctx)
+static int write_row(int index, const struct odo_cell *cells, void *ctx)
 {
-    struct row_out *r = ctx;
+    struct rows_out *r = ctx;
+    const struct entry *e = r->entries[index];
     struct odo_val vals[ODO_READ_COLS_MAX];
     char decs[ODO_READ_COLS_MAX][ODO_DEC_TEXT_MAX];
 
     for (int c = 0; c < r->ncols; c++) {
         cell_to_val(&r->table->cols[r->cols[c]], &cells[c], decs[c], sizeof(decs[c]), &vals[c]);
-        vals[c].hlc = r->e->col_hlc[r->cols[c]];
+        vals[c].hlc = col_hlc(e, r->cols[c]);
     }
-    odo_push_write_row(r->w, r->e->id, r->e->base_rev, r->e->hlc, vals, r->ncols);
+    odo_push_write_row(r->w, e->id, e->base_rev, e->hlc, vals, r->ncols);
+    odo_buf_printf(r->manifest, "%s %s\n", r->table->name, e->id);
     return 0;
 }
 
@@ -212,8 +243,10 @@ static int build_batch(struct odo_store *s, const char *user, const struct odo_s
     } groups[MAX_GROUPS];
     int ngroups = 0, rc;
     struct odo_push_writer w;
-    struct odo_buf body;
+    struct odo_buf body, manifest;
     int64_t *seqs = NULL, number = 0;
+    const char **ids = NULL;
+    const struct entry **members = NULL;
     odo_hlc now;
     char device[ODO_UUID_TEXT_LEN + 1];
 
@@ -221,8 +254,11 @@ static int build_batch(struct odo_store *s, const char *user, const struct odo_s
     b.cap = opt->batch_rows;
     b.entries = calloc((size_t)b.cap, sizeof(*b.entries));
     seqs = calloc((size_t)b.cap, sizeof(*seqs));
+    ids = calloc((size_t)b.cap, sizeof(*ids));
+    members = calloc((size_t)b.cap, sizeof(*members));
     odo_buf_init(&body, ODO_PUSH_BODY_MAX - ODO_TOKEN_MAX - 64);
-    if (!b.entries || !seqs) {
+    odo_buf_init(&manifest, (size_t)b.cap * 64 + 1);
+    if (!b.entries || !seqs || !ids || !members) {
         rc = odo_err_set(err, ODO_ENOMEM, "out of memory");
         goto out;
     }
@@ -264,26 +300,27 @@ static int build_batch(struct odo_store *s, const char *user, const struct odo_s
                 names[ncols++] = t->cols[c].name;
             }
         odo_push_write_group(&w, t, cols, ncols);
-        for (int i = 0; i < b.n; i++) {
-            struct row_out r = {&w, t, &b.entries[i], cols, ncols};
-            if (b.entries[i].group != g)
-                continue;
-            rc = odo_replica_read_row(s, user, t->name, b.entries[i].id, names, ncols, write_row,
-                                      &r, err);
-            if (rc == ODO_ENOTFOUND)
-                continue; /* gone locally (swept): nothing to say about it */
-            if (rc)
-                goto out_rollback;
-        }
+        /* The group's rows in one read; a row gone locally (swept) is not in the batch. */
+        int n = 0;
+        for (int i = 0; i < b.n; i++)
+            if (b.entries[i].group == g) {
+                ids[n] = b.entries[i].id;
+                members[n++] = &b.entries[i];
+            }
+        struct rows_out r = {&w, &manifest, t, members, cols, ncols};
+        if ((rc =
+                 odo_replica_read_rows(s, user, t->name, ids, n, names, ncols, write_row, &r, err)))
+            goto out_rollback;
     }
     odo_push_write_end(&w);
-    if (body.overflow) {
+    if (body.overflow || manifest.overflow) {
         rc = odo_err_set(err, ODO_ETOOBIG, "a batch of %d rows is over the body limit", b.n);
         goto out_rollback;
     }
     for (int i = 0; i < b.n; i++)
         seqs[i] = b.entries[i].seq;
-    if ((rc = odo_replica_seal(s, user, seqs, b.n, body.data, number, err)))
+    if ((rc = odo_replica_seal(s, user, seqs, b.n, body.data, manifest.data ? manifest.data : "",
+                               number, err)))
         goto out_rollback;
     if ((rc = odo_store_commit(s, err)) == 0)
         *batch = number;
@@ -291,9 +328,14 @@ static int build_batch(struct odo_store *s, const char *user, const struct odo_s
 out_rollback:
     odo_store_rollback(s);
 out:
+    for (int i = 0; b.entries && i < b.cap; i++)
+        free(b.entries[i].col_hlc);
     free(b.entries);
     free(seqs);
+    free(ids);
+    free(members);
     odo_buf_free(&body);
+    odo_buf_free(&manifest);
     return rc;
 }
 
@@ -310,10 +352,11 @@ static int apply_groups(struct odo_store *s, const char *user, const struct odo_
             names[c] = rg->table->cols[rg->cols[c]].name;
         for (size_t i = 0; i < rg->nrows; i++) {
             struct odo_cell cells[ODO_READ_COLS_MAX];
+            char times[ODO_READ_COLS_MAX][ODO_TIME_TEXT_LEN + 1];
             int rc;
             for (int c = 0; c < rg->ncols; c++)
                 if ((rc = val_to_cell(&rg->table->cols[rg->cols[c]], &rg->rows[i].vals[c],
-                                      &cells[c], err)))
+                                      &cells[c], times[c], err)))
                     return rc;
             if ((rc = odo_replica_apply_row(s, user, rg->table->name, names, rg->ncols,
                                             rg->rows[i].id, rg->rows[i].rev, cells, err)))
@@ -324,47 +367,120 @@ static int apply_groups(struct odo_store *s, const char *user, const struct odo_
     return 0;
 }
 
-/* Settles a batch with its answer in one transaction. */
-static int settle(struct odo_store *s, const char *user, int64_t batch, const char *sent,
-                  const struct odo_buf *answer, struct odo_sync_report *rep, struct odo_err *err)
+/* The rows of a sealed batch in body order: from its manifest, or (a batch sealed without
+ * one) by decoding the stored body. */
+struct batch_rows {
+    size_t n;
+    const struct odo_wire_table **tables;
+    const char **ids;
+    struct odo_push_req req; /* when decoded from the body */
+    bool decoded;
+};
+
+static void batch_rows_free(struct batch_rows *b)
 {
-    struct odo_push_req req;
+    free(b->tables);
+    free(b->ids);
+    if (b->decoded)
+        odo_push_free(&b->req);
+}
+
+static int batch_rows_read(struct batch_rows *b, int64_t batch, const char *sent, char *manifest,
+                           struct odo_err *err)
+{
+    size_t cap = 1;
+
+    memset(b, 0, sizeof(*b));
+    if (manifest) {
+        for (const char *p = manifest; *p; p++)
+            cap += *p == '\n';
+    } else {
+        if (odo_push_decode(sent, strlen(sent), &b->req, err))
+            return odo_err_set(err, ODO_ESTORAGE, "the stored batch %lld is damaged: %s",
+                               (long long)batch, err->msg);
+        b->decoded = true;
+        cap += b->req.nrows;
+    }
+    b->tables = calloc(cap, sizeof(*b->tables));
+    b->ids = calloc(cap, sizeof(*b->ids));
+    if (!b->tables || !b->ids)
+        return odo_err_set(err, ODO_ENOMEM, "out of memory");
+    if (b->decoded) {
+        for (size_t g = 0; g < b->req.ngroups; g++)
+            for (size_t i = 0; i < b->req.groups[g].nrows; i++, b->n++) {
+                b->tables[b->n] = b->req.groups[g].table;
+                b->ids[b->n] = b->req.groups[g].rows[i].id;
+            }
+        return 0;
+    }
+    /* "table id\n" per row; the lines are cut in place. */
+    for (char *line = manifest, *next; *line; line = next) {
+        char *sp = strchr(line, ' ');
+        next = strchr(line, '\n');
+        if (!next || !sp || sp > next)
+            return odo_err_set(err, ODO_ESTORAGE, "the manifest of batch %lld is damaged",
+                               (long long)batch);
+        *sp = *next++ = '\0';
+        if (!(b->tables[b->n] = odo_wire_table(line)) || !odo_uuid_valid(sp + 1))
+            return odo_err_set(err, ODO_ESTORAGE, "the manifest of batch %lld is damaged",
+                               (long long)batch);
+        b->ids[b->n++] = sp + 1;
+    }
+    return 0;
+}
+
+/* Settles a batch with its answer in one transaction: accepted rows take their revisions (one
+ * statement per run of rows of one table), refusals are counted, the batch's outbox entries
+ * go, aliases are re-keyed, winning rows applied, and the clock moves past the gateway's. */
+static int settle(struct odo_store *s, const char *user, int64_t batch, const char *sent,
+                  char *manifest, const struct odo_buf *answer, struct odo_sync_report *rep,
+                  struct odo_err *err)
+{
+    struct batch_rows rows;
     struct odo_push_ans ans;
-    size_t flat = 0;
+    const char **ids = NULL;
+    int64_t *revs = NULL, acked = 0;
     int rc;
 
-    if ((rc = odo_push_decode(sent, strlen(sent), &req, err)))
-        return odo_err_set(err, ODO_ESTORAGE, "the stored batch %lld is damaged: %s",
-                           (long long)batch, err->msg);
-    if ((rc = odo_push_ans_decode(answer->data, answer->len, &ans, err))) {
-        odo_push_free(&req);
-        return rc;
-    }
-    if (ans.batch != batch || ans.nresults != req.nrows) {
+    memset(&ans, 0, sizeof(ans));
+    if ((rc = batch_rows_read(&rows, batch, sent, manifest, err)) ||
+        (rc = odo_push_ans_decode(answer->data, answer->len, &ans, err)))
+        goto out;
+    if (ans.batch != batch || ans.nresults != rows.n) {
         rc = odo_err_set(err, ODO_EPROTO,
                          "the gateway answered for batch %lld with %zu results; "
                          "batch %lld has %zu rows",
-                         (long long)ans.batch, ans.nresults, (long long)batch, req.nrows);
+                         (long long)ans.batch, ans.nresults, (long long)batch, rows.n);
+        goto out;
+    }
+    ids = calloc(rows.n + 1, sizeof(*ids));
+    revs = calloc(rows.n + 1, sizeof(*revs));
+    if (!ids || !revs) {
+        rc = odo_err_set(err, ODO_ENOMEM, "out of memory");
         goto out;
     }
     if ((rc = odo_replica_begin_apply(s, err)))
         goto out;
-    for (size_t g = 0; g < req.ngroups && rc == 0; g++)
-        for (size_t i = 0; i < req.groups[g].nrows && rc == 0; i++, flat++) {
-            const struct odo_push_result *r = &ans.results[flat];
-            if (r->refused) {
-                rc = odo_replica_refused(s, user, req.groups[g].table->name,
-                                         req.groups[g].rows[i].id, r->refused, err);
-                rep->refused++;
-                snprintf(rep->last_refusal, sizeof(rep->last_refusal), "%s", r->refused);
-            } else {
-                rc = odo_replica_accepted(s, user, req.groups[g].table->name,
-                                          req.groups[g].rows[i].id, r->rev, err);
-            }
-            rep->pushed++;
+    for (size_t i = 0, n = 0; i < rows.n && rc == 0; i++) {
+        const struct odo_push_result *r = &ans.results[i];
+        if (r->refused) {
+            rc = odo_replica_refused(s, user, rows.tables[i]->name, rows.ids[i], r->refused, err);
+            rep->refused++;
+            snprintf(rep->last_refusal, sizeof(rep->last_refusal), "%s", r->refused);
+        } else {
+            ids[n] = rows.ids[i];
+            revs[n++] = r->rev;
+            if (r->rev > acked)
+                acked = r->rev;
         }
+        rep->pushed++;
+        if (rc == 0 && n && (i + 1 == rows.n || rows.tables[i + 1] != rows.tables[i])) {
+            rc = odo_replica_accepted(s, user, rows.tables[i]->name, ids, revs, (int)n, err);
+            n = 0;
+        }
+    }
     if (rc == 0)
-        rc = odo_replica_settle(s, user, batch, err);
+        rc = odo_replica_settle(s, user, batch, acked, err);
     for (size_t k = 0; k < ans.nrekey && rc == 0; k++, rep->rekeyed++)
         rc = odo_replica_rekey(s, user, ans.rekey[k].table->name, ans.rekey[k].from,
                                ans.rekey[k].to, err);
@@ -375,7 +491,9 @@ static int settle(struct odo_store *s, const char *user, int64_t batch, const ch
     if (odo_replica_end_apply(s, rc == 0, err) && rc == 0)
         rc = ODO_ESTORAGE;
 out:
-    odo_push_free(&req);
+    free(ids);
+    free(revs);
+    batch_rows_free(&rows);
     odo_push_ans_free(&ans);
     return rc;
 }
@@ -399,20 +517,21 @@ static int push(struct odo_store *s, const char *user, const char *token, struct
     odo_buf_init(&answer, ODO_ANSWER_BODY_MAX);
     for (;;) {
         int64_t batch;
-        char *body = NULL;
+        char *body = NULL, *manifest = NULL;
         int status;
 
         /* A batch sealed earlier goes first, unchanged: the gateway may have applied it. */
-        if ((rc = odo_replica_inflight(s, user, &batch, &body, err)))
+        if ((rc = odo_replica_inflight(s, user, &batch, &body, &manifest, err)))
             break;
         if (!batch) {
             if ((rc = build_batch(s, user, opt, &batch, err)) || !batch)
                 break;
-            if ((rc = odo_replica_inflight(s, user, &batch, &body, err)))
+            if ((rc = odo_replica_inflight(s, user, &batch, &body, &manifest, err)))
                 break;
         }
         if ((rc = with_token(body, token, &out))) {
             free(body);
+            free(manifest);
             rc = odo_err_set(err, ODO_ETOOBIG, "the batch is too large to send");
             break;
         }
@@ -425,9 +544,10 @@ static int push(struct odo_store *s, const char *user, const char *token, struct
         }
         if (rc == 0) {
             rep->batches++;
-            rc = settle(s, user, batch, body, &answer, rep, err);
+            rc = settle(s, user, batch, body, manifest, &answer, rep, err);
         }
         free(body);
+        free(manifest);
         if (rc || (rc = stop_requested(opt, err)))
             break;
     }
@@ -515,6 +635,7 @@ static int pull(struct odo_store *s, const char *user, const char *token, struct
         pr.since = st.cursor;
         pr.limit = opt->page_rows;
         pr.swept = st.swept;
+        pr.acked = st.acked;
         odo_buf_reset(&req);
         odo_pull_encode(&req, &pr);
         if ((rc = odo_transport_request(t, "/v1/sync/pull", req.data, req.len, &status, &answer,

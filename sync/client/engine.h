@@ -22,7 +22,7 @@
 
 struct odo_sync_options {
     bool push, pull;
-    int batch_rows; /* rows per push batch; 0: 500 */
+    int batch_rows; /* rows per push batch; 0: 2000 */
     int page_rows;  /* rows per pull page; 0: 1000 */
     int schema;     /* the device schema to announce; 0: this build's */
     /* Called after every round trip, once its result is committed; a non-zero return stops

@@ -156,7 +156,10 @@ static void copy_key(struct odo_buf *b, odo_hlc h, const char *device)
 /* A column's value as SQL expects it from a text-typed stage column. */
 static void cast_expr(struct odo_buf *sql, const struct odo_wire_col *c, int j)
 {
-    odo_buf_printf(sql, "s.v%d::%s", j, c->pg_type);
+    if (c->type == ODO_W_TIME) /* milliseconds since 1970, exactly */
+        odo_buf_printf(sql, "(timestamptz 'epoch' + s.v%d::bigint * interval '1 millisecond')", j);
+    else
+        odo_buf_printf(sql, "s.v%d::%s", j, c->pg_type);
 }
 
 /* The key of column j of a stage row: its own, or the row's. */
@@ -205,15 +208,15 @@ static int stage_group(struct push_state *ps, const struct odo_push_group *g, in
                        struct odo_buf *sql)
 {
     PGconn *c = ps->call->pg;
-    struct odo_buf data;
+    struct odo_buf data, keys;
     bool clamped = false;
     int rc = 0;
 
     odo_buf_reset(sql);
-    odo_buf_printf(sql, "CREATE TEMP TABLE s%d (ord int, id uuid, kr text", k);
+    odo_buf_printf(sql, "CREATE TEMP TABLE s%d (ord int, id uuid, br bigint, kr text", k);
     for (int j = 0; j < g->ncols; j++)
         odo_buf_printf(sql, ", v%d text, k%d text", j, j);
-    odo_buf_puts(sql, ") ON COMMIT DROP");
+    odo_buf_puts(sql, ", h jsonb) ON COMMIT DROP");
     if ((rc = run_ok(c, sql->data, 0, NULL, "staging the batch", ps->err)))
         return rc;
     odo_buf_reset(sql);
@@ -228,6 +231,7 @@ static int stage_group(struct push_state *ps, const struct odo_push_group *g, in
         PQclear(r);
     }
     odo_buf_init(&data, 64u << 20);
+    odo_buf_init(&keys, 64u << 10);
     for (size_t i = 0; i < g->nrows; i++) {
         const struct odo_push_row *row = &g->rows[i];
         size_t ord = g->first + i;
@@ -236,8 +240,21 @@ static int stage_group(struct push_state *ps, const struct odo_push_group *g, in
             refuse(ps, ord, row->refused);
             continue;
         }
-        odo_buf_printf(&data, "%zu\t%s\t", ord, row->id);
+        odo_buf_printf(&data, "%zu\t%s\t%" PRId64 "\t", ord, row->id, row->base_rev);
         copy_key(&data, clamp(ps->call, row->hlc, &clamped), ps->req->device);
+        /* h: the row's hlcs were it new, {"*": row key, column: own key...}; the keys are hex,
+         * ':' and a UUID, and the names identifiers, so nothing needs escaping. */
+        odo_buf_reset(&keys);
+        odo_buf_puts(&keys, "\t{\"*\": \"");
+        copy_key(&keys, clamp(ps->call, row->hlc, &clamped), ps->req->device);
+        odo_buf_putc(&keys, '"');
+        for (int j = 0; j < g->ncols; j++)
+            if (row->vals[j].hlc) {
+                odo_buf_printf(&keys, ", \"%s\": \"", g->table->cols[g->cols[j]].name);
+                copy_key(&keys, clamp(ps->call, row->vals[j].hlc, &clamped), ps->req->device);
+                odo_buf_putc(&keys, '"');
+            }
+        odo_buf_putc(&keys, '}');
         for (int j = 0; j < g->ncols; j++) {
             const struct odo_val *v = &row->vals[j];
             odo_buf_putc(&data, '\t');
@@ -253,6 +270,7 @@ static int stage_group(struct push_state *ps, const struct odo_push_group *g, in
             else
                 odo_buf_puts(&data, "\\N");
         }
+        odo_buf_append(&data, keys.data, keys.len);
         odo_buf_putc(&data, '\n');
         /* Hand over in chunks so the buffer stays small. */
         if (data.len > (1u << 20)) {
@@ -266,6 +284,7 @@ static int stage_group(struct push_state *ps, const struct odo_push_group *g, in
     if (rc == 0 && data.len && PQputCopyData(c, data.data, (int)data.len) != 1)
         rc = ODO_ESTORAGE;
     odo_buf_free(&data);
+    odo_buf_free(&keys);
     if (PQputCopyEnd(c, rc ? "abandoned" : NULL) != 1)
         rc = ODO_ESTORAGE;
     {
@@ -296,7 +315,7 @@ static int rewrite_aliases(struct push_state *ps, const struct odo_push_group *g
         odo_buf_reset(sql);
         odo_buf_printf(sql,
                        "UPDATE s%d s SET v%d = a.canonical_id::text FROM vehicle_aliases a "
-                       "WHERE a.user_id = $1 AND a.alias_id::text = s.v%d",
+                       "WHERE a.user_id = $1 AND a.alias_id = s.v%d::uuid",
                        k, vid, vid);
         if (run_ok(ps->call->pg, sql->data, 1, params, "re-pointing aliases", ps->err))
             return ODO_ESTORAGE;
@@ -369,167 +388,162 @@ static int alias_new_vehicles(struct push_state *ps, const struct odo_push_group
     return rc;
 }
 
-/* Refuses what the caller may not do: rows of other users, parents that are not theirs, new
- * rows without their required columns, a VIN that a live vehicle already has. */
-static int check_rows(struct push_state *ps, const struct odo_push_group *g, int k,
+/* Refuses a vehicle change that would leave the row live with a VIN another live vehicle of
+ * the user has. The other refusals are made by the merge itself. */
+static int check_vins(struct push_state *ps, const struct odo_push_group *g, int k,
                       struct odo_buf *sql)
 {
-    const char *t = g->table->name;
-    int vid = group_col(g, "vehicle_id"), mid = group_col(g, "maintenance_id");
     int vin = group_col(g, "vin"), del = group_col(g, "deleted_at");
-    bool complete = true;
-    int rc;
 
-    /* Another user's row: refused without saying whose. */
+    if (strcmp(g->table->name, "vehicles") != 0 || (vin < 0 && del < 0))
+        return 0;
     odo_buf_reset(sql);
-    odo_buf_printf(sql, "SELECT s.ord FROM s%d s JOIN %s t ON t.id = s.id WHERE t.user_id <> $1", k,
-                   t);
-    if ((rc = refuse_query(ps, k, sql->data, "forbidden")))
-        return rc;
-    odo_buf_reset(sql);
-    odo_buf_printf(sql, "SELECT a.ord FROM s%d a JOIN s%d b ON a.id = b.id AND a.ord > b.ord", k,
-                   k);
-    if ((rc = refuse_query(ps, k, sql->data, "duplicate row in the batch")))
-        return rc;
-    if (vid >= 0) {
-        odo_buf_reset(sql);
-        odo_buf_printf(sql,
-                       "SELECT s.ord FROM s%d s WHERE NOT EXISTS (SELECT 1 FROM vehicles v "
-                       "WHERE v.id::text = s.v%d AND v.user_id = $1)",
-                       k, vid);
-        if ((rc = refuse_query(ps, k, sql->data, "unknown vehicle")))
-            return rc;
-    }
-    if (mid >= 0) {
-        odo_buf_reset(sql);
-        odo_buf_printf(sql,
-                       "SELECT s.ord FROM s%d s WHERE s.v%d IS NOT NULL AND NOT EXISTS (SELECT "
-                       "1 FROM maintenance m WHERE m.id::text = s.v%d AND m.user_id = $1)",
-                       k, mid, mid);
-        if ((rc = refuse_query(ps, k, sql->data, "unknown maintenance item")))
-            return rc;
-    }
-    for (size_t c = 0; c < g->table->ncols; c++) {
-        bool present = false;
-        for (int j = 0; j < g->ncols; j++)
-            present |= g->cols[j] == (int)c;
-        complete &= present || g->table->cols[c].nullable;
-    }
-    if (!complete) {
-        odo_buf_reset(sql);
-        odo_buf_printf(sql,
-                       "SELECT s.ord FROM s%d s WHERE NOT EXISTS (SELECT 1 FROM %s t WHERE "
-                       "t.id = s.id)",
-                       k, t);
-        if ((rc = refuse_query(ps, k, sql->data, "unknown row")))
-            return rc;
-    }
-    if (strcmp(t, "vehicles") == 0 && (vin >= 0 || del >= 0)) {
-        /* After the change the row would be live with a VIN another live vehicle has. */
-        odo_buf_reset(sql);
-        odo_buf_puts(sql, "SELECT s.ord FROM ");
-        odo_buf_printf(sql,
-                       "s%d s JOIN vehicles t ON t.id = s.id WHERE EXISTS (SELECT 1 FROM "
-                       "vehicles o WHERE o.user_id = $1 AND o.deleted_at IS NULL AND "
-                       "o.id <> s.id AND o.vin = ",
-                       k);
-        if (vin >= 0)
-            odo_buf_printf(sql, "coalesce(s.v%d, t.vin)", vin);
-        else
-            odo_buf_puts(sql, "t.vin");
-        odo_buf_puts(sql, ") AND ");
-        if (del >= 0)
-            odo_buf_printf(sql, "s.v%d IS NULL", del);
-        else
-            odo_buf_puts(sql, "t.deleted_at IS NULL");
-        if ((rc = refuse_query(ps, k, sql->data, "vin already registered")))
-            return rc;
-    }
-    return 0;
+    odo_buf_printf(
+        sql,
+        "SELECT s.ord FROM s%d s JOIN vehicles t ON t.id = s.id AND t.user_id = $1 WHERE "
+        "EXISTS (SELECT 1 "
+        "FROM vehicles o WHERE o.user_id = $1 AND o.deleted_at IS NULL AND "
+        "o.id <> s.id AND o.vin = ",
+        k);
+    if (vin >= 0)
+        odo_buf_printf(sql, "coalesce(s.v%d, t.vin)", vin);
+    else
+        odo_buf_puts(sql, "t.vin");
+    odo_buf_puts(sql, ") AND ");
+    if (del >= 0)
+        odo_buf_printf(sql, "s.v%d IS NULL", del);
+    else
+        odo_buf_puts(sql, "t.deleted_at IS NULL");
+    return refuse_query(ps, k, sql->data, "vin already registered");
 }
 
-/* Per-column last-writer-wins, inserts and updates, and the results. */
+/*
+ * Checks and merges a staged group in one statement. Its parts:
+ *   s    each stage row with the stored row of its id, found by one primary-key probe per row
+ *        (a LATERAL subquery behind OFFSET 0, so that the plan cannot turn into a scan of the
+ *        whole table, whose cost would grow with every user's data); the reason it is refused,
+ *        if any: another user's row ("forbidden", nothing more said), a parent that is not the
+ *        user's, a new row without its required columns; and per column whether the pushed
+ *        value wins by last-writer-wins (its key is later than the stored one);
+ *   ins, upd   new rows inserted; existing rows take their winning columns, and a new revision
+ *        when any column won;
+ * and the result: per stage row its refusal, or its revision and whether the device lost a
+ * column (then the row goes back as a winner). A row twice in one batch never gets here: the
+ * gateway refuses such a batch as malformed.
+ *
+ * hlcs stores the row's key under "*" and a column's key only where it differs (the stage's h
+ * is that object for a new row), so a row that arrived whole and was never edited carries one
+ * key, not one per column.
+ */
 static int merge_group(struct push_state *ps, const struct odo_push_group *g, int k,
                        struct odo_buf *sql)
 {
     const struct odo_wire_table *t = g->table;
-    const char *params[1] = {ps->call->user};
+    const char *params[2] = {ps->call->user, ps->call->device};
+    int vid = group_col(g, "vehicle_id"), mid = group_col(g, "maintenance_id");
+    bool complete = true;
     PGresult *r;
 
-    /* w<k>: per stage row, whether it is new and which of its columns win. */
+    for (size_t c = 0; c < t->ncols; c++) {
+        bool present = false;
+        for (int j = 0; j < g->ncols; j++)
+            present |= g->cols[j] == (int)c;
+        complete &= present || t->cols[c].nullable;
+    }
     odo_buf_reset(sql);
     odo_buf_printf(sql,
-                   "CREATE TEMP TABLE w%d ON COMMIT DROP AS SELECT s.ord, t.id IS NULL AS "
-                   "is_new",
-                   k);
-    for (int j = 0; j < g->ncols; j++) {
-        odo_buf_printf(sql, ", (t.id IS NULL OR ");
-        key_expr(sql, j);
-        odo_buf_printf(sql, " > coalesce(t.hlcs->>'%s', '')) AS w%d", t->cols[g->cols[j]].name, j);
-    }
-    odo_buf_printf(sql, " FROM s%d s LEFT JOIN %s t ON t.id = s.id", k, t->name);
-    if (run_ok(ps->call->pg, sql->data, 0, NULL, "merging the batch", ps->err))
-        return ODO_ESTORAGE;
+                   "WITH s AS MATERIALIZED (SELECT x.*, t.tid, t.owner IS NULL AS is_new, CASE "
+                   "WHEN t.owner IS NOT NULL AND t.owner <> $1 THEN 'forbidden' ");
+    if (vid >= 0)
+        odo_buf_printf(sql,
+                       "WHEN NOT EXISTS (SELECT 1 FROM vehicles v WHERE v.id = x.v%d::uuid AND "
+                       "v.user_id = $1) THEN 'unknown vehicle' ",
+                       vid);
+    if (mid >= 0)
+        odo_buf_printf(sql,
+                       "WHEN x.v%d IS NOT NULL AND NOT EXISTS (SELECT 1 FROM maintenance m "
+                       "WHERE m.id = x.v%d::uuid AND m.user_id = $1) THEN "
+                       "'unknown maintenance item' ",
+                       mid, mid);
+    if (!complete)
+        odo_buf_puts(sql, "WHEN t.owner IS NULL THEN 'unknown row' ");
+    odo_buf_puts(sql, "END AS reason");
+    for (int j = 0; j < g->ncols; j++)
+        odo_buf_printf(sql,
+                       ", (t.owner IS NULL OR coalesce(x.k%d, x.kr) > coalesce(t.hlcs->>'%s', "
+                       "t.hlcs->>'*', '')) AS w%d",
+                       j, t->cols[g->cols[j]].name, j);
+    odo_buf_printf(sql,
+                   " FROM s%d x LEFT JOIN LATERAL (SELECT t.ctid AS tid, t.user_id AS owner, "
+                   "t.hlcs FROM %s t WHERE t.id = x.id OFFSET 0) t ON true), ",
+                   k, t->name);
 
     /* New rows. */
-    odo_buf_reset(sql);
-    odo_buf_printf(sql, "INSERT INTO %s (id, user_id", t->name);
+    odo_buf_printf(sql, "ins AS (INSERT INTO %s (id, user_id", t->name);
     for (int j = 0; j < g->ncols; j++)
         odo_buf_printf(sql, ", %s", t->cols[g->cols[j]].name);
-    odo_buf_puts(sql, ", rev, hlcs) SELECT s.id, $1");
+    odo_buf_puts(sql, ", rev, hlcs, origin) SELECT s.id, $1");
     for (int j = 0; j < g->ncols; j++) {
         odo_buf_puts(sql, ", ");
         cast_expr(sql, &t->cols[g->cols[j]], j);
     }
-    odo_buf_puts(sql, ", nextval('rev_seq'), jsonb_build_object(");
-    for (int j = 0; j < g->ncols; j++) {
-        odo_buf_printf(sql, "%s'%s', ", j ? ", " : "", t->cols[g->cols[j]].name);
-        key_expr(sql, j);
-    }
-    odo_buf_printf(sql, ") FROM s%d s JOIN w%d w USING (ord) WHERE w.is_new ORDER BY s.ord", k, k);
-    if (run_ok(ps->call->pg, sql->data, 1, params, "inserting rows", ps->err))
-        return ODO_ESTORAGE;
+    odo_buf_puts(sql, ", nextval('rev_seq'), s.h, $2::uuid FROM s WHERE s.reason IS NULL AND "
+                      "s.is_new RETURNING id, rev), ");
 
     /* Existing rows: each column keeps the later writer. */
-    odo_buf_reset(sql);
-    odo_buf_printf(sql, "UPDATE %s t SET ", t->name);
+    odo_buf_printf(sql, "upd AS (UPDATE %s t SET ", t->name);
     for (int j = 0; j < g->ncols; j++) {
         const char *name = t->cols[g->cols[j]].name;
-        odo_buf_printf(sql, "%s = CASE WHEN w.w%d THEN ", name, j);
+        odo_buf_printf(sql, "%s = CASE WHEN s.w%d THEN ", name, j);
         cast_expr(sql, &t->cols[g->cols[j]], j);
         odo_buf_printf(sql, " ELSE t.%s END, ", name);
     }
     odo_buf_puts(sql, "hlcs = t.hlcs || jsonb_strip_nulls(jsonb_build_object(");
     for (int j = 0; j < g->ncols; j++) {
-        odo_buf_printf(sql, "%s'%s', CASE WHEN w.w%d THEN ", j ? ", " : "",
+        odo_buf_printf(sql, "%s'%s', CASE WHEN s.w%d THEN ", j ? ", " : "",
                        t->cols[g->cols[j]].name, j);
         key_expr(sql, j);
         odo_buf_puts(sql, " END");
     }
-    odo_buf_puts(sql, ")), rev = CASE WHEN false");
+    /* The device holds the new version only if it had seen the one it changed (its base
+     * revision is the stored one) and all its columns won; else the row must reach it (and
+     * every other device) by pull. */
+    odo_buf_puts(sql, ")), origin = CASE WHEN t.rev = s.br");
     for (int j = 0; j < g->ncols; j++)
-        odo_buf_printf(sql, " OR w.w%d", j);
-    odo_buf_printf(sql,
-                   " THEN nextval('rev_seq') ELSE t.rev END FROM s%d s JOIN w%d w USING (ord) "
-                   "WHERE t.id = s.id AND NOT w.is_new AND t.user_id = $1",
-                   k, k);
-    if (run_ok(ps->call->pg, sql->data, 1, params, "updating rows", ps->err))
-        return ODO_ESTORAGE;
+        odo_buf_printf(sql, " AND s.w%d", j);
+    odo_buf_puts(sql, " THEN $2::uuid WHEN false");
+    for (int j = 0; j < g->ncols; j++)
+        odo_buf_printf(sql, " OR s.w%d", j);
+    odo_buf_puts(sql, " THEN NULL ELSE t.origin END, rev = CASE WHEN false");
+    for (int j = 0; j < g->ncols; j++)
+        odo_buf_printf(sql, " OR s.w%d", j);
+    /* The stored row is found again by its tuple id (a TID scan), still checked by id and user. */
+    odo_buf_puts(sql, " THEN nextval('rev_seq') ELSE t.rev END FROM s WHERE t.ctid = s.tid AND "
+                      "t.id = s.id AND s.reason IS NULL AND NOT s.is_new AND t.user_id = $1 "
+                      "RETURNING t.id, t.rev, "
+                      "NOT (true");
+    for (int j = 0; j < g->ncols; j++)
+        odo_buf_printf(sql, " AND s.w%d", j);
+    odo_buf_puts(sql, ") AS lost) ");
 
-    /* Results: the revision now, and whether the device lost a column. */
-    odo_buf_reset(sql);
-    odo_buf_printf(sql, "SELECT s.ord, t.rev, t.id::text, NOT (true");
-    for (int j = 0; j < g->ncols; j++)
-        odo_buf_printf(sql, " AND w.w%d", j);
-    odo_buf_printf(sql, ") FROM s%d s JOIN w%d w USING (ord) JOIN %s t ON t.id = s.id", k, k,
-                   t->name);
-    r = run(ps->call->pg, sql->data, 0, NULL, "reading results", ps->err);
+    odo_buf_puts(sql, "SELECT s.ord, s.reason, coalesce(i.rev, u.rev), s.id::text, "
+                      "coalesce(u.lost, false) FROM s LEFT JOIN ins i ON i.id = s.id "
+                      "LEFT JOIN upd u ON u.id = s.id");
+    r = run(ps->call->pg, sql->data, 2, params, "merging the batch", ps->err);
     if (!r)
         return ODO_ESTORAGE;
     for (int i = 0; i < PQntuples(r); i++) {
         size_t ord = (size_t)atol(PQgetvalue(r, i, 0));
-        ps->results[ord].rev = atoll(PQgetvalue(r, i, 1));
-        if (PQgetvalue(r, i, 3)[0] == 't' && add_winner(ps, t, PQgetvalue(r, i, 2))) {
+        if (ord >= ps->req->nrows)
+            continue;
+        if (!PQgetisnull(r, i, 1)) {
+            refuse(ps, ord, PQgetvalue(r, i, 1));
+            continue;
+        }
+        if (PQgetisnull(r, i, 2))
+            continue; /* cannot happen: accepted rows are inserted or updated */
+        ps->results[ord].rev = atoll(PQgetvalue(r, i, 2));
+        if (PQgetvalue(r, i, 4)[0] == 't' && add_winner(ps, t, PQgetvalue(r, i, 3))) {
             PQclear(r);
             return ODO_ENOMEM;
         }
@@ -553,10 +567,8 @@ static void select_list(struct odo_buf *sql, const struct odo_wire_table *t, int
             continue; /* an older device does not know it */
         cols[(*ncols)++] = (int)c;
         switch (col->type) {
-        case ODO_W_TIME:
-            odo_buf_printf(sql,
-                           ", to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
-                           col->name);
+        case ODO_W_TIME: /* milliseconds since 1970 (extract gives an exact numeric) */
+            odo_buf_printf(sql, ", floor(extract(epoch FROM %s) * 1000)::bigint::text", col->name);
             break;
         case ODO_W_DATE:
             odo_buf_printf(sql, ", to_char(%s, 'YYYY-MM-DD')", col->name);
@@ -584,7 +596,7 @@ static void write_pg_row(struct odo_buf *b, bool first, const struct odo_wire_ta
         memset(&vals[j], 0, sizeof(vals[j]));
         if (PQgetisnull(r, i, 2 + j)) {
             vals[j].kind = ODO_VAL_NULL;
-        } else if (c->type == ODO_W_INT || c->type == ODO_W_BOOL) {
+        } else if (c->type == ODO_W_INT || c->type == ODO_W_BOOL || c->type == ODO_W_TIME) {
             vals[j].kind = ODO_VAL_INT;
             vals[j].i = atoll(PQgetvalue(r, i, 2 + j));
         } else {
@@ -649,9 +661,16 @@ static int write_answer(struct push_state *ps, struct odo_buf *ans, struct odo_b
     odo_hlc_format(*ps->call->clock, h);
     odo_buf_printf(ans, "{\"v\":%d,\"batch\":%" PRId64 ",\"hlc\":\"%s\",\"revs\":[",
                    ODO_PROTOCOL_VERSION, ps->req->batch, h);
-    for (size_t i = 0; i < ps->req->nrows; i++)
-        odo_buf_printf(ans, "%s%" PRId64, i ? "," : "",
-                       ps->results[i].reason[0] ? 0 : ps->results[i].rev);
+    /* Runs [first, count]: consecutive changes with consecutive revisions (or refused: 0). */
+    for (size_t i = 0, n = 0; i < ps->req->nrows; i += n) {
+        int64_t first = ps->results[i].reason[0] ? 0 : ps->results[i].rev;
+        for (n = 1; i + n < ps->req->nrows; n++) {
+            int64_t r = ps->results[i + n].reason[0] ? 0 : ps->results[i + n].rev;
+            if (r != (first ? first + (int64_t)n : 0))
+                break;
+        }
+        odo_buf_printf(ans, "%s[%" PRId64 ",%zu]", i ? "," : "", first, n);
+    }
     odo_buf_puts(ans, "],\"refused\":[");
     for (size_t i = 0; i < ps->req->nrows; i++) {
         if (!ps->results[i].reason[0])
@@ -762,7 +781,7 @@ int odo_gw_push(const struct odo_gw_call *call, const struct odo_push_req *req, 
         const struct odo_push_group *g = &req->groups[order[i]];
         int k = (int)i;
         if ((rc = stage_group(&ps, g, k, &sql)) || (rc = rewrite_aliases(&ps, g, k, &sql)) ||
-            (rc = check_rows(&ps, g, k, &sql)) || (rc = alias_new_vehicles(&ps, g, k, &sql)) ||
+            (rc = alias_new_vehicles(&ps, g, k, &sql)) || (rc = check_vins(&ps, g, k, &sql)) ||
             (rc = merge_group(&ps, g, k, &sql)))
             goto out_rollback;
     }
@@ -884,6 +903,28 @@ struct fetched {
     int next, rows;
 };
 
+/* The highest revision of the caller's rows (and of reference data) in the snapshot. */
+static int top_revision(const struct odo_gw_call *call, const struct odo_wire_table *tables,
+                        size_t n, int64_t *top, struct odo_err *err)
+{
+    struct odo_buf sql;
+    PGresult *r;
+
+    odo_buf_init(&sql, SQL_MAX);
+    odo_buf_puts(&sql, "SELECT coalesce(max(m), 0) FROM (");
+    for (size_t ti = 0; ti < n; ti++)
+        odo_buf_printf(&sql, "%s(SELECT max(rev) AS m FROM %s%s)", ti ? " UNION ALL " : "",
+                       tables[ti].name, tables[ti].user_scoped ? " WHERE user_id = $1" : "");
+    odo_buf_puts(&sql, ") x");
+    r = run(call->pg, sql.data, 1, &call->user, "reading the newest revision", err);
+    odo_buf_free(&sql);
+    if (!r)
+        return ODO_ESTORAGE;
+    *top = atoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return 0;
+}
+
 int odo_gw_pull(const struct odo_gw_call *call, const struct odo_pull_req *req, struct odo_buf *ans,
                 enum odo_pe *pe, struct odo_err *err)
 {
@@ -891,9 +932,9 @@ int odo_gw_pull(const struct odo_gw_call *call, const struct odo_pull_req *req, 
     const struct odo_wire_table *tables = odo_wire_tables(&n);
     struct fetched f[16];
     struct odo_buf sql;
-    char since[24], lim[16], h[ODO_HLC_TEXT_LEN + 1];
+    char since[24], lim[16], acked[24], h[ODO_HLC_TEXT_LEN + 1];
     int64_t w, cursor = req->since;
-    bool more = false;
+    bool more = false, in_tx = false;
     int rc = 0, taken = 0;
 
     *pe = ODO_PE_UNAVAILABLE;
@@ -913,20 +954,28 @@ int odo_gw_pull(const struct odo_gw_call *call, const struct odo_pull_req *req, 
     }
     snprintf(since, sizeof(since), "%" PRId64, req->since);
     snprintf(lim, sizeof(lim), "%d", req->limit + 1);
+    snprintf(acked, sizeof(acked), "%" PRId64, req->acked);
     odo_buf_init(&sql, SQL_MAX);
+    /* One snapshot for every table: a batch committing between two of the reads would
+     * otherwise show its later rows and hide its earlier ones behind the new cursor. */
+    if ((rc = odo_pg_exec(call->pg, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err)))
+        goto out;
+    in_tx = true;
     for (size_t ti = 0; ti < n && ti < 16; ti++) {
         const struct odo_wire_table *t = &tables[ti];
-        const char *user_params[3] = {call->user, since, lim};
+        const char *user_params[5] = {call->user, since, lim, req->device, acked};
         const char *ref_params[2] = {since, lim};
 
         f[ti].t = t;
         odo_buf_reset(&sql);
         select_list(&sql, t, req->schema, f[ti].cols, &f[ti].ncols);
+        /* Rows whose current version this device wrote and was answered for are left out. */
         if (t->user_scoped)
-            odo_buf_puts(&sql, " WHERE user_id = $1 AND rev > $2 ORDER BY rev LIMIT $3");
+            odo_buf_puts(&sql, " WHERE user_id = $1 AND rev > $2 AND (origin IS DISTINCT FROM "
+                               "$4::uuid OR rev > $5) ORDER BY rev LIMIT $3");
         else
             odo_buf_puts(&sql, " WHERE rev > $1 ORDER BY rev LIMIT $2");
-        f[ti].r = run(call->pg, sql.data, t->user_scoped ? 3 : 2,
+        f[ti].r = run(call->pg, sql.data, t->user_scoped ? 5 : 2,
                       t->user_scoped ? user_params : ref_params, "reading changes", err);
         if (!f[ti].r) {
             rc = ODO_ESTORAGE;
@@ -972,10 +1021,20 @@ int odo_gw_pull(const struct odo_gw_call *call, const struct odo_pull_req *req, 
         if (!first_group)
             odo_rows_write_end(ans);
     }
+    if (!more) {
+        /* Everything after `since` was read: the cursor moves past the rows left out too. */
+        int64_t top = 0;
+        if ((rc = top_revision(call, tables, n, &top, err)))
+            goto out;
+        if (top > cursor)
+            cursor = top;
+    }
     odo_buf_printf(ans, "],\"cursor\":%" PRId64 ",\"more\":%s}", cursor, more ? "true" : "false");
     if (ans->overflow)
         rc = odo_err_set(err, ODO_ETOOBIG, "the page is too large; ask for fewer rows");
 out:
+    if (in_tx)
+        odo_pg_rollback(call->pg); /* read only: nothing to keep */
     for (size_t ti = 0; ti < 16; ti++)
         PQclear(f[ti].r);
     odo_buf_free(&sql);

@@ -422,6 +422,38 @@ static PGconn *take_conn(struct odo_gw *gw, struct odo_gw_response *resp)
     return c;
 }
 
+struct row_key {
+    const struct odo_wire_table *table;
+    const char *id;
+};
+
+static int cmp_row_key(const void *a, const void *b)
+{
+    const struct row_key *x = a, *y = b;
+    if (x->table != y->table)
+        return x->table < y->table ? -1 : 1;
+    return strcmp(x->id, y->id);
+}
+
+/* 1 when a row (table and id) appears twice in the batch, 0 when not, -1 out of memory. */
+static int has_duplicate_row(const struct odo_push_req *push)
+{
+    struct row_key *keys = malloc((push->nrows + 1) * sizeof(*keys));
+    size_t n = 0;
+    int dup = 0;
+
+    if (!keys)
+        return -1;
+    for (size_t g = 0; g < push->ngroups; g++)
+        for (size_t i = 0; i < push->groups[g].nrows && n < push->nrows; i++)
+            keys[n++] = (struct row_key){push->groups[g].table, push->groups[g].rows[i].id};
+    qsort(keys, n, sizeof(*keys), cmp_row_key);
+    for (size_t i = 1; i < n && !dup; i++)
+        dup = cmp_row_key(&keys[i - 1], &keys[i]) == 0;
+    free(keys);
+    return dup;
+}
+
 static void handle_push(struct odo_gw *gw, const struct odo_gw_request *req,
                         struct odo_gw_response *resp, struct call_info *info)
 {
@@ -444,15 +476,11 @@ static void handle_push(struct odo_gw *gw, const struct odo_gw_request *req,
         goto out;
     snprintf(info->user, sizeof(info->user), "%s", claims.sub);
     /* The same row twice in one batch is a malformed batch. */
-    for (size_t g = 0; g < push.ngroups; g++)
-        for (size_t i = 0; i < push.groups[g].nrows; i++)
-            for (size_t h = g; h < push.ngroups; h++)
-                for (size_t j = h == g ? i + 1 : 0; j < push.groups[h].nrows; j++)
-                    if (push.groups[h].table == push.groups[g].table &&
-                        strcmp(push.groups[h].rows[j].id, push.groups[g].rows[i].id) == 0) {
-                        fail(resp, ODO_PE_BAD_REQUEST, "a row appears twice in the batch");
-                        goto out;
-                    }
+    if ((rc = has_duplicate_row(&push)) != 0) {
+        fail(resp, rc > 0 ? ODO_PE_BAD_REQUEST : ODO_PE_INTERNAL,
+             rc > 0 ? "a row appears twice in the batch" : "out of memory");
+        goto out;
+    }
     if (!(c = take_conn(gw, resp)))
         goto out;
     memset(&call, 0, sizeof(call));

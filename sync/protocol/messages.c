@@ -214,19 +214,6 @@ static int get_device(const cJSON *o, char out[37], struct odo_err *err)
 }
 
 /* True when s is exactly "YYYY-MM-DDTHH:MM:SS.mmmZ" and a real instant. */
-static bool wire_time_ok(const char *s)
-{
-    static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddZ";
-    int64_t ms;
-
-    if (strlen(s) != sizeof(shape) - 1)
-        return false;
-    for (size_t i = 0; i < sizeof(shape) - 1; i++)
-        if (shape[i] == 'd' ? !isdigit((unsigned char)s[i]) : s[i] != shape[i])
-            return false;
-    return odo_time_parse(s, &ms, NULL) == 0;
-}
-
 /* A decimal's shape: -?digits(.digits)? with at most scale decimals. */
 static bool wire_dec_shape(const char *s, int scale)
 {
@@ -265,9 +252,9 @@ const char *odo_val_check(const struct odo_wire_col *c, const struct odo_val *v)
             return "must be a UUID";
         return NULL;
     case ODO_W_TIME:
-        if (v->kind != ODO_VAL_STR || !wire_time_ok(v->s))
-            return "must be a time YYYY-MM-DDTHH:MM:SS.mmmZ";
-        return NULL;
+        if (v->kind != ODO_VAL_INT)
+            return "must be a time in milliseconds since 1970";
+        return v->i < 0 || v->i > ODO_TIME_MAX_MS ? "is out of range" : NULL;
     case ODO_W_DATE:
         if (v->kind != ODO_VAL_STR || strlen(v->s) != 10 || odo_date_parse(v->s, &day, NULL) != 0)
             return "must be a date YYYY-MM-DD";
@@ -309,7 +296,7 @@ static bool kind_fits(const struct odo_wire_col *c, const cJSON *it)
 {
     if (cJSON_IsNull(it))
         return true;
-    if (c->type == ODO_W_INT || c->type == ODO_W_BOOL)
+    if (c->type == ODO_W_INT || c->type == ODO_W_BOOL || c->type == ODO_W_TIME)
         return whole(it, -WHOLE_MAX, WHOLE_MAX);
     return cJSON_IsString(it);
 }
@@ -791,23 +778,30 @@ int odo_push_ans_decode(const char *body, size_t len, struct odo_push_ans *out, 
         (rc = get_int(doc, "batch", true, 1, INT64_MAX / 2, &out->batch, err)) ||
         (rc = get_hlc(doc, "hlc", true, &out->hlc, err)))
         goto out_free;
+    /* Runs [first, count]: count changes with revisions first, first + 1, ...; first 0 for
+     * refused changes. */
     revs = cJSON_GetObjectItemCaseSensitive(doc, "revs");
     if (!cJSON_IsArray(revs) || cJSON_GetArraySize(revs) > ODO_PUSH_ROWS_MAX) {
-        rc = odo_err_set(err, ODO_EPROTO, "field 'revs' must be an array of revisions");
+        rc = odo_err_set(err, ODO_EPROTO, "field 'revs' must be an array of [first, count] runs");
         goto out_free;
     }
-    out->results = calloc((size_t)cJSON_GetArraySize(revs) + 1, sizeof(*out->results));
+    out->results = calloc(ODO_PUSH_ROWS_MAX + 1, sizeof(*out->results));
     if (!out->results) {
         rc = odo_err_set(err, ODO_ENOMEM, "out of memory");
         goto out_free;
     }
     cJSON_ArrayForEach(it, revs)
     {
-        if (!whole(it, 0, WHOLE_MAX)) {
-            rc = odo_err_set(err, ODO_EPROTO, "a revision must be a whole number");
+        const cJSON *f = cJSON_GetArrayItem(it, 0), *c = cJSON_GetArrayItem(it, 1);
+        if (!cJSON_IsArray(it) || cJSON_GetArraySize(it) != 2 || !whole(f, 0, WHOLE_MAX) ||
+            !whole(c, 1, (double)(ODO_PUSH_ROWS_MAX - out->nresults))) {
+            rc = odo_err_set(err, ODO_EPROTO,
+                             "a revision run must be [first, count] within the batch");
             goto out_free;
         }
-        out->results[out->nresults++].rev = (int64_t)it->valuedouble;
+        int64_t first = (int64_t)f->valuedouble;
+        for (int64_t k = 0; k < (int64_t)c->valuedouble; k++)
+            out->results[out->nresults++].rev = first ? first + k : 0;
     }
     refused = cJSON_GetObjectItemCaseSensitive(doc, "refused");
     if (refused) {
@@ -875,8 +869,8 @@ void odo_pull_free(struct odo_pull_req *r)
 
 int odo_pull_decode(const char *body, size_t len, struct odo_pull_req *out, struct odo_err *err)
 {
-    static const char *const keys[] = {"v",     "device", "schema",    "token", "since",
-                                       "limit", "swept",  "reconcile", NULL};
+    static const char *const keys[] = {"v",     "device", "schema", "token",     "since",
+                                       "limit", "swept",  "acked",  "reconcile", NULL};
     const cJSON *rec;
     cJSON *doc;
     int64_t n;
@@ -901,6 +895,8 @@ int odo_pull_decode(const char *body, size_t len, struct odo_pull_req *out, stru
     if ((rc = get_str(doc, "token", false, ODO_TOKEN_MAX, &out->token, err)) < 0)
         goto out_free;
     if ((rc = get_int(doc, "swept", false, 0, INT64_MAX / 2, &out->swept, err)) < 0)
+        goto out_free;
+    if ((rc = get_int(doc, "acked", false, 0, INT64_MAX / 2, &out->acked, err)) < 0)
         goto out_free;
     rec = cJSON_GetObjectItemCaseSensitive(doc, "reconcile");
     if (rec) {
@@ -933,6 +929,10 @@ void odo_pull_encode(struct odo_buf *b, const struct odo_pull_req *r)
     if (r->swept) {
         odo_buf_puts(b, ",\"swept\":");
         odo_buf_int(b, r->swept);
+    }
+    if (r->acked) {
+        odo_buf_puts(b, ",\"acked\":");
+        odo_buf_int(b, r->acked);
     }
     if (r->reconcile) {
         odo_buf_puts(b, ",\"reconcile\":{\"after\":");

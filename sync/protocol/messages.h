@@ -183,6 +183,7 @@ struct odo_pull_req {
     int64_t since;
     int limit;
     int64_t swept;     /* the watermark the device has reconciled against (0: none) */
+    int64_t acked;     /* the highest revision its own push answers gave it (0: none) */
     bool reconcile;    /* a reconcile page is asked for */
     const char *after; /* reconcile: continue after "table/id" ("" = from the start) */
     void *doc;

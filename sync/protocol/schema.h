@@ -12,14 +12,15 @@
 #include <stdint.h>
 
 #define ODO_PROTOCOL_VERSION 1
-#define ODO_SCHEMA_MIN       1 /* the oldest device schema this build serves */
-#define ODO_SCHEMA_CURRENT   1 /* this build's schema */
+#define ODO_SCHEMA_MIN       1                 /* the oldest device schema this build serves */
+#define ODO_SCHEMA_CURRENT   1                 /* this build's schema */
+#define ODO_TIME_MAX_MS      253402300799999LL /* 9999-12-31T23:59:59.999Z */
 
 enum odo_wire_type {
     ODO_W_UUID,     /* string, canonical UUID */
     ODO_W_TEXT,     /* string, UTF-8 without control characters, at most max bytes */
     ODO_W_ENUM,     /* string from a fixed list */
-    ODO_W_TIME,     /* string "YYYY-MM-DDTHH:MM:SS.mmmZ" */
+    ODO_W_TIME,     /* integer, milliseconds since 1970-01-01T00:00:00Z, 0..ODO_TIME_MAX_MS */
     ODO_W_DATE,     /* string "YYYY-MM-DD" */
     ODO_W_DEC,      /* string, exact decimal with at most `scale` decimals, within [min, max] */
     ODO_W_INT,      /* integer within [min, max] */

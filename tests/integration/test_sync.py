@@ -140,6 +140,34 @@ class SyncTest(unittest.TestCase):
 
     # ---- exactly once -------------------------------------------------------------------
 
+    def test_a_device_is_not_sent_back_what_it_pushed_but_hears_every_other_change(self):
+        user = fresh_user("echo")
+        a = self.device(user, "coaps", "a")
+        b = self.device(user, "https", "b")
+        a.ok("vehicle", "add", "--vin", VIN, "--name", "Civic")
+        for i in range(30):
+            a.ok("fuel", "add", "--odometer", str(41000 + 300 * i), "--volume", "30",
+                 "--date", f"2024-01-{i + 1:02d}")
+        first = a.sync()
+        self.assertEqual((first["pushed"], first["pulled"]), (31, 0), first)
+        self.assertEqual(a.sync()["pulled"], 0)
+        cursor = a.json("sync", "status")["cursor"]
+        self.assertGreater(cursor, 0, "the cursor moved past the rows left out")
+        # B hears all of them; an edit by B comes back to A, and A's answer carries no echo.
+        self.assertEqual(b.sync()["pulled"], 31)
+        fill = next(iter(b.rows("fuel_logs")))
+        b.ok("fuel", "edit", fill, "--notes", "from B")
+        b.sync()
+        got = a.sync()
+        self.assertEqual(got["pulled"], 1, got)
+        self.assertEqual(a.rows("fuel_logs")[fill]["notes"], "from B")
+        self.assertEqual(b.sync()["pulled"], 0)
+        # A device that lost its database and starts over hears everything again.
+        c = self.device(user, "https", "c")
+        self.assertEqual(c.sync()["pulled"], 31)
+        self.assert_same(a, b)
+        self.assert_same(a, c)
+
     def test_a_replayed_batch_changes_nothing_and_gets_the_same_answer(self):
         user = fresh_user("replay")
         d = self.device(user, "https")
@@ -148,7 +176,7 @@ class SyncTest(unittest.TestCase):
                 "tables": [{"t": "vehicles",
                             "cols": ["name", "odometer_unit", "created_at", "updated_at"],
                             "rows": [[str(uuid.uuid4()), 0, "0190000000000000", "Truck", "km",
-                                      "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z"]]}]}
+                                      1767225600000, 1767225600000]]}]}
         s1, a1 = self.gw.https("POST", "/v1/sync/push", body, token)
         revs = self.pg.scalar(f"SELECT string_agg(rev::text, ',') FROM vehicles "
                               f"WHERE user_id = '{user}'")
@@ -214,11 +242,11 @@ class SyncTest(unittest.TestCase):
                      "cols": ["vehicle_id", "filled_at", "odometer", "volume", "volume_unit",
                               "is_full", "missed", "created_at", "updated_at"],
                      "rows": [[str(uuid.uuid4()), 0, "0f00000000000000", victim,
-                               "2024-01-01T00:00:00.000Z", "5.0", "1.000", "L", 1, 0,
-                               "2024-01-01T00:00:00.000Z", "2024-01-01T00:00:00.000Z"]]}]}
+                               1704067200000, "5.0", "1.000", "L", 1, 0,
+                               1704067200000, 1704067200000]]}]}
         status, ans = self.gw.https("POST", "/v1/sync/push", push, token)
         self.assertEqual(status, 200)
-        self.assertEqual(ans["revs"], [0, 0])
+        self.assertEqual(ans["revs"], [[0, 2]])
         self.assertEqual(sorted(r[1] for r in ans["refused"]), ["forbidden", "unknown vehicle"])
         self.assertNotIn(owner, json.dumps(ans))
         self.assertEqual(self.central("vehicles", owner, ["name", "rev"]), before)
@@ -345,10 +373,11 @@ class SyncTest(unittest.TestCase):
                 "tables": [{"t": "vehicles", "cols": ["name", "odometer_unit", "created_at",
                                                       "updated_at"],
                             "rows": [[vid, 0, future, "Delorean", "mi",
-                                      "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z"]]}]}
+                                      1767225600000, 1767225600000]]}]}
         status, ans = self.gw.https("POST", "/v1/sync/push", body, token)
         self.assertEqual(status, 200)
-        key = self.pg.scalar(f"SELECT hlcs->>'name' FROM vehicles WHERE id = '{vid}'")
+        key = self.pg.scalar(f"SELECT coalesce(hlcs->>'name', hlcs->>'*') FROM vehicles "
+                             f"WHERE id = '{vid}'")
         stored_ms = int(key.split(":")[0], 16) >> 16
         self.assertLessEqual(stored_ms, int(time.time() * 1000) + 5 * 60 * 1000 + 5000)
         self.assertLess(int(ans["hlc"], 16) >> 16, int(time.time() * 1000) + 6 * 60 * 1000)
@@ -367,8 +396,8 @@ class SyncTest(unittest.TestCase):
         before = self.pg.sql("SELECT 'v', count(*), max(rev) FROM vehicles UNION ALL "
                              "SELECT 'f', count(*), max(rev) FROM fuel_logs UNION ALL "
                              "SELECT 'b', count(*), sum(last_batch) FROM device_batches")
-        row = [str(uuid.uuid4()), 0, "0190000000000000", "X", "km", "2026-01-01T00:00:00.000Z",
-               "2026-01-01T00:00:00.000Z"]
+        row = [str(uuid.uuid4()), 0, "0190000000000000", "X", "km", 1767225600000,
+               1767225600000]
         cols = ["name", "odometer_unit", "created_at", "updated_at"]
 
         def push(**kw):
@@ -429,7 +458,11 @@ class SyncTest(unittest.TestCase):
             batch=2000, tables=[{"t": "vehicles", "cols": cols, "rows": [row, bad_row]}]), good)
         self.assertEqual(status, 200)
         self.assertEqual(ans["refused"], [[1, "odometer_unit is not one of the allowed values"]])
-        self.assertGreater(ans["revs"][0], 0)
+        # Revisions come as runs [first, count]; the refused change's run has first 0.
+        self.assertEqual(len(ans["revs"]), 2, ans)
+        self.assertGreater(ans["revs"][0][0], 0)
+        self.assertEqual([r[1] for r in ans["revs"]], [1, 1])
+        self.assertEqual(ans["revs"][1][0], 0)
 
     def test_repeated_failed_logins_are_throttled(self):
         # Its own gateway, so the throttle does not leak into other tests.

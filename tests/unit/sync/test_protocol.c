@@ -4,6 +4,7 @@
  * truncation, thousands of random byte edits) crashes a decoder or leaks (run under ASan).
  */
 #include <stdint.h>
+#include <string.h>
 
 #include "sync/protocol/messages.h"
 #include "test.h"
@@ -151,12 +152,18 @@ static void test_values_are_checked_against_their_column(void)
         if (!odo_val_check(odo, &v))
             TEST_FAIL("'%s' passed as an odometer", bad_decimals[i]);
     }
-    v.s = "2024-02-30T10:00:00.000Z";
-    ASSERT(odo_val_check(at, &v) != NULL);
+    /* Times travel as milliseconds since 1970: a string, a negative number or one past the
+     * year 9999 is refused. */
     v.s = "2024-02-29T10:00:00.000Z";
-    ASSERT(odo_val_check(at, &v) == NULL);
-    v.s = "2024-02-29T10:00:00Z";
     ASSERT(odo_val_check(at, &v) != NULL);
+    v.kind = ODO_VAL_INT;
+    v.i = 1709200800000; /* 2024-02-29T10:00:00Z */
+    ASSERT(odo_val_check(at, &v) == NULL);
+    v.i = -1;
+    ASSERT(odo_val_check(at, &v) != NULL);
+    v.i = ODO_TIME_MAX_MS + 1;
+    ASSERT(odo_val_check(at, &v) != NULL);
+    v.kind = ODO_VAL_STR;
     v.s = "EUR";
     ASSERT(odo_val_check(cur, &v) == NULL);
     v.s = "E\xc3\x9a";
@@ -205,6 +212,36 @@ static void test_pull_answers_and_errors_round_trip(void)
     ASSERT_EQ(odo_pe_coap(ODO_PE_TOO_LARGE), 413);
     ASSERT_EQ(odo_pe_http(ODO_PE_UPGRADE), 426);
     odo_buf_free(&b);
+}
+
+static void test_push_answer_revision_runs_expand_to_one_revision_per_change(void)
+{
+    static const char good[] = "{\"v\":1,\"batch\":3,\"hlc\":\"0000000000000009\",\"revs\":"
+                               "[[5,3],[0,1],[20,1]],\"refused\":[[3,\"x\"]]}";
+    static const char *const bad[] = {
+        "{\"v\":1,\"batch\":3,\"hlc\":\"0000000000000009\",\"revs\":[5,6]}",
+        "{\"v\":1,\"batch\":3,\"hlc\":\"0000000000000009\",\"revs\":[[5,0]]}",
+        "{\"v\":1,\"batch\":3,\"hlc\":\"0000000000000009\",\"revs\":[[5]]}",
+        "{\"v\":1,\"batch\":3,\"hlc\":\"0000000000000009\",\"revs\":[[-1,1]]}",
+        "{\"v\":1,\"batch\":3,\"hlc\":\"0000000000000009\",\"revs\":[[1,1500],[9,501]]}",
+    };
+    static const int64_t want[] = {5, 6, 7, 0, 20};
+    struct odo_push_ans a;
+    struct odo_err err;
+
+    ASSERT(odo_push_ans_decode(good, sizeof(good) - 1, &a, &err) == 0);
+    ASSERT(a.nresults == ODO_ARRAY_LEN(want));
+    for (size_t i = 0; i < a.nresults; i++)
+        if (a.results[i].rev != want[i])
+            TEST_FAIL("change %zu has revision %lld, not %lld", i, (long long)a.results[i].rev,
+                      (long long)want[i]);
+    ASSERT(a.results[3].refused && strcmp(a.results[3].refused, "x") == 0);
+    odo_push_ans_free(&a);
+    for (size_t i = 0; i < ODO_ARRAY_LEN(bad); i++) {
+        if (odo_push_ans_decode(bad[i], strlen(bad[i]), &a, &err) == 0)
+            TEST_FAIL("accepted %s", bad[i]);
+        ASSERT(err.code == ODO_EPROTO);
+    }
 }
 
 static void test_the_buffer_cap_is_never_passed(void)
@@ -259,7 +296,8 @@ static uint32_t next_random(uint32_t *s)
 static void test_no_truncation_or_mutation_of_a_message_crashes_a_decoder(void)
 {
     static const char answer[] =
-        "{\"v\":1,\"batch\":3,\"hlc\":\"0000000000000009\",\"revs\":[5,0],\"refused\":[[1,\"x\"]],"
+        "{\"v\":1,\"batch\":3,\"hlc\":\"0000000000000009\",\"revs\":[[5,1],[0,1]],\"refused\":[[1,"
+        "\"x\"]],"
         "\"winners\":[{\"t\":\"vehicles\",\"cols\":[\"name\"],\"rows\":[[\"" ROW1 "\",5,\"V\"]]}],"
         "\"rekey\":[[\"vehicles\",\"" ROW1 "\",\"" ROW2 "\"]]}";
     static const char pull[] = "{\"v\":1,\"device\":\"" DEVICE "\",\"schema\":1,\"since\":3,"
@@ -309,6 +347,7 @@ static void test_no_truncation_or_mutation_of_a_message_crashes_a_decoder(void)
 }
 
 RUN_TESTS(TEST_CASE(test_a_written_push_decodes_back_to_the_same_rows),
+          TEST_CASE(test_push_answer_revision_runs_expand_to_one_revision_per_change),
           TEST_CASE(test_malformed_pushes_are_refused_whole_with_a_reason),
           TEST_CASE(test_a_domain_error_refuses_that_row_alone),
           TEST_CASE(test_values_are_checked_against_their_column),
