@@ -892,6 +892,8 @@ static int reconcile_page(const struct odo_gw_call *call, const struct odo_pull_
     else
         odo_buf_json_str(ans, last);
     odo_buf_puts(ans, "}");
+    if (call->rows_out)
+        *call->rows_out = (size_t)(req->limit - budget);
     (void)w;
     return 0;
 }
@@ -1030,6 +1032,8 @@ int odo_gw_pull(const struct odo_gw_call *call, const struct odo_pull_req *req, 
             cursor = top;
     }
     odo_buf_printf(ans, "],\"cursor\":%" PRId64 ",\"more\":%s}", cursor, more ? "true" : "false");
+    if (call->rows_out)
+        *call->rows_out = (size_t)taken;
     if (ans->overflow)
         rc = odo_err_set(err, ODO_ETOOBIG, "the page is too large; ask for fewer rows");
 out:

@@ -29,7 +29,8 @@ struct odo_gw_call {
     odo_hlc *clock; /* the gateway's HLC, advanced by what arrives (caller serialises) */
     int64_t now_ms;
     const struct odo_log *log;
-    int schema_min; /* the oldest device schema served */
+    int schema_min;   /* the oldest device schema served */
+    size_t *rows_out; /* pull: receives the number of rows (or ids) sent; may be NULL */
 };
 
 /*

@@ -546,6 +546,7 @@ static void handle_pull(struct odo_gw *gw, const struct odo_gw_request *req,
     pthread_mutex_unlock(&gw->lock);
     call.clock = &clock;
     call.now_ms = now_ms();
+    call.rows_out = &info->rows;
     rc = odo_gw_pull(&call, &pull, &resp->body, &pe, &err);
     odo_pg_release(gw->pool, c);
     pthread_mutex_lock(&gw->lock);

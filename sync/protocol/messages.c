@@ -213,7 +213,6 @@ static int get_device(const cJSON *o, char out[37], struct odo_err *err)
     return 0;
 }
 
-/* True when s is exactly "YYYY-MM-DDTHH:MM:SS.mmmZ" and a real instant. */
 /* A decimal's shape: -?digits(.digits)? with at most scale decimals. */
 static bool wire_dec_shape(const char *s, int scale)
 {

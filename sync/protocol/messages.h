@@ -5,8 +5,9 @@
  * Rows travel in groups that share a column list:
  *   {"t": "fuel_logs", "cols": ["vehicle_id", "odometer", ...], "rows": [[...], ...]}
  * A pushed row is [id, base_rev, hlc, value...]; a pulled (or winning) row is [id, rev, value...].
- * A value is null, an integer (ODO_W_INT, ODO_W_BOOL) or a string (everything else); in a push a
- * value may be {"h": hlc, "v": value} when that column's last change has its own HLC.
+ * A value is null, an integer (ODO_W_INT, ODO_W_BOOL, and ODO_W_TIME as milliseconds since
+ * 1970) or a string (everything else); in a push a value may be {"h": hlc, "v": value} when that
+ * column's last change has its own HLC.
  *
  * Decoders parse with cJSON, then check every field: unknown fields, wrong types, bad formats,
  * nesting deeper than the format has, and sizes over the documented limits are refused whole
