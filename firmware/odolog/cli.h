@@ -15,6 +15,7 @@
 #include "storage/settings.h"
 #include "storage/store.h"
 #include "storage/vehicles.h"
+#include "storage/vpic.h"
 
 /* Exit codes, as `odolog --help` lists them. */
 enum {
@@ -34,6 +35,7 @@ struct cli {
     struct odo_store *store;
     struct odo_settings settings;
     struct odo_err err;
+    char vpic_buf[4200];
 };
 
 /* A command: "vehicle add" is {"vehicle", "add", ...}; sub is NULL for one-word commands. */
@@ -154,6 +156,18 @@ int cmd_due(struct cli *c, int argc, char **argv);
 int cmd_stats(struct cli *c, int argc, char **argv);
 int cmd_vin_check(struct cli *c, int argc, char **argv);
 int cmd_vin_decode(struct cli *c, int argc, char **argv);
+int cmd_vin_db_install(struct cli *c, int argc, char **argv);
+int cmd_vin_db_status(struct cli *c, int argc, char **argv);
+
+/* VIN decoding shared by the commands (cmd_vin.c). */
+struct odo_vin_lookup;
+int cli_this_year(void);
+/* The vPIC database path: $ODOLOG_VPIC, else vpic.db beside the odolog database. */
+const char *cli_vpic_path(struct cli *c);
+/* A VIN lookup for c's user: cache and gateway when the database exists (it is opened). */
+int cli_vin_lookup_open(struct cli *c, bool network, bool refresh, struct odo_vin_lookup **out);
+cJSON *cli_json_decoded(const struct odo_vin_decoded *d, bool cached, const char *note);
+void cli_engine_text(const struct odo_vin_decoded *d, char *out, size_t cap);
 int cmd_db_status(struct cli *c, int argc, char **argv);
 int cmd_login(struct cli *c, int argc, char **argv);
 int cmd_sync(struct cli *c, int argc, char **argv);

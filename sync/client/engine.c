@@ -732,6 +732,12 @@ int odo_sync_cycle(struct odo_store *s, const char *user, struct odo_transport *
 
 int odo_sync_connect(struct odo_store *s, struct odo_transport **out, struct odo_err *err)
 {
+    return odo_sync_connect_timeout(s, 0, out, err);
+}
+
+int odo_sync_connect_timeout(struct odo_store *s, int timeout_ms, struct odo_transport **out,
+                             struct odo_err *err)
+{
     struct odo_transport_options o;
     char url[300], psk_hex[260], ca[512];
     unsigned char psk[128];
@@ -758,6 +764,7 @@ int odo_sync_connect(struct odo_store *s, struct odo_transport **out, struct odo
     o.psk = n ? psk : NULL;
     o.psk_len = n;
     o.ca_file = ca[0] ? ca : NULL;
+    o.timeout_ms = timeout_ms;
     rc = odo_transport_open(&o, out, err);
     memset(psk, 0, sizeof(psk));
     return rc;

@@ -54,5 +54,8 @@ int odo_sync_cycle(struct odo_store *s, const char *user, struct odo_transport *
  * id and pre-shared key for coaps, the CA file for HTTPS. */
 int odo_sync_connect(struct odo_store *s, struct odo_transport **out,
                      struct odo_err *err) ODO_MUST_CHECK;
+/* The same with a per-request timeout (0: the transport's default of 30 s). */
+int odo_sync_connect_timeout(struct odo_store *s, int timeout_ms, struct odo_transport **out,
+                             struct odo_err *err) ODO_MUST_CHECK;
 
 #endif

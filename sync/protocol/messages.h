@@ -219,6 +219,48 @@ int odo_pull_ans_decode(const char *body, size_t len, struct odo_pull_ans *out,
                         struct odo_err *err) ODO_MUST_CHECK;
 void odo_pull_ans_free(struct odo_pull_ans *a);
 
+/* ---- VIN decode (/v1/vin/{vin}) ----------------------------------------------------- */
+
+#define ODO_VIN_FIELDS_MAX 48
+#define ODO_VIN_VALUE_MAX  127 /* bytes of one decoded value */
+
+/*
+ * A request body (POST; a GET carries nothing and authenticates at the transport):
+ *   {"v": 1, "device": id, "token": jwt}
+ * The answer:
+ *   {"v": 1, "vin": vin, "source": "vpic", "model_year": 2022 | null,
+ *    "fields": {"make": "Honda", ...}, "errors": [0], "error_text": "0 - VIN decoded clean"}
+ * `fields` is a map of decoded values (strings); a reader keeps the names it knows and skips
+ * the others, so a gateway may add fields without breaking older devices.
+ */
+struct odo_vin_req {
+    char device[37];
+    const char *token;
+    void *doc;
+};
+
+struct odo_vin_answer {
+    char vin[18];
+    char source[12];
+    int model_year; /* 0: unknown */
+    size_t nfields;
+    const char *names[ODO_VIN_FIELDS_MAX], *values[ODO_VIN_FIELDS_MAX];
+    int errors[8];
+    size_t nerrors;
+    const char *error_text;
+    void *doc; /* decoding only */
+};
+
+int odo_vin_req_decode(const char *body, size_t len, struct odo_vin_req *out,
+                       struct odo_err *err) ODO_MUST_CHECK;
+void odo_vin_req_free(struct odo_vin_req *r);
+void odo_vin_req_encode(struct odo_buf *b, const char *device, const char *token);
+
+void odo_vin_answer_encode(struct odo_buf *b, const struct odo_vin_answer *a);
+int odo_vin_answer_decode(const char *body, size_t len, struct odo_vin_answer *out,
+                          struct odo_err *err) ODO_MUST_CHECK;
+void odo_vin_answer_free(struct odo_vin_answer *a);
+
 /* Reads an error body; returns 0 and fills e and msg (a copy, at most cap bytes). */
 int odo_error_decode(const char *body, size_t len, enum odo_pe *e, char *msg, size_t cap);
 
