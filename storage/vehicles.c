@@ -12,7 +12,7 @@
 
 #define VEHICLE_COLS                                                                               \
     "v.id, v.vin, v.name, v.make, v.model, v.trim, v.plate, v.model_year, v.odometer_unit, "       \
-    "v.notes, v.created_at, v.updated_at, v.deleted_at"
+    "v.notes, v.created_at, v.updated_at, v.deleted_at, v.body_class, v.engine, v.fuel_type"
 
 /* The latest value of each kind, one index seek each, then the latest of the three. */
 /* clang-format off */
@@ -34,11 +34,12 @@ static const char SQL_ODOMETER[] =
 
 static const char SQL_INSERT[] =
     "INSERT INTO vehicles (id, user_id, vin, name, make, model, trim, plate, model_year, "
-    "odometer_unit, notes, created_at, updated_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)";
+    "odometer_unit, notes, created_at, updated_at, body_class, engine, fuel_type) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15)";
 static const char SQL_UPDATE[] =
     "UPDATE vehicles SET vin = ?3, name = ?4, make = ?5, model = ?6, trim = ?7, plate = ?8, "
-    "model_year = ?9, odometer_unit = ?10, notes = ?11, updated_at = ?12 "
+    "model_year = ?9, odometer_unit = ?10, notes = ?11, updated_at = ?12, body_class = ?13, "
+    "engine = ?14, fuel_type = ?15 "
     "WHERE id = ?1 AND user_id = ?2 AND deleted_at IS NULL";
 static const char SQL_BY_ID[] =
     "SELECT " VEHICLE_COLS " FROM vehicles v WHERE v.user_id = ?1 AND v.id = ?2";
@@ -112,6 +113,9 @@ static void read_row(sqlite3_stmt *st, void *out)
     odo_column_text(st, 10, v->created_at, sizeof(v->created_at));
     odo_column_text(st, 11, v->updated_at, sizeof(v->updated_at));
     odo_column_text(st, 12, v->deleted_at, sizeof(v->deleted_at));
+    odo_column_text(st, 13, v->body_class, sizeof(v->body_class));
+    odo_column_text(st, 14, v->engine, sizeof(v->engine));
+    odo_column_text(st, 15, v->fuel_type, sizeof(v->fuel_type));
     v->odometer = ODO_NONE;
 }
 
@@ -170,6 +174,9 @@ static int check_fields(struct odo_store *s, struct odo_vehicle *v, struct odo_e
         (rc = odo_text_check(v->model, ODO_LABEL_MAX, "the model", err)) ||
         (rc = odo_text_check(v->trim, ODO_LABEL_MAX, "the trim", err)) ||
         (rc = odo_text_check(v->plate, ODO_PLATE_MAX, "the plate", err)) ||
+        (rc = odo_text_check(v->body_class, ODO_LABEL_MAX, "the body class", err)) ||
+        (rc = odo_text_check(v->engine, ODO_ENGINE_MAX, "the engine", err)) ||
+        (rc = odo_text_check(v->fuel_type, ODO_LABEL_MAX, "the fuel type", err)) ||
         (rc = odo_text_check(v->notes, ODO_NOTES_MAX, "the notes", err)))
         return rc;
     if (!v->name[0]) {
@@ -230,6 +237,9 @@ static void bind_fields(sqlite3_stmt *st, const struct odo_vehicle *v, const cha
     sqlite3_bind_text(st, 10, odo_dist_unit_name(v->odometer_unit), -1, SQLITE_STATIC);
     odo_bind_text(st, 11, v->notes);
     sqlite3_bind_text(st, 12, now, -1, SQLITE_TRANSIENT);
+    odo_bind_text(st, 13, v->body_class);
+    odo_bind_text(st, 14, v->engine);
+    odo_bind_text(st, 15, v->fuel_type);
 }
 
 int odo_vehicle_add(struct odo_store *s, const char *user, struct odo_vehicle *v,

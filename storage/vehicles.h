@@ -19,11 +19,12 @@
 #include "storage/units.h"
 #include "storage/vin.h"
 
-#define ODO_NAME_MAX  64
-#define ODO_LABEL_MAX 64 /* make, model, trim, station, issuer, document number */
-#define ODO_PLATE_MAX 16
-#define ODO_NOTES_MAX 1000
-#define ODO_NONE      (-1) /* an absent non-negative quantity */
+#define ODO_NAME_MAX   64
+#define ODO_LABEL_MAX  64 /* make, model, trim, station, issuer, document number */
+#define ODO_PLATE_MAX  16
+#define ODO_ENGINE_MAX 96 /* "3.5 L, 6 cyl V-Shaped, GTDI" */
+#define ODO_NOTES_MAX  1000
+#define ODO_NONE       (-1) /* an absent non-negative quantity */
 
 struct odo_vehicle {
     char id[ODO_UUID_TEXT_LEN + 1];
@@ -33,7 +34,10 @@ struct odo_vehicle {
     char model[ODO_LABEL_MAX + 1];
     char trim[ODO_LABEL_MAX + 1];
     char plate[ODO_PLATE_MAX + 1];
-    int model_year; /* 0 when unknown */
+    int model_year;                     /* 0 when unknown */
+    char body_class[ODO_LABEL_MAX + 1]; /* schema 2: "Pickup", "Sedan/Saloon"... */
+    char engine[ODO_ENGINE_MAX + 1];    /* schema 2: a description */
+    char fuel_type[ODO_LABEL_MAX + 1];  /* schema 2: "Gasoline", "Electric"... */
     enum odo_dist_unit odometer_unit;
     char notes[ODO_NOTES_MAX + 1];
     int64_t odometer; /* current odometer in tenths of odometer_unit, ODO_NONE if no reading */

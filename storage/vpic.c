@@ -738,7 +738,8 @@ static int unpack(const char *src, int fd, struct odo_err *err)
     }
     if (n < 0) {
         int zerr;
-        const char *why = gzerror(in, &zerr);
+        char why[128];
+        odo_strlcpy(why, gzerror(in, &zerr), sizeof(why)); /* gzclose frees the message */
         gzclose(in);
         return odo_err_set(err, ODO_EINVAL, "%s is damaged: %s", src, why);
     }

@@ -334,6 +334,9 @@ cJSON *json_vehicle(const struct odo_vehicle *v)
     else
         cJSON_AddNullToObject(o, "model_year");
     json_str(o, "plate", v->plate);
+    json_str(o, "body_class", v->body_class);
+    json_str(o, "engine", v->engine);
+    json_str(o, "fuel_type", v->fuel_type);
     cJSON_AddStringToObject(o, "odometer_unit", odo_dist_unit_name(v->odometer_unit));
     json_dec(o, "odometer", v->odometer, ODO_SCALE_DISTANCE, v->odometer != ODO_NONE);
     json_str(o, "notes", v->notes);

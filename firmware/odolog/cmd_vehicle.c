@@ -6,7 +6,9 @@
 
 #include "firmware/odolog/cli.h"
 #include "platform/decimal.h"
+#include "platform/text.h"
 #include "storage/odometer.h"
+#include "sync/client/vinlookup.h"
 
 enum {
     OPT_VIN = 256,
@@ -19,6 +21,11 @@ enum {
     OPT_UNIT,
     OPT_ODOMETER,
     OPT_NOTES,
+    OPT_BODY,
+    OPT_ENGINE,
+    OPT_FUEL,
+    OPT_OFFLINE,
+    OPT_NO_DECODE,
     OPT_ALL
 };
 
@@ -33,6 +40,11 @@ static const struct option field_opts[] = {
     {"unit", required_argument, NULL, OPT_UNIT},
     {"notes", required_argument, NULL, OPT_NOTES},
     {"odometer", required_argument, NULL, OPT_ODOMETER},
+    {"body", required_argument, NULL, OPT_BODY},
+    {"engine", required_argument, NULL, OPT_ENGINE},
+    {"fuel", required_argument, NULL, OPT_FUEL},
+    {"offline", no_argument, NULL, OPT_OFFLINE},
+    {"no-decode", no_argument, NULL, OPT_NO_DECODE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -56,6 +68,12 @@ static int apply_field(struct cli *c, int ch, const char *arg, struct odo_vehicl
         return cli_copy(c, v->plate, sizeof(v->plate), arg, "the plate");
     case OPT_NOTES:
         return cli_copy(c, v->notes, sizeof(v->notes), arg, "the notes");
+    case OPT_BODY:
+        return cli_copy(c, v->body_class, sizeof(v->body_class), arg, "the body class");
+    case OPT_ENGINE:
+        return cli_copy(c, v->engine, sizeof(v->engine), arg, "the engine");
+    case OPT_FUEL:
+        return cli_copy(c, v->fuel_type, sizeof(v->fuel_type), arg, "the fuel type");
     case OPT_YEAR:
         if (!*arg) {
             v->model_year = 0;
@@ -90,12 +108,52 @@ static void print_vin_warnings(const char *vin)
         cli_warn("VIN %s: %s", info.vin, warn);
 }
 
+/* Fills what the user did not give from a decode of the VIN (cache, vPIC, gateway). */
+static int fill_from_vin(struct cli *c, struct odo_vehicle *v, bool network)
+{
+    struct odo_vin_lookup *l = NULL;
+    struct odo_vin_decoded d;
+    char note[700], engine[200];
+    bool cached;
+    int rc;
+
+    if ((rc = cli_vin_lookup_open(c, network, false, &l)))
+        return rc;
+    rc = odo_vin_lookup(l, v->vin, cli_this_year(), &d, &cached, note, sizeof(note), &c->err);
+    odo_vin_lookup_close(l);
+    if (rc)
+        return cli_fail(c, rc);
+    if (strcmp(d.source, "vin") == 0) {
+        cli_warn("VIN %s decoded from the VIN alone (%s); make and model stay as given", v->vin,
+                 note);
+        return 0;
+    }
+    /* vPIC's texts fit our fields except in rare cases: cut at a character boundary. */
+    if (!v->make[0])
+        odo_strlcpy(v->make, d.make, sizeof(v->make));
+    if (!v->model[0])
+        odo_strlcpy(v->model, d.model, sizeof(v->model));
+    if (!v->trim[0])
+        odo_strlcpy(v->trim, d.trim[0] ? d.trim : d.series, sizeof(v->trim));
+    if (!v->model_year && d.model_year)
+        v->model_year = d.model_year;
+    if (!v->body_class[0])
+        odo_strlcpy(v->body_class, d.body_class, sizeof(v->body_class));
+    cli_engine_text(&d, engine, sizeof(engine));
+    if (!v->engine[0])
+        odo_strlcpy(v->engine, engine, sizeof(v->engine));
+    if (!v->fuel_type[0])
+        odo_strlcpy(v->fuel_type, d.fuel_type, sizeof(v->fuel_type));
+    return 0;
+}
+
 int cmd_vehicle_add(struct cli *c, int argc, char **argv)
 {
     const struct cli_command *cmd = cli_find("vehicle", "add");
     struct odo_vehicle v;
     struct vin_arg vin = {0};
     const char *odometer = NULL;
+    bool network = true, decode = true;
     int ch, rc;
 
     memset(&v, 0, sizeof(v));
@@ -108,6 +166,11 @@ int cmd_vehicle_add(struct cli *c, int argc, char **argv)
             return EXIT_USAGE;
         if (ch == OPT_ODOMETER) {
             odometer = optarg;
+            continue;
+        }
+        if (ch == OPT_OFFLINE || ch == OPT_NO_DECODE) {
+            network = false;
+            decode &= ch != OPT_NO_DECODE;
             continue;
         }
         if (ch == OPT_VIN) {
@@ -128,6 +191,14 @@ int cmd_vehicle_add(struct cli *c, int argc, char **argv)
         v.odometer_unit = c->settings.units.dist;
     if (vin.given && (rc = odo_vin_normalize(vin.raw, v.vin, &c->err)))
         return cli_fail(c, rc);
+    /* An invalid VIN is refused before anything is looked up. */
+    if (vin.given) {
+        struct odo_vin_info info;
+        if ((rc = odo_vin_decode(v.vin, cli_this_year(), &info, &c->err)))
+            return cli_fail(c, rc);
+    }
+    if (vin.given && decode && (rc = fill_from_vin(c, &v, network)))
+        return rc;
 
     struct odo_reading r;
     memset(&r, 0, sizeof(r));
@@ -291,6 +362,12 @@ int cmd_vehicle_show(struct cli *c, int argc, char **argv)
     else
         printf("year:      -\n");
     printf("plate:     %s\n", v.plate[0] ? v.plate : "-");
+    if (v.body_class[0])
+        printf("body:      %s\n", v.body_class);
+    if (v.engine[0])
+        printf("engine:    %s\n", v.engine);
+    if (v.fuel_type[0])
+        printf("fuel:      %s\n", v.fuel_type);
     if (v.odometer != ODO_NONE)
         printf("odometer:  %s %s\n", cli_dec(v.odometer, 1, 0, num, sizeof(num)),
                odo_dist_unit_name(v.odometer_unit));

@@ -17,6 +17,7 @@
     "                     North-American VINs)\n"                                                  \
     "  --name NAME        what you call it; default: year make model, or the VIN\n"                \
     "  --make MAKE, --model MODEL, --trim TRIM, --year YEAR, --plate PLATE\n"                      \
+    "  --body BODY, --engine ENGINE, --fuel FUEL   body class, engine and fuel type\n"             \
     "  --unit km|mi       odometer unit (default: your distance unit); fixed once it has\n"        \
     "                     readings\n"                                                              \
     "  --notes TEXT\n"
@@ -45,11 +46,14 @@ const struct cli_command cli_commands[] = {
      "1000 km or 600 mi) before a due odometer. Running init again changes only what you give.\n"},
     {"vehicle", "add", cmd_vehicle_add, "register a vehicle",
      "vehicle add [--vin VIN] [--name NAME] [--make M] [--model M] [--year Y] [--trim T]\n"
-     "            [--plate P] [--unit km|mi] [--odometer N] [--notes TEXT]\n\n"
+     "            [--body B] [--engine E] [--fuel F] [--plate P] [--unit km|mi]\n"
+     "            [--odometer N] [--notes TEXT] [--offline | --no-decode]\n\n"
      "Registers a vehicle. It needs a VIN, a name, or a make and model. A VIN is normalised\n"
      "(spaces, case, the leading 'I' of import labels) and must be unique among your live\n"
-     "vehicles; its model year fills --year when that is not given. --odometer records the\n"
-     "current reading.\n\n" VEHICLE_FIELDS "  --odometer N       current reading\n"},
+     "vehicles. A VIN is decoded as 'odolog vin decode' does, and what you did not give is\n"
+     "filled from it: make, model, year, trim, body class, engine and fuel type\n"
+     "(--offline: without asking the gateway; --no-decode: not at all). --odometer records\n"
+     "the current reading.\n\n" VEHICLE_FIELDS "  --odometer N       current reading\n"},
     {"vehicle", "list", cmd_vehicle_list, "list vehicles",
      "vehicle list [--all]\n\nLists your vehicles with their current odometer. --all includes "
      "deleted ones.\n"},

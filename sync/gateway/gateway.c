@@ -15,6 +15,7 @@
 #include "platform/fs.h"
 #include "platform/text.h"
 #include "platform/uuid.h"
+#include "storage/vpic.h"
 #include "sync/gateway/apply.h"
 
 #define THROTTLE_SLOTS         1024
@@ -35,6 +36,8 @@ struct odo_gw {
     pthread_mutex_t lock; /* the clock and the throttle table */
     odo_hlc clock;
     struct throttle_slot throttle[THROTTLE_SLOTS];
+    struct odo_vpic *vpic;     /* NULL: this gateway has no VIN data */
+    pthread_mutex_t vpic_lock; /* one SQLite connection, one decode at a time */
 };
 
 static int64_t now_ms(void)
@@ -122,6 +125,8 @@ static int apply_setting(struct odo_gw_config *cfg, const char *key, const char 
         return set_int(key, v, 1, 64, &cfg->http_threads, err);
     if (strcmp(key, "ODOLOG_SCHEMA_MIN") == 0)
         return set_int(key, v, 1, 1000, &cfg->schema_min, err);
+    if (strcmp(key, "ODOLOG_VPIC") == 0)
+        return COPY_STR(cfg->vpic, v);
     if (strcmp(key, "ODOLOG_LOG_LEVEL") == 0)
         return odo_log_level_parse(v, &cfg->log_level)
                    ? odo_err_set(err, ODO_EINVAL, "ODOLOG_LOG_LEVEL is error, warn, info or debug")
@@ -130,11 +135,10 @@ static int apply_setting(struct odo_gw_config *cfg, const char *key, const char 
 }
 
 static const char *const env_keys[] = {
-    "DATABASE_URL",        "ODOLOG_JWT_SECRET", "ODOLOG_JWT_ISSUER",
-    "ODOLOG_JWT_AUDIENCE", "ODOLOG_LISTEN",     "ODOLOG_HTTPS_PORT",
-    "ODOLOG_COAPS_PORT",   "ODOLOG_COAP_PORT",  "ODOLOG_TLS_CERT",
-    "ODOLOG_TLS_KEY",      "ODOLOG_POOL_SIZE",  "ODOLOG_HTTP_THREADS",
-    "ODOLOG_SCHEMA_MIN",   "ODOLOG_LOG_LEVEL",  NULL,
+    "DATABASE_URL",      "ODOLOG_JWT_SECRET", "ODOLOG_JWT_ISSUER", "ODOLOG_JWT_AUDIENCE",
+    "ODOLOG_LISTEN",     "ODOLOG_HTTPS_PORT", "ODOLOG_COAPS_PORT", "ODOLOG_COAP_PORT",
+    "ODOLOG_TLS_CERT",   "ODOLOG_TLS_KEY",    "ODOLOG_POOL_SIZE",  "ODOLOG_HTTP_THREADS",
+    "ODOLOG_SCHEMA_MIN", "ODOLOG_LOG_LEVEL",  "ODOLOG_VPIC",       NULL,
 };
 
 int odo_gw_config_load(struct odo_gw_config *cfg, const char *path, struct odo_err *err)
@@ -236,7 +240,13 @@ int odo_gw_create(const struct odo_gw_config *cfg, struct odo_gw **out, struct o
     gw->jwt.audience = gw->cfg.jwt_audience;
     gw->jwt.leeway_s = 30;
     pthread_mutex_init(&gw->lock, NULL);
+    pthread_mutex_init(&gw->vpic_lock, NULL);
     gw->clock = odo_hlc_tick(0, now_ms());
+    if (cfg->vpic[0]) {
+        struct odo_err e2;
+        if (odo_vpic_open(cfg->vpic, &gw->vpic, &e2) != 0)
+            odo_log(&gw->log, ODO_LOG_WARN, "no VIN decoding: %s", e2.msg);
+    }
     if ((rc = odo_pg_pool_open(cfg->database_url, cfg->pool_size, &gw->pool, err))) {
         odo_gw_destroy(gw);
         return rc;
@@ -250,6 +260,8 @@ void odo_gw_destroy(struct odo_gw *gw)
     if (!gw)
         return;
     odo_pg_pool_close(gw->pool);
+    odo_vpic_close(gw->vpic);
+    pthread_mutex_destroy(&gw->vpic_lock);
     pthread_mutex_destroy(&gw->lock);
     memset(gw->cfg.jwt_key, 0, sizeof(gw->cfg.jwt_key));
     free(gw);
@@ -514,6 +526,137 @@ out:
     odo_push_free(&push);
 }
 
+/* ---- VIN decoding -------------------------------------------------------------------------- */
+
+static int utc_year(void)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    return tm.tm_year + 1900;
+}
+
+/* The answer for d, as the protocol writes it. */
+static void vin_answer(const struct odo_vin_decoded *d, struct odo_buf *b)
+{
+    struct odo_vin_answer a;
+    size_t count;
+    const struct odo_vin_field *f = odo_vin_fields(&count);
+
+    memset(&a, 0, sizeof(a));
+    snprintf(a.vin, sizeof(a.vin), "%s", d->vin);
+    snprintf(a.source, sizeof(a.source), "%s", d->source);
+    a.model_year = d->model_year;
+    for (size_t i = 0; i < count && a.nfields < ODO_VIN_FIELDS_MAX; i++) {
+        a.names[a.nfields] = f[i].name;
+        a.values[a.nfields++] = (const char *)d + f[i].offset;
+    }
+    for (int i = 0; i < d->nerrors && a.nerrors < 8; i++)
+        a.errors[a.nerrors++] = d->errors[i];
+    a.error_text = d->error_text;
+    odo_vin_answer_encode(b, &a);
+}
+
+/*
+ * GET or POST /v1/vin/{vin}: the decode from this gateway's vPIC database, through the central
+ * vin_cache (30 days). A POST body ({"v", "device", "token"}) names the device and carries the
+ * token; a GET authenticates at the transport: a bearer token over HTTPS, the DTLS identity of a
+ * registered device over coaps.
+ */
+static void handle_vin(struct odo_gw *gw, const struct odo_gw_request *req,
+                       struct odo_gw_response *resp, struct call_info *info)
+{
+    struct odo_vin_req vr;
+    struct odo_jwt_claims claims;
+    struct odo_vin_decoded d;
+    struct odo_err err;
+    char vin[ODO_VIN_LEN + 1];
+    const char *token = NULL;
+    PGconn *c = NULL;
+    PGresult *r;
+    int rc;
+
+    memset(&vr, 0, sizeof(vr));
+    if (odo_vin_normalize(req->path + 8, vin, &err) != 0) {
+        fail(resp, ODO_PE_BAD_REQUEST, err.msg);
+        return;
+    }
+    if (strcmp(req->method, "POST") == 0) {
+        if (req->content_type && strncasecmp(req->content_type, "application/json", 16) != 0) {
+            fail(resp, ODO_PE_MEDIA, "send application/json");
+            return;
+        }
+        if (odo_vin_req_decode(req->body, req->len, &vr, &err) != 0) {
+            fail(resp, err.code == ODO_ETOOBIG ? ODO_PE_TOO_LARGE : ODO_PE_BAD_REQUEST, err.msg);
+            return;
+        }
+        token = vr.token;
+        snprintf(info->device, sizeof(info->device), "%s", vr.device);
+        if (check_device(req, vr.device, resp))
+            goto out;
+    } else if (req->psk_identity) {
+        snprintf(info->device, sizeof(info->device), "%.36s", req->psk_identity);
+    }
+    if (token || req->bearer || req->transport != ODO_GW_COAPS) {
+        if (authenticate(gw, req, token, &claims, resp))
+            goto out;
+        snprintf(info->user, sizeof(info->user), "%s", claims.sub);
+    } else if (!req->psk_identity) {
+        /* Plain coap (tests only) has no identity: a token is needed. */
+        fail(resp, ODO_PE_UNAUTHORIZED, "send a token");
+        goto out;
+    }
+    if (!gw->vpic) {
+        fail(resp, ODO_PE_NOT_FOUND, "VIN decoding is not available on this gateway");
+        goto out;
+    }
+    if (!(c = take_conn(gw, resp)))
+        goto out;
+    {
+        const char *p1[1] = {vin};
+        r = PQexecParams(c,
+                         "SELECT payload::text FROM vin_cache WHERE vin = $1 AND source = 'vpic' "
+                         "AND expires_at > now()",
+                         1, NULL, p1, NULL, NULL, 0);
+        if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+            odo_buf_puts(&resp->body, PQgetvalue(r, 0, 0));
+            PQclear(r);
+            info->rows = 1;
+            ok(resp);
+            goto out;
+        }
+        PQclear(r);
+    }
+    pthread_mutex_lock(&gw->vpic_lock);
+    rc = odo_vpic_decode(gw->vpic, vin, utc_year(), &d, &err);
+    pthread_mutex_unlock(&gw->vpic_lock);
+    if (rc) {
+        odo_log(&gw->log, ODO_LOG_ERROR, "decoding %s: %s", vin, err.msg);
+        fail(resp, ODO_PE_INTERNAL, "the VIN could not be decoded here");
+        goto out;
+    }
+    vin_answer(&d, &resp->body);
+    {
+        const char *p2[2] = {vin, resp->body.data};
+        r = PQexecParams(c,
+                         "INSERT INTO vin_cache (vin, source, payload, fetched_at, expires_at) "
+                         "VALUES ($1, 'vpic', $2::jsonb, now(), now() + interval '30 days') "
+                         "ON CONFLICT (vin) DO UPDATE SET source = excluded.source, payload = "
+                         "excluded.payload, fetched_at = excluded.fetched_at, expires_at = "
+                         "excluded.expires_at",
+                         2, NULL, p2, NULL, NULL, 0);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) /* a cache miss later, nothing worse */
+            odo_log(&gw->log, ODO_LOG_WARN, "caching the decode of %s: %s", vin, PQerrorMessage(c));
+        PQclear(r);
+    }
+    info->rows = 1;
+    ok(resp);
+out:
+    if (c)
+        odo_pg_release(gw->pool, c);
+    odo_vin_req_free(&vr);
+}
+
 static void handle_pull(struct odo_gw *gw, const struct odo_gw_request *req,
                         struct odo_gw_response *resp, struct call_info *info)
 {
@@ -619,7 +762,12 @@ void odo_gw_handle(struct odo_gw *gw, const struct odo_gw_request *req,
         else
             handle_pull(gw, req, resp, &info);
     } else if (strncmp(req->path, "/v1/vin/", 8) == 0) {
-        fail(resp, ODO_PE_NOT_FOUND, "VIN decoding is not available on this gateway");
+        if (!post && !get)
+            fail(resp, ODO_PE_METHOD, "use GET or POST");
+        else if (req->too_large)
+            fail(resp, ODO_PE_TOO_LARGE, "the body is over the limit");
+        else
+            handle_vin(gw, req, resp, &info);
     } else {
         fail(resp, ODO_PE_NOT_FOUND, "no such path");
     }

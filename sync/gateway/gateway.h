@@ -34,6 +34,7 @@ struct odo_gw_config {
     int http_threads;
     int schema_min;
     enum odo_log_level log_level;
+    char vpic[1024]; /* a vPIC database installed by `odolog vin db install`; "": no VIN data */
 };
 
 /* Defaults, then the file (KEY=VALUE lines, # comments), then the environment (DATABASE_URL,

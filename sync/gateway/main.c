@@ -49,6 +49,7 @@ static const char usage[] =
     "  ODOLOG_POOL_SIZE      PostgreSQL connections (default 4)\n"
     "  ODOLOG_HTTP_THREADS   HTTPS worker threads (default 4)\n"
     "  ODOLOG_SCHEMA_MIN     oldest device schema served (default 1)\n"
+    "  ODOLOG_VPIC           vPIC database for /v1/vin (installed by 'odolog vin db install')\n"
     "  ODOLOG_LOG_LEVEL      error, warn, info (default) or debug\n"
     "\n"
     "Exit codes: 0 ok, 1 usage, 2 configuration, 3 runtime (database, network).\n";

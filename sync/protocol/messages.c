@@ -315,8 +315,9 @@ static void to_val(const cJSON *it, struct odo_val *v)
 }
 
 /* Reads a group's "t" and "cols": the table and its column indexes. */
-static int decode_group_head(const cJSON *g, bool push, const struct odo_wire_table **table,
-                             int *ncols, int cols[48], struct odo_err *err)
+static int decode_group_head(const cJSON *g, bool push, int schema,
+                             const struct odo_wire_table **table, int *ncols, int cols[48],
+                             struct odo_err *err)
 {
     static const char *const keys[] = {"t", "cols", "rows", NULL};
     const cJSON *c, *names;
@@ -345,6 +346,12 @@ static int decode_group_head(const cJSON *g, bool push, const struct odo_wire_ta
         if (idx < 0)
             return odo_err_set(err, ODO_EPROTO, "unknown column '%.40s' of table '%s'",
                                c->valuestring, t);
+        /* A device writes only the columns its schema has (a newer one's are not its own). */
+        if (schema && (*table)->cols[idx].since_schema > schema)
+            return odo_err_set(err, ODO_EPROTO,
+                               "column '%.40s' of table '%s' is schema %d; "
+                               "this device is schema %d",
+                               c->valuestring, t, (*table)->cols[idx].since_schema, schema);
         for (int k = 0; k < n; k++)
             if (cols[k] == idx)
                 return odo_err_set(err, ODO_EPROTO, "column '%.40s' appears twice", c->valuestring);
@@ -470,7 +477,7 @@ int odo_push_decode(const char *body, size_t len, struct odo_push_req *out, stru
         const cJSON *rows, *r;
         size_t nrows;
 
-        if ((rc = decode_group_head(g, true, &pg->table, &pg->ncols, pg->cols, err)))
+        if ((rc = decode_group_head(g, true, out->schema, &pg->table, &pg->ncols, pg->cols, err)))
             goto out_free;
         out->ngroups++;
         rows = cJSON_GetObjectItemCaseSensitive(g, "rows");
@@ -675,7 +682,7 @@ static int decode_row_groups(const cJSON *arr, struct odo_row_group **out, size_
         struct odo_row_group *rg = &groups[n];
         const cJSON *rows, *r;
 
-        if ((rc = decode_group_head(g, false, &rg->table, &rg->ncols, rg->cols, err)))
+        if ((rc = decode_group_head(g, false, 0, &rg->table, &rg->ncols, rg->cols, err)))
             goto out_free;
         n++;
         rows = cJSON_GetObjectItemCaseSensitive(g, "rows");

@@ -33,6 +33,10 @@ static const struct odo_wire_col vehicles[] = {
     {"plate", ODO_W_TEXT, true, 0, 0, 16, NULL, 1, "text"},
     {"odometer_unit", ODO_W_ENUM, false, 0, 0, 0, dist_units, 1, "text"},
     COMMON,
+    /* schema 2: from a VIN decode (docs/vin.md) */
+    {"body_class", ODO_W_TEXT, true, 0, 0, 64, NULL, 2, "text"},
+    {"engine", ODO_W_TEXT, true, 0, 0, 96, NULL, 2, "text"},
+    {"fuel_type", ODO_W_TEXT, true, 0, 0, 64, NULL, 2, "text"},
 };
 
 static const struct odo_wire_col fuel_logs[] = {

@@ -12,8 +12,8 @@
 #include <stdint.h>
 
 #define ODO_PROTOCOL_VERSION 1
-#define ODO_SCHEMA_MIN       1                 /* the oldest device schema this build serves */
-#define ODO_SCHEMA_CURRENT   1                 /* this build's schema */
+#define ODO_SCHEMA_MIN       1 /* the oldest device schema this build serves */
+#define ODO_SCHEMA_CURRENT   2 /* this build (2: vehicles body_class, engine, fuel_type) */
 #define ODO_TIME_MAX_MS      253402300799999LL /* 9999-12-31T23:59:59.999Z */
 
 enum odo_wire_type {

@@ -431,5 +431,88 @@ class CliTest(unittest.TestCase):
         self.assertNotIn("tires", [d["label"] for d in self.o.json("due")])
 
 
+VPIC = os.environ.get("ODO_VPIC_DB", "")
+F150 = "1FTFW5L86RFB45612"
+
+
+class VinDecodeTest(unittest.TestCase):
+    """Decoding with the vPIC database installed on the device (ODO_VPIC_DB, from scripts/dev)."""
+
+    def setUp(self):
+        if not os.path.exists(VPIC):
+            self.fail(f"no vPIC database at '{VPIC}': run ./scripts/dev setup and build")
+        self.dir = tempfile.mkdtemp(prefix="odolog-vin-")
+        self.o = Odolog(self, self.dir)
+        self.env = {"ODOLOG_VPIC": VPIC}
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def test_vin_decode_json_prints_every_decoded_field(self):
+        got = self.o.json("vin", "decode", F150, env=self.env, db=False)
+        d = got["decoded"]
+        self.assertEqual((got["valid"], got["source"], d["source"], d["cached"]),
+                         (True, "vpic", "vpic", False))
+        self.assertEqual((d["make"], d["model"], d["model_year"], d["series"]),
+                         ("Ford", "F-150", 2024, "Lariat"))
+        self.assertEqual((d["body_class"], d["vehicle_type"], d["fuel_type"]),
+                         ("Pickup", "Truck", "Gasoline"))
+        self.assertEqual((d["engine_cylinders"], d["displacement_l"], d["engine_model"]),
+                         ("6", "3.5", "GTDI"))
+        self.assertEqual((d["plant_country"], d["plant_city"]), ("UNITED STATES (USA)", "DEARBORN"))
+        self.assertEqual(d["manufacturer"], "FORD MOTOR COMPANY")
+        self.assertEqual((d["error_codes"], d["error_text"]), ([0], "0 - VIN decoded clean"))
+        for field in ("trim", "drive_type", "transmission", "doors", "engine_hp", "gvwr",
+                      "electrification", "fuel_type_secondary", "plant_state", "region",
+                      "country", "engine_configuration", "note"):
+            self.assertIn(field, d)
+        text = self.o.ok("vin", "decode", F150, env=self.env, db=False)
+        self.assertIn("model:        F-150", text)
+        self.assertIn("source:       the vPIC database on this device", text)
+
+    def test_a_decode_is_cached_and_an_invalid_vin_is_refused_with_nothing_stored(self):
+        self.o.ok("init")
+        self.o.json("vin", "decode", VIN, env=self.env)
+        self.assertEqual(self.o.json("vin", "decode", VIN, env=self.env)["decoded"]["cached"],
+                         True)
+        before = self.o.snapshot()
+        p = self.o.fails(2, "--json", "vin", "decode", "1HGCM82633AO04352", env=self.env)
+        self.assertIn("letter O", json.loads(p.stdout)["message"])
+        self.o.fails(2, "vin", "decode", "ABC", env=self.env, says="17 characters")
+        self.assertEqual(self.o.snapshot(), before)
+
+    def test_registering_by_vin_fills_what_was_not_given(self):
+        v = self.o.json("vehicle", "add", "--vin", F150, "--model", "F-150 Lariat",
+                        env=self.env)
+        self.assertEqual((v["name"], v["make"], v["model"], v["model_year"]),
+                         ("2024 Ford F-150 Lariat", "Ford", "F-150 Lariat", 2024))
+        self.assertEqual((v["trim"], v["body_class"], v["fuel_type"]),
+                         ("Lariat", "Pickup", "Gasoline"))
+        self.assertEqual(v["engine"], "3.5 L, 6 cyl V-Shaped, GTDI")
+        shown = self.o.ok("vehicle", "show", F150)
+        self.assertIn("engine:    3.5 L, 6 cyl V-Shaped, GTDI", shown)
+        v = self.o.json("vehicle", "add", "--vin", VIN, "--no-decode", env=self.env)
+        self.assertEqual((v["make"], v["body_class"], v["name"]), (None, None, VIN))
+        self.assertEqual(v["model_year"], 2022)  # the VIN's own year code
+
+    def test_vin_db_status_and_a_bad_file_refused_by_install(self):
+        st = self.o.json("vin", "db", "status", env=self.env, db=False)
+        self.assertEqual((st["installed"], st["path"]), (True, VPIC))
+        self.assertTrue(st["installed_at"])
+        missing = {"ODOLOG_VPIC": os.path.join(self.dir, "none.db")}
+        self.o.fails(3, "vin", "db", "status", env=missing, db=False)
+        junk = os.path.join(self.dir, "junk.db.gz")
+        with open(junk, "wb") as f:
+            f.write(b"\x1f\x8b not really gzip")
+        target = os.path.join(self.dir, "vpic.db")
+        self.o.fails(2, "vin", "db", "install", junk, "--to", target, says="damaged")
+        self.assertFalse(os.path.exists(target))
+        self.assertFalse(os.path.exists(target + ".installing"))
+        # Without a database the decode falls back to the VIN alone and says so.
+        got = self.o.json("vin", "decode", F150, env=missing, db=False)
+        self.assertEqual((got["decoded"]["source"], got["decoded"]["make"]), ("vin", None))
+        self.assertIn("vin db install", got["decoded"]["note"])
+
+
 if __name__ == "__main__":
     unittest.main()

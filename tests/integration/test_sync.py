@@ -340,7 +340,7 @@ class SyncTest(unittest.TestCase):
         self.assertEqual(b.json("sync", "status")["refused"], 1)
 
     def test_a_device_older_than_the_gateway_serves_is_told_to_upgrade_and_keeps_its_outbox(self):
-        strict = Gateway(self.pg, {"ODOLOG_SCHEMA_MIN": "2"})
+        strict = Gateway(self.pg, {"ODOLOG_SCHEMA_MIN": "3"})  # this build is schema 2
         try:
             user = fresh_user("old")
             d = Device(strict, user, "coaps", "old")
