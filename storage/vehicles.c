@@ -199,6 +199,71 @@ static int check_fields(struct odo_store *s, struct odo_vehicle *v, struct odo_e
     return 0;
 }
 
+/* Copies src into an empty dst of cap bytes, cut at a UTF-8 character boundary. */
+static void fill_text(char *dst, size_t cap, const char *src)
+{
+    size_t n;
+
+    if (dst[0] || !src[0])
+        return;
+    n = strlen(src);
+    if (n >= cap) {
+        n = cap - 1;
+        while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+            n--;
+    }
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+void odo_vehicle_fill(struct odo_vehicle *v, const struct odo_vin_decoded *d)
+{
+    char engine[ODO_ENGINE_MAX * 2];
+
+    fill_text(v->make, sizeof(v->make), d->make);
+    fill_text(v->model, sizeof(v->model), d->model);
+    fill_text(v->trim, sizeof(v->trim), d->trim[0] ? d->trim : d->series);
+    if (!v->model_year && d->model_year)
+        v->model_year = d->model_year;
+    fill_text(v->body_class, sizeof(v->body_class), d->body_class);
+    odo_vin_engine_text(d, engine, sizeof(engine));
+    fill_text(v->engine, sizeof(v->engine), engine);
+    fill_text(v->fuel_type, sizeof(v->fuel_type), d->fuel_type);
+}
+
+int odo_vehicle_register_vin(struct odo_store *s, const char *user, const struct odo_vin_decoded *d,
+                             enum odo_dist_unit unit, struct odo_vehicle *v, bool *added,
+                             struct odo_err *err)
+{
+    sqlite3_stmt *st = odo_store_stmt(s, SQL_BY_VIN, err);
+    int rc;
+
+    *added = false;
+    if (!st)
+        return ODO_ESTORAGE;
+    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, d->vin, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, 0);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        read_row(st, v);
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW)
+        return odo_vehicle_odometer(s, user, v->id, &v->odometer, err);
+    if (rc != SQLITE_DONE)
+        return odo_store_sqlerr(s, rc, err, "looking for the VIN");
+    memset(v, 0, sizeof(*v));
+    memcpy(v->vin, d->vin, sizeof(v->vin));
+    v->odometer_unit = unit;
+    if (strcmp(d->source, "vin") != 0)
+        odo_vehicle_fill(v, d);
+    if ((rc = odo_vehicle_add(s, user, v, err)))
+        return rc;
+    v->odometer = ODO_NONE;
+    *added = true;
+    return 0;
+}
+
 /* Refuses a VIN that a live vehicle of the user other than self_id already has. */
 static int check_vin_free(struct odo_store *s, const char *user, const char *vin,
                           const char *self_id, struct odo_err *err)

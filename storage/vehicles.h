@@ -18,6 +18,7 @@
 #include "storage/store.h"
 #include "storage/units.h"
 #include "storage/vin.h"
+#include "storage/vpic.h"
 
 #define ODO_NAME_MAX   64
 #define ODO_LABEL_MAX  64 /* make, model, trim, station, issuer, document number */
@@ -54,6 +55,19 @@ struct odo_vehicle {
  */
 int odo_vehicle_add(struct odo_store *s, const char *user, struct odo_vehicle *v,
                     struct odo_err *err) ODO_MUST_CHECK;
+
+/* Fills the fields of v that are empty (make, model, year, trim, body class, engine, fuel type)
+ * from a decode of its VIN; text too long for a field is cut at a character boundary. */
+void odo_vehicle_fill(struct odo_vehicle *v, const struct odo_vin_decoded *d);
+
+/*
+ * A scanned VIN as a vehicle of user: the live vehicle with d->vin when there is one (*added
+ * false), else a new one filled from the decode (unless it came from the VIN alone), its
+ * odometer in unit (*added true). Errors as odo_vehicle_add.
+ */
+int odo_vehicle_register_vin(struct odo_store *s, const char *user, const struct odo_vin_decoded *d,
+                             enum odo_dist_unit unit, struct odo_vehicle *v, bool *added,
+                             struct odo_err *err) ODO_MUST_CHECK;
 
 /* Reads vehicle id of user, live or deleted. ODO_ENOTFOUND when there is none. */
 int odo_vehicle_get(struct odo_store *s, const char *user, const char *id, struct odo_vehicle *v,

@@ -514,6 +514,21 @@ static void single_name(sqlite3_stmt *st, int64_t id, char *out, size_t cap)
     sqlite3_reset(st);
 }
 
+void odo_vin_engine_text(const struct odo_vin_decoded *d, char *out, size_t cap)
+{
+    size_t n = 0;
+
+    out[0] = '\0';
+    if (d->displacement_l[0])
+        n += (size_t)snprintf(out + n, cap - n, "%.8s L", d->displacement_l);
+    if (d->engine_cylinders[0] && n < cap)
+        n += (size_t)snprintf(out + n, cap - n, "%s%.4s cyl", n ? ", " : "", d->engine_cylinders);
+    if (d->engine_configuration[0] && n < cap)
+        n += (size_t)snprintf(out + n, cap - n, "%s%.30s", n ? " " : "", d->engine_configuration);
+    if (d->engine_model[0] && n < cap)
+        snprintf(out + n, cap - n, "%s%.40s", n ? ", " : "", d->engine_model);
+}
+
 static void add_error(struct odo_vin_decoded *d, int code, const char *text)
 {
     size_t n = strlen(d->error_text);

@@ -84,6 +84,9 @@ const char *odo_vpic_installed_at(const struct odo_vpic *v);
 int odo_vpic_decode(struct odo_vpic *v, const char *vin, int ref_year, struct odo_vin_decoded *out,
                     struct odo_err *err) ODO_MUST_CHECK;
 
+/* "3.5 L, 6 cyl V-Shaped, GTDI": the decoded engine in one line ("" when nothing is known). */
+void odo_vin_engine_text(const struct odo_vin_decoded *d, char *out, size_t cap);
+
 /* What the VIN alone tells, in the same shape (source "vin"), for when no database is there.
  * Returns 0, or ODO_EINVAL when the input is no VIN. */
 int odo_vin_decode_offline(const char *vin, int ref_year, struct odo_vin_decoded *out,

@@ -157,6 +157,7 @@ int cmd_stats(struct cli *c, int argc, char **argv);
 int cmd_vin_check(struct cli *c, int argc, char **argv);
 int cmd_vin_decode(struct cli *c, int argc, char **argv);
 int cmd_vin_db_install(struct cli *c, int argc, char **argv);
+int cmd_scan(struct cli *c, int argc, char **argv);
 int cmd_vin_db_status(struct cli *c, int argc, char **argv);
 
 /* VIN decoding shared by the commands (cmd_vin.c). */
@@ -167,7 +168,6 @@ const char *cli_vpic_path(struct cli *c);
 /* A VIN lookup for c's user: cache and gateway when the database exists (it is opened). */
 int cli_vin_lookup_open(struct cli *c, bool network, bool refresh, struct odo_vin_lookup **out);
 cJSON *cli_json_decoded(const struct odo_vin_decoded *d, bool cached, const char *note);
-void cli_engine_text(const struct odo_vin_decoded *d, char *out, size_t cap);
 int cmd_db_status(struct cli *c, int argc, char **argv);
 int cmd_login(struct cli *c, int argc, char **argv);
 int cmd_sync(struct cli *c, int argc, char **argv);

@@ -113,7 +113,7 @@ static int fill_from_vin(struct cli *c, struct odo_vehicle *v, bool network)
 {
     struct odo_vin_lookup *l = NULL;
     struct odo_vin_decoded d;
-    char note[700], engine[200];
+    char note[700];
     bool cached;
     int rc;
 
@@ -128,22 +128,7 @@ static int fill_from_vin(struct cli *c, struct odo_vehicle *v, bool network)
                  note);
         return 0;
     }
-    /* vPIC's texts fit our fields except in rare cases: cut at a character boundary. */
-    if (!v->make[0])
-        odo_strlcpy(v->make, d.make, sizeof(v->make));
-    if (!v->model[0])
-        odo_strlcpy(v->model, d.model, sizeof(v->model));
-    if (!v->trim[0])
-        odo_strlcpy(v->trim, d.trim[0] ? d.trim : d.series, sizeof(v->trim));
-    if (!v->model_year && d.model_year)
-        v->model_year = d.model_year;
-    if (!v->body_class[0])
-        odo_strlcpy(v->body_class, d.body_class, sizeof(v->body_class));
-    cli_engine_text(&d, engine, sizeof(engine));
-    if (!v->engine[0])
-        odo_strlcpy(v->engine, engine, sizeof(v->engine));
-    if (!v->fuel_type[0])
-        odo_strlcpy(v->fuel_type, d.fuel_type, sizeof(v->fuel_type));
+    odo_vehicle_fill(v, &d);
     return 0;
 }
 

@@ -180,22 +180,6 @@ cJSON *cli_json_decoded(const struct odo_vin_decoded *d, bool cached, const char
     return o;
 }
 
-/* "3.5 L V6 GTDI"-like engine text from the decoded engine fields. */
-void cli_engine_text(const struct odo_vin_decoded *d, char *out, size_t cap)
-{
-    size_t n = 0;
-
-    out[0] = '\0';
-    if (d->displacement_l[0])
-        n += (size_t)snprintf(out + n, cap - n, "%.8s L", d->displacement_l);
-    if (d->engine_cylinders[0] && n < cap)
-        n += (size_t)snprintf(out + n, cap - n, "%s%.4s cyl", n ? ", " : "", d->engine_cylinders);
-    if (d->engine_configuration[0] && n < cap)
-        n += (size_t)snprintf(out + n, cap - n, "%s%.30s", n ? " " : "", d->engine_configuration);
-    if (d->engine_model[0] && n < cap)
-        snprintf(out + n, cap - n, "%s%.40s", n ? ", " : "", d->engine_model);
-}
-
 static void line(const char *label, const char *value)
 {
     if (value && value[0])
@@ -275,7 +259,7 @@ int cmd_vin_decode(struct cli *c, int argc, char **argv)
     line("doors:", d.doors);
     line("drive type:", d.drive_type);
     line("transmission:", d.transmission);
-    cli_engine_text(&d, text, sizeof(text));
+    odo_vin_engine_text(&d, text, sizeof(text));
     line("engine:", text);
     line("fuel type:", d.fuel_type);
     line("fuel, second:", d.fuel_type_secondary);

@@ -148,6 +148,19 @@ const struct cli_command cli_commands[] = {
     {"vin", "db status", cmd_vin_db_status, "show the vPIC database in use",
      "vin db status\n\nShows where the vPIC database is and when it was installed. Exits 3 when "
      "there is\nnone, 4 when the file is not a usable vPIC database.\n"},
+    {"scan", NULL, cmd_scan, "read VINs from a barcode scanner or photos of labels",
+     "scan [--device PATH [--evdev | --tty [--baud N]]] [--register] [--once] [--offline]\n"
+     "scan --image FILE... [--register] [--offline]\n\n"
+     "Reads scans from a handheld barcode scanner: standard input (default), a keyboard-mode\n"
+     "scanner's input device (/dev/input/event*, taken for odolog alone while it runs), or a\n"
+     "serial scanner's tty (raw, 9600 baud unless --baud). A scan ends with Enter, a carriage\n"
+     "return, a line feed or a tab. Each is normalised (case, spaces, the Code 39 '*' and the\n"
+     "import 'I'), checked and decoded as 'odolog vin decode' does; anything that is not a\n"
+     "valid VIN gets a message and is not stored. --register adds each new VIN as a vehicle\n"
+     "(filled from the decode) and shows the one already registered otherwise. --once stops\n"
+     "after the first scan. --image reads Code 39, Code 128, QR and Data Matrix VIN labels\n"
+     "from PNG, JPEG or PGM photos instead. --json prints one JSON object per scan.\n"
+     "Exits 0 when every scan was a valid VIN, 2 when one was not.\n"},
     {"db", "status", cmd_db_status, "show the database's migrations",
      "db status\n\nLists the schema migrations built into odolog and whether each is applied.\n"},
     {"login", NULL, cmd_login, "connect this device and user to a gateway",

@@ -21,13 +21,20 @@
 
 #include "platform/fs.h"
 #include "platform/log.h"
+#include "platform/scanner.h"
+#include "platform/text.h"
 #include "platform/uuid.h"
 #include "storage/replica.h"
+#include "storage/settings.h"
+#include "storage/vehicles.h"
 #include "sync/client/engine.h"
+#include "sync/client/vinlookup.h"
 
 static const char usage[] =
     "usage: odologd [--db PATH] [--interval SECONDS] [--debounce SECONDS]\n"
     "               [--backoff SECONDS] [--max-backoff SECONDS] [--log-level LEVEL] [--once]\n"
+    "               [--scanner PATH [--scanner-type auto|evdev|tty] [--scanner-baud N]\n"
+    "                [--scan-user ID]]\n"
     "\n"
     "Syncs every user logged in on this device (odolog login) with the gateway:\n"
     "  --interval S      every S seconds (default 300)\n"
@@ -36,6 +43,10 @@ static const char usage[] =
     "  --max-backoff S   ...up to S seconds (default 900)\n"
     "  --once            one cycle, then exit (0 when every user synced)\n"
     "  --db PATH         the database (default: $ODOLOG_DB, else the user's data directory)\n"
+    "  --scanner PATH    a barcode scanner (/dev/input/event*, a serial tty): each VIN scanned\n"
+    "                    is decoded and registered as a vehicle of --scan-user (default\n"
+    "                    $ODOLOG_USER, else 'default'); other scans are logged and dropped.\n"
+    "                    An unplugged scanner is looked for again every 5 s.\n"
     "Under systemd (Type=notify) it reports readiness and feeds the watchdog.\n"
     "A stop signal (SIGTERM, SIGINT) is honoured between round trips, even mid-sync.\n"
     "Exit codes: 0 stopped cleanly (--once: every user synced), 1 usage,\n"
@@ -53,6 +64,13 @@ struct daemon {
     bool once;
     int ok_users, failed_users;
     char last_error[320];
+    /* the scanner, when configured */
+    const char *scanner_path;
+    struct odo_scanner_options scanner_opt;
+    struct odo_scanner *scanner;
+    int64_t scanner_retry; /* when to look for an unplugged scanner again (monotonic ms) */
+    const char *scan_user;
+    struct odo_vin_lookup *lookup;
 };
 
 static int64_t mono_ms(void)
@@ -191,6 +209,80 @@ static void drain(int fd)
         ;
 }
 
+/* ---- the scanner ------------------------------------------------------------------------ */
+
+static int this_year(void)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    return tm.tm_year + 1900;
+}
+
+/* One scan: a VIN is decoded and registered for the scan user; anything else is logged. */
+static int on_scan(const char *text, bool too_long, void *ctx)
+{
+    struct daemon *d = ctx;
+    struct odo_vin_info info;
+    struct odo_vin_decoded dec;
+    struct odo_settings set;
+    struct odo_vehicle v;
+    struct odo_err err;
+    char note[700];
+    bool cached, added;
+
+    if (too_long || odo_vin_decode(text, this_year(), &info, &err) != 0) {
+        odo_log(&d->log, ODO_LOG_WARN, "scan '%.40s' refused: %s", text,
+                too_long ? "too long to be a VIN" : err.msg);
+        return 0;
+    }
+    if (odo_vin_lookup(d->lookup, info.vin, this_year(), &dec, &cached, note, sizeof(note), &err) !=
+            0 ||
+        odo_settings_load(d->store, d->scan_user, &set, &err) != 0 ||
+        odo_vehicle_register_vin(d->store, d->scan_user, &dec, set.units.dist, &v, &added, &err)) {
+        odo_log(&d->log, ODO_LOG_ERROR, "scan %s not registered: %s", info.vin, err.msg);
+        return 0;
+    }
+    odo_log(&d->log, ODO_LOG_INFO, "scan %s: %s '%s' for %s (decoded from %s)", info.vin,
+            added ? "registered" : "already registered as", v.name, d->scan_user, dec.source);
+    return 0;
+}
+
+/* Opens the scanner when it is not open and its retry time has come. */
+static void scanner_attach(struct daemon *d)
+{
+    struct odo_err err;
+
+    if (!d->scanner_path || d->scanner || mono_ms() < d->scanner_retry)
+        return;
+    if (odo_scanner_open(d->scanner_path, &d->scanner_opt, &d->scanner, &err) != 0) {
+        if (d->scanner_retry == 0 || d->scanner_retry < 0)
+            odo_log(&d->log, ODO_LOG_WARN, "%s; looking again every 5 s", err.msg);
+        d->scanner_retry = mono_ms() + 5000;
+        return;
+    }
+    d->scanner_retry = 0;
+    odo_log(&d->log, ODO_LOG_INFO, "reading VIN scans from %s for %s", d->scanner_path,
+            d->scan_user);
+}
+
+static void scanner_read(struct daemon *d)
+{
+    struct odo_err err;
+    int rc = odo_scanner_read(d->scanner, on_scan, d, &err);
+
+    if (rc == 0)
+        return;
+    if (rc < 0)
+        odo_log(&d->log, ODO_LOG_WARN, "%s", err.msg);
+    else
+        odo_log(&d->log, ODO_LOG_WARN, "the scanner at %s went away; looking again every 5 s",
+                d->scanner_path);
+    odo_scanner_close(d->scanner);
+    d->scanner = NULL;
+    d->scanner_retry = mono_ms() + 5000;
+}
+
 static int seconds(const char *s, const char *what, int min, int *out_ms)
 {
     char *end;
@@ -212,6 +304,10 @@ int main(int argc, char **argv)
                                          {"max-backoff", required_argument, NULL, 'm'},
                                          {"log-level", required_argument, NULL, 'l'},
                                          {"once", no_argument, NULL, 'o'},
+                                         {"scanner", required_argument, NULL, 's'},
+                                         {"scanner-type", required_argument, NULL, 't'},
+                                         {"scanner-baud", required_argument, NULL, 'r'},
+                                         {"scan-user", required_argument, NULL, 'u'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     struct daemon d;
@@ -259,6 +355,34 @@ int main(int argc, char **argv)
         case 'o':
             d.once = true;
             break;
+        case 's':
+            d.scanner_path = optarg;
+            break;
+        case 't':
+            if (strcmp(optarg, "auto") == 0)
+                d.scanner_opt.kind = ODO_SCANNER_AUTO;
+            else if (strcmp(optarg, "evdev") == 0)
+                d.scanner_opt.kind = ODO_SCANNER_EVDEV;
+            else if (strcmp(optarg, "tty") == 0)
+                d.scanner_opt.kind = ODO_SCANNER_TTY;
+            else {
+                fprintf(stderr, "odologd: --scanner-type is auto, evdev or tty\n");
+                return 1;
+            }
+            break;
+        case 'r': {
+            char *end;
+            long baud = strtol(optarg, &end, 10);
+            if (*end || baud < 1200 || baud > 230400) {
+                fprintf(stderr, "odologd: --scanner-baud is a speed from 1200 to 230400\n");
+                return 1;
+            }
+            d.scanner_opt.baud = (int)baud; /* a speed the port supports: checked on open */
+            break;
+        }
+        case 'u':
+            d.scan_user = optarg;
+            break;
         case 'h':
             fputs(usage, stdout);
             return 0;
@@ -273,6 +397,14 @@ int main(int argc, char **argv)
     }
     if (d.max_backoff_ms < d.backoff_ms)
         d.max_backoff_ms = d.backoff_ms;
+    if (!d.scan_user)
+        d.scan_user =
+            getenv("ODOLOG_USER") && *getenv("ODOLOG_USER") ? getenv("ODOLOG_USER") : "default";
+    if (d.scanner_path && odo_user_check(d.scan_user, &err)) {
+        fprintf(stderr, "odologd: --scan-user: %s\n", err.msg);
+        return 1;
+    }
+    d.scanner_opt.grab = true;
     odo_log_init(&d.log, "odologd", level);
     if (!db || !*db) {
         if (odo_fs_data_dir(dir, sizeof(dir), &err) || odo_fs_mkdirs(dir, 0700, &err)) {
@@ -286,8 +418,24 @@ int main(int argc, char **argv)
         odo_log(&d.log, ODO_LOG_ERROR, "%s", err.msg);
         return 4;
     }
+    if (d.scanner_path) {
+        char vpic[4200];
+        const char *env = getenv("ODOLOG_VPIC");
+        struct odo_vin_lookup_options lo = {NULL, true, false, 0};
+        if (env && *env)
+            snprintf(vpic, sizeof(vpic), "%s", env);
+        else if (odo_fs_dirname(db, dir, sizeof(dir)) == 0)
+            snprintf(vpic, sizeof(vpic), "%.4000s/vpic.db", dir);
+        lo.vpic_path = vpic;
+        if (odo_vin_lookup_open(d.store, d.scan_user, &lo, &d.lookup, &err)) {
+            odo_log(&d.log, ODO_LOG_ERROR, "%s", err.msg);
+            odo_store_close(d.store);
+            return 4;
+        }
+    }
     if (d.once) {
         cycle(&d);
+        odo_vin_lookup_close(d.lookup);
         odo_store_close(d.store);
         return d.failed_users ? 5 : 0;
     }
@@ -310,12 +458,17 @@ int main(int argc, char **argv)
             d.max_backoff_ms / 1000, d.wd_usec ? ", watchdog on" : "");
     next = mono_ms(); /* a first cycle right away */
     while (!d.stopping) {
-        struct pollfd fds[2] = {{d.sfd, POLLIN, 0}, {ifd, POLLIN, 0}};
+        struct pollfd fds[3] = {{d.sfd, POLLIN, 0}, {ifd, POLLIN, 0}, {-1, POLLIN, 0}};
         int64_t now, wait;
 
         feed_watchdog(&d);
+        scanner_attach(&d);
+        if (d.scanner)
+            fds[2].fd = odo_scanner_fd(d.scanner);
         now = mono_ms();
         wait = next - now;
+        if (d.scanner_path && !d.scanner && d.scanner_retry - now < wait)
+            wait = d.scanner_retry - now;
         if (d.wd_usec) {
             int64_t until_wd = (int64_t)(d.wd_usec / 2000) - (now - d.last_wd);
             if (wait > until_wd)
@@ -323,10 +476,12 @@ int main(int argc, char **argv)
         }
         if (wait < 0)
             wait = 0;
-        if (poll(fds, 2, (int)(wait > INT_MAX ? INT_MAX : wait)) < 0 && errno != EINTR)
+        if (poll(fds, 3, (int)(wait > INT_MAX ? INT_MAX : wait)) < 0 && errno != EINTR)
             break;
         if ((fds[0].revents & POLLIN) && stop_signalled(&d))
             break;
+        if (d.scanner && (fds[2].revents & (POLLIN | POLLHUP | POLLERR)))
+            scanner_read(&d);
         if (fds[1].revents & POLLIN) {
             drain(ifd);
             odo_log(&d.log, ODO_LOG_DEBUG, "the database changed");
@@ -348,6 +503,8 @@ int main(int argc, char **argv)
     sd_notify(0, "STOPPING=1");
     close(d.sfd);
     close(ifd);
+    odo_scanner_close(d.scanner);
+    odo_vin_lookup_close(d.lookup);
     odo_store_close(d.store);
     return 0;
 }

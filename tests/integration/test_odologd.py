@@ -3,6 +3,7 @@ its READY/WATCHDOG/STOPPING messages, SIGTERM to stop it. Against the real gatew
 PostgreSQL; an unreachable gateway is a loopback port nobody listens on, until a relay opens it.
 """
 import os
+import pty
 import re
 import signal
 import socket
@@ -228,8 +229,37 @@ class OdologdTest(unittest.TestCase):
         self.assertNotIn("retry in", out.stderr, "--once does not retry")
         self.assertEqual(dev.json("sync", "status")["outbox"], 1)
 
+    def test_a_serial_scanner_registers_vehicles_that_then_reach_the_gateway(self):
+        dev = self.device("https")
+        master, slave = pty.openpty()
+        name = os.ttyname(slave)
+        dm = self.daemon(dev, "--interval", "3600", "--debounce", "1", "--scanner", name,
+                         "--scanner-type", "tty", "--scan-user", self.user)
+        os.close(slave)
+        try:
+            dm.wait_log(r"reading VIN scans from", 20)
+            self.notify.wait_for("STATUS=synced", 30)
+            for scan in (b"*1FTFW5L86RFB45612*\r", b"NOT-A-VIN\r", b"1FTFW5L86RFB45612\r"):
+                os.write(master, scan)
+            dm.wait_log(r"already registered as", 20)
+        finally:
+            os.close(master)
+        self.assertIn("scan 'NOT-A-VIN' refused", dm.text())
+        self.assertIn("registered '2024 Ford F-150'", dm.text())
+        dm.wait_log(r"went away; looking again", 20)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not self.pg.scalar(
+                f"SELECT model FROM vehicles WHERE user_id = '{self.user}'"):
+            time.sleep(0.2)
+        self.assertEqual(self.pg.sql(f"SELECT make, model, model_year, body_class FROM vehicles "
+                                     f"WHERE user_id = '{self.user}'"),
+                         [["Ford", "F-150", "2024", "Pickup"]])
+        self.assertEqual(dm.stop(), 0)
+
     def test_bad_arguments_exit_1_with_a_message(self):
-        for args in (["--interval", "0"], ["--backoff", "x"], ["--bogus"], ["extra"]):
+        for args in (["--interval", "0"], ["--backoff", "x"], ["--bogus"], ["extra"],
+                     ["--scanner-type", "usb"], ["--scanner-baud", "9"],
+                     ["--scanner", "/dev/null", "--scan-user", "no spaces"]):
             out = subprocess.run([ODOLOGD, *args], capture_output=True, text=True, timeout=30)
             self.assertEqual(out.returncode, 1, args)
             self.assertTrue(out.stderr.strip(), f"no message for {args}")
