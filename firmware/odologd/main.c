@@ -71,6 +71,7 @@ struct daemon {
     int64_t scanner_retry; /* when to look for an unplugged scanner again (monotonic ms) */
     const char *scan_user;
     struct odo_vin_lookup *lookup;
+    char vpic[4200]; /* the vPIC database's path, for as long as the lookup lives */
 };
 
 static int64_t mono_ms(void)
@@ -419,14 +420,13 @@ int main(int argc, char **argv)
         return 4;
     }
     if (d.scanner_path) {
-        char vpic[4200];
         const char *env = getenv("ODOLOG_VPIC");
         struct odo_vin_lookup_options lo = {NULL, true, false, 0};
         if (env && *env)
-            snprintf(vpic, sizeof(vpic), "%s", env);
+            snprintf(d.vpic, sizeof(d.vpic), "%s", env);
         else if (odo_fs_dirname(db, dir, sizeof(dir)) == 0)
-            snprintf(vpic, sizeof(vpic), "%.4000s/vpic.db", dir);
-        lo.vpic_path = vpic;
+            snprintf(d.vpic, sizeof(d.vpic), "%.4000s/vpic.db", dir);
+        lo.vpic_path = d.vpic;
         if (odo_vin_lookup_open(d.store, d.scan_user, &lo, &d.lookup, &err)) {
             odo_log(&d.log, ODO_LOG_ERROR, "%s", err.msg);
             odo_store_close(d.store);

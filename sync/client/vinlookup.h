@@ -21,7 +21,8 @@ struct odo_vin_lookup_options {
 
 struct odo_vin_lookup;
 
-/* s (may be NULL: no cache, no gateway) and user are used as given; nothing opens yet. */
+/* s (may be NULL: no cache, no gateway), user and opt->vpic_path are borrowed: they must
+ * outlive the lookup. Nothing opens yet. */
 int odo_vin_lookup_open(struct odo_store *s, const char *user,
                         const struct odo_vin_lookup_options *opt, struct odo_vin_lookup **out,
                         struct odo_err *err) ODO_MUST_CHECK;
