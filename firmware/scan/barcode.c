@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "firmware/scan/barcode.h"
 
+#include <dlfcn.h>
 #include <dmtx.h>
 #include <errno.h>
 #include <math.h>
@@ -150,6 +151,63 @@ int odo_image_load(const char *path, struct odo_gray_image *out, struct odo_err 
     return rc;
 }
 
+/* ---- the decoders, loaded when an image is first scanned --------------------------------- */
+
+/*
+ * zbar and libdmtx are opened with dlopen on first use rather than linked: zbar brings X11,
+ * D-Bus and video4linux with it, megabytes of memory every odolog command (and a sync of
+ * 100,000 rows) would otherwise carry for the one that reads images.
+ */
+#define ZBAR_FUNCS(X)                                                                              \
+    X(zbar_get_symbol_name)                                                                        \
+    X(zbar_image_create)                                                                           \
+    X(zbar_image_destroy)                                                                          \
+    X(zbar_image_first_symbol) X(zbar_image_scanner_create) X(zbar_image_scanner_destroy)          \
+        X(zbar_image_scanner_set_config) X(zbar_image_set_data) X(zbar_image_set_format)           \
+            X(zbar_image_set_size) X(zbar_scan_image) X(zbar_symbol_get_data)                      \
+                X(zbar_symbol_get_data_length) X(zbar_symbol_get_type) X(zbar_symbol_next)
+#define DMTX_FUNCS(X)                                                                              \
+    X(dmtxDecodeCreate)                                                                            \
+    X(dmtxDecodeDestroy)                                                                           \
+    X(dmtxDecodeMatrixRegion)                                                                      \
+    X(dmtxImageCreate) X(dmtxImageDestroy) X(dmtxMessageDestroy) X(dmtxRegionDestroy)              \
+        X(dmtxRegionFindNext) X(dmtxTimeAdd) X(dmtxTimeNow)
+#define MEMBER(f) __typeof__(f) *f;
+
+static struct {
+    bool tried;
+    char problem[200];
+    void *zbar, *dmtx;
+    ZBAR_FUNCS(MEMBER)
+    DMTX_FUNCS(MEMBER)
+} lib;
+
+static bool load_from(void *handle, const char *name, void **slot)
+{
+    *slot = handle ? dlsym(handle, name) : NULL;
+    return *slot != NULL;
+}
+
+static int load_decoders(struct odo_err *err)
+{
+    if (!lib.tried) {
+        bool ok = true;
+        lib.tried = true;
+        lib.zbar = dlopen("libzbar.so.0", RTLD_NOW | RTLD_LOCAL);
+        lib.dmtx = dlopen("libdmtx.so.0", RTLD_NOW | RTLD_LOCAL);
+#define LOAD_Z(f) ok &= load_from(lib.zbar, #f, (void **)&lib.f);
+#define LOAD_D(f) ok &= load_from(lib.dmtx, #f, (void **)&lib.f);
+        ZBAR_FUNCS(LOAD_Z)
+        DMTX_FUNCS(LOAD_D)
+        if (!ok)
+            snprintf(lib.problem, sizeof(lib.problem),
+                     "reading barcodes in images needs zbar and libdmtx (Debian: libzbar0 "
+                     "libdmtx0b): %s",
+                     dlerror() ? "they could not be loaded" : "a function is missing");
+    }
+    return lib.problem[0] ? odo_err_set(err, ODO_EIO, "%s", lib.problem) : 0;
+}
+
 /* ---- finding codes ---------------------------------------------------------------------- */
 
 static void add_code(struct odo_barcode *out, int *count, const char *sym, const char *data,
@@ -176,17 +234,18 @@ static void add_code(struct odo_barcode *out, int *count, const char *sym, const
 static int zbar_pass(zbar_image_scanner_t *scanner, const unsigned char *px, int w, int h,
                      struct odo_barcode *out, int *count)
 {
-    zbar_image_t *image = zbar_image_create();
+    zbar_image_t *image = lib.zbar_image_create();
     int found;
 
-    zbar_image_set_format(image, zbar_fourcc('Y', '8', '0', '0'));
-    zbar_image_set_size(image, (unsigned)w, (unsigned)h);
-    zbar_image_set_data(image, px, (unsigned long)w * (unsigned long)h, NULL);
-    found = zbar_scan_image(scanner, image);
-    for (const zbar_symbol_t *s = zbar_image_first_symbol(image); s; s = zbar_symbol_next(s))
-        add_code(out, count, zbar_get_symbol_name(zbar_symbol_get_type(s)), zbar_symbol_get_data(s),
-                 zbar_symbol_get_data_length(s));
-    zbar_image_destroy(image);
+    lib.zbar_image_set_format(image, zbar_fourcc('Y', '8', '0', '0'));
+    lib.zbar_image_set_size(image, (unsigned)w, (unsigned)h);
+    lib.zbar_image_set_data(image, px, (unsigned long)w * (unsigned long)h, NULL);
+    found = lib.zbar_scan_image(scanner, image);
+    for (const zbar_symbol_t *s = lib.zbar_image_first_symbol(image); s;
+         s = lib.zbar_symbol_next(s))
+        add_code(out, count, lib.zbar_get_symbol_name(lib.zbar_symbol_get_type(s)),
+                 lib.zbar_symbol_get_data(s), lib.zbar_symbol_get_data_length(s));
+    lib.zbar_image_destroy(image);
     return found > 0 ? found : 0;
 }
 
@@ -221,25 +280,25 @@ static void dmtx_pass(const struct odo_gray_image *img, struct odo_barcode *out,
     int shrink = 1;
     while ((long)(img->width / shrink) * (img->height / shrink) > 1200L * 1200L)
         shrink *= 2;
-    DmtxImage *di = dmtxImageCreate(img->pixels, img->width, img->height, DmtxPack8bppK);
+    DmtxImage *di = lib.dmtxImageCreate(img->pixels, img->width, img->height, DmtxPack8bppK);
     if (!di)
         return;
-    DmtxDecode *dec = dmtxDecodeCreate(di, shrink);
+    DmtxDecode *dec = lib.dmtxDecodeCreate(di, shrink);
     if (dec) {
-        DmtxTime timeout = dmtxTimeAdd(dmtxTimeNow(), DMTX_TIMEOUT_MS);
+        DmtxTime timeout = lib.dmtxTimeAdd(lib.dmtxTimeNow(), DMTX_TIMEOUT_MS);
         DmtxRegion *reg;
-        while (*count < ODO_BARCODES_MAX && (reg = dmtxRegionFindNext(dec, &timeout)) != NULL) {
-            DmtxMessage *msg = dmtxDecodeMatrixRegion(dec, reg, DmtxUndefined);
+        while (*count < ODO_BARCODES_MAX && (reg = lib.dmtxRegionFindNext(dec, &timeout)) != NULL) {
+            DmtxMessage *msg = lib.dmtxDecodeMatrixRegion(dec, reg, DmtxUndefined);
             if (msg) {
                 add_code(out, count, "DataMatrix", (const char *)msg->output,
                          (size_t)msg->outputIdx);
-                dmtxMessageDestroy(&msg);
+                lib.dmtxMessageDestroy(&msg);
             }
-            dmtxRegionDestroy(&reg);
+            lib.dmtxRegionDestroy(&reg);
         }
-        dmtxDecodeDestroy(&dec);
+        lib.dmtxDecodeDestroy(&dec);
     }
-    dmtxImageDestroy(&di);
+    lib.dmtxImageDestroy(&di);
 }
 
 /* img inside a white margin: a label cropped to its code edge has no quiet zone left, and
@@ -278,16 +337,18 @@ int odo_barcodes_find(const struct odo_gray_image *in, size_t min_len, struct od
     zbar_image_scanner_t *scanner;
 
     *count = 0;
+    if (load_decoders(err))
+        return ODO_EIO;
     if (pad(in, &padded) != 0)
         return odo_err_set(err, ODO_ENOMEM, "out of memory");
-    if (!(scanner = zbar_image_scanner_create())) {
+    if (!(scanner = lib.zbar_image_scanner_create())) {
         odo_image_free(&padded);
         return odo_err_set(err, ODO_ENOMEM, "out of memory");
     }
-    zbar_image_scanner_set_config(scanner, 0, ZBAR_CFG_ENABLE, 0);
-    zbar_image_scanner_set_config(scanner, ZBAR_CODE39, ZBAR_CFG_ENABLE, 1);
-    zbar_image_scanner_set_config(scanner, ZBAR_CODE128, ZBAR_CFG_ENABLE, 1);
-    zbar_image_scanner_set_config(scanner, ZBAR_QRCODE, ZBAR_CFG_ENABLE, 1);
+    lib.zbar_image_scanner_set_config(scanner, 0, ZBAR_CFG_ENABLE, 0);
+    lib.zbar_image_scanner_set_config(scanner, ZBAR_CODE39, ZBAR_CFG_ENABLE, 1);
+    lib.zbar_image_scanner_set_config(scanner, ZBAR_CODE128, ZBAR_CFG_ENABLE, 1);
+    lib.zbar_image_scanner_set_config(scanner, ZBAR_QRCODE, ZBAR_CFG_ENABLE, 1);
     zbar_pass(scanner, img->pixels, img->width, img->height, out, count);
     /* A linear code photographed at an angle: scan lines no longer cross it whole. */
     for (size_t i = 0; i < sizeof(angles) / sizeof(angles[0]) && !enough(out, *count, min_len);
@@ -295,14 +356,14 @@ int odo_barcodes_find(const struct odo_gray_image *in, size_t min_len, struct od
         int w, h;
         unsigned char *turned = rotate(img, angles[i], &w, &h);
         if (!turned) {
-            zbar_image_scanner_destroy(scanner);
+            lib.zbar_image_scanner_destroy(scanner);
             odo_image_free(&padded);
             return odo_err_set(err, ODO_ENOMEM, "out of memory");
         }
         zbar_pass(scanner, turned, w, h, out, count);
         free(turned);
     }
-    zbar_image_scanner_destroy(scanner);
+    lib.zbar_image_scanner_destroy(scanner);
     if (!enough(out, *count, min_len))
         dmtx_pass(img, out, count);
     odo_image_free(&padded);
