@@ -577,6 +577,28 @@ static int push(struct odo_store *s, const char *user, const char *token, struct
 
 /* ---- pulling ---------------------------------------------------------------------------- */
 
+/* One pull round trip: pr (its since, swept, acked or reconcile part set by the caller) is
+ * completed with the device, schema, token and page size, sent, and its answer decoded. */
+static int pull_page(struct odo_store *s, const char *token, struct odo_transport *t,
+                     const struct odo_sync_options *opt, struct odo_pull_req *pr,
+                     struct odo_buf *req, struct odo_buf *answer, const char *what,
+                     struct odo_pull_ans *ans, struct odo_err *err)
+{
+    int status, rc;
+
+    snprintf(pr->device, sizeof(pr->device), "%s", odo_store_device_id(s));
+    pr->schema = opt->schema;
+    pr->token = token;
+    pr->limit = opt->page_rows;
+    odo_buf_reset(req);
+    odo_pull_encode(req, pr);
+    if ((rc = odo_transport_request(t, "/v1/sync/pull", req->data, req->len, &status, answer, err)))
+        return rc;
+    if (status < 200 || status > 299)
+        return answer_error(status, answer, what, err);
+    return odo_pull_ans_decode(answer->data, answer->len, ans, err);
+}
+
 static int reconcile(struct odo_store *s, const char *user, const char *token,
                      struct odo_transport *t, const struct odo_sync_options *opt, int64_t watermark,
                      struct odo_sync_report *rep, struct odo_err *err)
@@ -590,25 +612,11 @@ static int reconcile(struct odo_store *s, const char *user, const char *token,
     for (;;) {
         struct odo_pull_req pr;
         struct odo_pull_ans ans;
-        int status;
 
         memset(&pr, 0, sizeof(pr));
-        snprintf(pr.device, sizeof(pr.device), "%s", odo_store_device_id(s));
-        pr.schema = opt->schema;
-        pr.token = token;
-        pr.limit = opt->page_rows;
         pr.reconcile = true;
         pr.after = after;
-        odo_buf_reset(&req);
-        odo_pull_encode(&req, &pr);
-        if ((rc = odo_transport_request(t, "/v1/sync/pull", req.data, req.len, &status, &answer,
-                                        err)))
-            break;
-        if (status < 200 || status > 299) {
-            rc = answer_error(status, &answer, "reconcile", err);
-            break;
-        }
-        if ((rc = odo_pull_ans_decode(answer.data, answer.len, &ans, err)))
+        if ((rc = pull_page(s, token, t, opt, &pr, &req, &answer, "reconcile", &ans, err)))
             break;
         if (!ans.is_reconcile) {
             odo_pull_ans_free(&ans);
@@ -643,28 +651,14 @@ static int pull(struct odo_store *s, const char *user, const char *token, struct
         struct odo_sync_state st;
         struct odo_pull_req pr;
         struct odo_pull_ans ans;
-        int status;
 
         if ((rc = odo_replica_state(s, user, &st, err)))
             break;
         memset(&pr, 0, sizeof(pr));
-        snprintf(pr.device, sizeof(pr.device), "%s", odo_store_device_id(s));
-        pr.schema = opt->schema;
-        pr.token = token;
         pr.since = st.cursor;
-        pr.limit = opt->page_rows;
         pr.swept = st.swept;
         pr.acked = st.acked;
-        odo_buf_reset(&req);
-        odo_pull_encode(&req, &pr);
-        if ((rc = odo_transport_request(t, "/v1/sync/pull", req.data, req.len, &status, &answer,
-                                        err)))
-            break;
-        if (status < 200 || status > 299) {
-            rc = answer_error(status, &answer, "pull", err);
-            break;
-        }
-        if ((rc = odo_pull_ans_decode(answer.data, answer.len, &ans, err)))
+        if ((rc = pull_page(s, token, t, opt, &pr, &req, &answer, "pull", &ans, err)))
             break;
         if (ans.reconcile_required) {
             int64_t w = ans.reconcile_required;

@@ -466,6 +466,50 @@ static int has_duplicate_row(const struct odo_push_req *push)
     return dup;
 }
 
+/*
+ * What push and pull share before they reach the database: the token, the device (coaps), the
+ * schema, then a pooled connection and the call around it, with a copy of the gateway's clock
+ * that end_call() merges back. Returns the connection, or NULL when resp already holds the
+ * refusal.
+ */
+static PGconn *begin_call(struct odo_gw *gw, const struct odo_gw_request *req,
+                          struct odo_gw_response *resp, struct call_info *info, const char *token,
+                          const char *device, int schema, struct odo_jwt_claims *claims,
+                          struct odo_gw_call *call, odo_hlc *clock)
+{
+    PGconn *c;
+
+    snprintf(info->device, sizeof(info->device), "%s", device);
+    if (authenticate(gw, req, token, claims, resp) || check_device(req, device, resp) ||
+        check_schema(gw, schema, resp))
+        return NULL;
+    snprintf(info->user, sizeof(info->user), "%s", claims->sub);
+    if (!(c = take_conn(gw, resp)))
+        return NULL;
+    memset(call, 0, sizeof(*call));
+    call->pg = c;
+    call->user = claims->sub;
+    call->device = device;
+    call->log = &gw->log;
+    call->schema_min = gw->cfg.schema_min;
+    /* The gateway's clock is shared; batches of one user are serialised in the database. */
+    pthread_mutex_lock(&gw->lock);
+    *clock = gw->clock;
+    pthread_mutex_unlock(&gw->lock);
+    call->clock = clock;
+    call->now_ms = now_ms();
+    return c;
+}
+
+static void end_call(struct odo_gw *gw, struct odo_gw_call *call)
+{
+    odo_pg_release(gw->pool, call->pg);
+    pthread_mutex_lock(&gw->lock);
+    if (*call->clock > gw->clock)
+        gw->clock = *call->clock;
+    pthread_mutex_unlock(&gw->lock);
+}
+
 static void handle_push(struct odo_gw *gw, const struct odo_gw_request *req,
                         struct odo_gw_response *resp, struct call_info *info)
 {
@@ -474,45 +518,26 @@ static void handle_push(struct odo_gw *gw, const struct odo_gw_request *req,
     struct odo_gw_call call;
     struct odo_err err;
     enum odo_pe pe;
-    PGconn *c;
+    odo_hlc clock;
     int rc;
 
     if ((rc = odo_push_decode(req->body, req->len, &push, &err))) {
         fail(resp, rc == ODO_ETOOBIG ? ODO_PE_TOO_LARGE : ODO_PE_BAD_REQUEST, err.msg);
         return;
     }
-    snprintf(info->device, sizeof(info->device), "%s", push.device);
     info->rows = push.nrows;
-    if (authenticate(gw, req, push.token, &claims, resp) || check_device(req, push.device, resp) ||
-        check_schema(gw, push.schema, resp))
-        goto out;
-    snprintf(info->user, sizeof(info->user), "%s", claims.sub);
     /* The same row twice in one batch is a malformed batch. */
     if ((rc = has_duplicate_row(&push)) != 0) {
+        snprintf(info->device, sizeof(info->device), "%s", push.device);
         fail(resp, rc > 0 ? ODO_PE_BAD_REQUEST : ODO_PE_INTERNAL,
              rc > 0 ? "a row appears twice in the batch" : "out of memory");
         goto out;
     }
-    if (!(c = take_conn(gw, resp)))
+    if (!begin_call(gw, req, resp, info, push.token, push.device, push.schema, &claims, &call,
+                    &clock))
         goto out;
-    memset(&call, 0, sizeof(call));
-    call.pg = c;
-    call.user = claims.sub;
-    call.device = push.device;
-    call.log = &gw->log;
-    call.schema_min = gw->cfg.schema_min;
-    /* The gateway's clock is shared; batches of one user are serialised in the database. */
-    pthread_mutex_lock(&gw->lock);
-    odo_hlc clock = gw->clock;
-    pthread_mutex_unlock(&gw->lock);
-    call.clock = &clock;
-    call.now_ms = now_ms();
     rc = odo_gw_push(&call, &push, &resp->body, &pe, &err);
-    odo_pg_release(gw->pool, c);
-    pthread_mutex_lock(&gw->lock);
-    if (clock > gw->clock)
-        gw->clock = clock;
-    pthread_mutex_unlock(&gw->lock);
+    end_call(gw, &call);
     if (rc) {
         odo_log(&gw->log, pe == ODO_PE_CONFLICT ? ODO_LOG_WARN : ODO_LOG_ERROR, "push: %s",
                 err.msg);
@@ -665,37 +690,19 @@ static void handle_pull(struct odo_gw *gw, const struct odo_gw_request *req,
     struct odo_gw_call call;
     struct odo_err err;
     enum odo_pe pe;
-    PGconn *c;
+    odo_hlc clock;
     int rc;
 
     if ((rc = odo_pull_decode(req->body, req->len, &pull, &err))) {
         fail(resp, rc == ODO_ETOOBIG ? ODO_PE_TOO_LARGE : ODO_PE_BAD_REQUEST, err.msg);
         return;
     }
-    snprintf(info->device, sizeof(info->device), "%s", pull.device);
-    if (authenticate(gw, req, pull.token, &claims, resp) || check_device(req, pull.device, resp) ||
-        check_schema(gw, pull.schema, resp))
+    if (!begin_call(gw, req, resp, info, pull.token, pull.device, pull.schema, &claims, &call,
+                    &clock))
         goto out;
-    snprintf(info->user, sizeof(info->user), "%s", claims.sub);
-    if (!(c = take_conn(gw, resp)))
-        goto out;
-    memset(&call, 0, sizeof(call));
-    call.pg = c;
-    call.user = claims.sub;
-    call.device = pull.device;
-    call.log = &gw->log;
-    pthread_mutex_lock(&gw->lock);
-    odo_hlc clock = gw->clock;
-    pthread_mutex_unlock(&gw->lock);
-    call.clock = &clock;
-    call.now_ms = now_ms();
     call.rows_out = &info->rows;
     rc = odo_gw_pull(&call, &pull, &resp->body, &pe, &err);
-    odo_pg_release(gw->pool, c);
-    pthread_mutex_lock(&gw->lock);
-    if (clock > gw->clock)
-        gw->clock = clock;
-    pthread_mutex_unlock(&gw->lock);
+    end_call(gw, &call);
     if (rc == ODO_EPROTO) {
         fail(resp, ODO_PE_BAD_REQUEST, err.msg);
         goto out;
