@@ -158,22 +158,18 @@ int odo_image_load(const char *path, struct odo_gray_image *out, struct odo_err 
  * D-Bus and video4linux with it, megabytes of memory every odolog command (and a sync of
  * 100,000 rows) would otherwise carry for the one that reads images.
  */
+/* clang-format off */
 #define ZBAR_FUNCS(X)                                                                              \
-    X(zbar_get_symbol_name)                                                                        \
-    X(zbar_image_create)                                                                           \
-    X(zbar_image_destroy)                                                                          \
-    X(zbar_image_first_symbol)                                                                     \
-    X(zbar_image_scanner_create)                                                                   \
-    X(zbar_image_scanner_destroy) X(zbar_image_scanner_set_config) X(zbar_image_set_data)          \
-        X(zbar_image_set_format) X(zbar_image_set_size) X(zbar_scan_image) X(zbar_symbol_get_data) \
-            X(zbar_symbol_get_data_length) X(zbar_symbol_get_type) X(zbar_symbol_next)
+    X(zbar_get_symbol_name) X(zbar_image_create) X(zbar_image_destroy)                             \
+    X(zbar_image_first_symbol) X(zbar_image_scanner_create) X(zbar_image_scanner_destroy)          \
+    X(zbar_image_scanner_set_config) X(zbar_image_set_data) X(zbar_image_set_format)               \
+    X(zbar_image_set_size) X(zbar_scan_image) X(zbar_symbol_get_data)                              \
+    X(zbar_symbol_get_data_length) X(zbar_symbol_get_type) X(zbar_symbol_next)
 #define DMTX_FUNCS(X)                                                                              \
-    X(dmtxDecodeCreate)                                                                            \
-    X(dmtxDecodeDestroy)                                                                           \
-    X(dmtxDecodeMatrixRegion)                                                                      \
-    X(dmtxImageCreate)                                                                             \
-    X(dmtxImageDestroy)                                                                            \
-    X(dmtxMessageDestroy) X(dmtxRegionDestroy) X(dmtxRegionFindNext) X(dmtxTimeAdd) X(dmtxTimeNow)
+    X(dmtxDecodeCreate) X(dmtxDecodeDestroy) X(dmtxDecodeMatrixRegion) X(dmtxImageCreate)          \
+    X(dmtxImageDestroy) X(dmtxMessageDestroy) X(dmtxRegionDestroy) X(dmtxRegionFindNext)           \
+    X(dmtxTimeAdd) X(dmtxTimeNow)
+/* clang-format on */
 #define MEMBER(f) __typeof__(f) *f;
 
 static struct {
