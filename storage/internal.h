@@ -95,6 +95,13 @@ int odo_text_check(const char *v, size_t max, const char *what, struct odo_err *
 int odo_store_one(struct odo_store *s, sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *out),
                   void *out, const char *kind, const char *ref, struct odo_err *err);
 
+/*
+ * Steps st, a bound query, and copies column 0 of its first row into out ("" when there is
+ * none), then resets st. A failing step is reported as "<doing>".
+ */
+int odo_store_text(struct odo_store *s, sqlite3_stmt *st, char *out, size_t cap, const char *doing,
+                   struct odo_err *err);
+
 /* Runs migrations against s->db; see storage/migrate.h. */
 int odo_migrate_run(struct odo_store *s, struct odo_err *err) ODO_MUST_CHECK;
 

@@ -459,7 +459,6 @@ static int vin_holder(struct odo_store *s, const char *user, const char *vin, co
     static const char SQL[] = "SELECT id FROM vehicles WHERE user_id = ?1 AND vin = ?2 AND "
                               "deleted_at IS NULL AND id <> ?3";
     sqlite3_stmt *st = odo_store_stmt(s, SQL, err);
-    int rc;
 
     out[0] = '\0';
     if (!st)
@@ -467,12 +466,7 @@ static int vin_holder(struct odo_store *s, const char *user, const char *vin, co
     sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, vin, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        odo_column_text(st, 0, out, ODO_UUID_TEXT_LEN + 1);
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
-                                                 : odo_store_sqlerr(s, rc, err, "matching a VIN");
+    return odo_store_text(s, st, out, ODO_UUID_TEXT_LEN + 1, "matching a VIN", err);
 }
 
 static int row_exists(struct odo_store *s, const char *tbl, const char *id, bool *exists,
@@ -677,17 +671,13 @@ int odo_replica_rekey(struct odo_store *s, const char *user, const char *tbl, co
 static int get_hlc(struct odo_store *s, odo_hlc *out, struct odo_err *err)
 {
     sqlite3_stmt *st = odo_store_stmt(s, SQL_HLC_GET, err);
-    char text[ODO_HLC_TEXT_LEN + 1] = "";
+    char text[ODO_HLC_TEXT_LEN + 1];
     int rc;
 
     if (!st)
         return ODO_ESTORAGE;
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        odo_column_text(st, 0, text, sizeof(text));
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW)
-        return odo_store_sqlerr(s, rc, err, "reading the clock");
+    if ((rc = odo_store_text(s, st, text, sizeof(text), "reading the clock", err)))
+        return rc;
     if (odo_hlc_parse(text, out) != 0)
         return odo_err_set(err, ODO_ESTORAGE, "the persisted clock is damaged");
     return 0;
@@ -869,12 +859,8 @@ int odo_replica_token(struct odo_store *s, const char *user, char *out, size_t c
     if (!st)
         return ODO_ESTORAGE;
     sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        odo_column_text(st, 0, out, cap);
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return odo_store_sqlerr(s, rc, err, "reading the token");
+    if ((rc = odo_store_text(s, st, out, cap, "reading the token", err)))
+        return rc;
     if (!out[0])
         return odo_err_set(err, ODO_EAUTH,
                            "user '%s' is not logged in on this device: run 'odolog login'", user);
@@ -906,18 +892,12 @@ int odo_replica_config_get(struct odo_store *s, const char *key, char *out, size
                            struct odo_err *err)
 {
     sqlite3_stmt *st = odo_store_stmt(s, SQL_CONFIG_GET, err);
-    int rc;
 
     out[0] = '\0';
     if (!st)
         return ODO_ESTORAGE;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        odo_column_text(st, 0, out, cap);
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
-                                                 : odo_store_sqlerr(s, rc, err, "reading settings");
+    return odo_store_text(s, st, out, cap, "reading settings", err);
 }
 
 int odo_replica_config_set(struct odo_store *s, const char *key, const char *value,

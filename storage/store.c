@@ -150,6 +150,18 @@ int odo_store_one(struct odo_store *s, sqlite3_stmt *st, void (*read)(sqlite3_st
     return 0;
 }
 
+int odo_store_text(struct odo_store *s, sqlite3_stmt *st, char *out, size_t cap, const char *doing,
+                   struct odo_err *err)
+{
+    int rc = sqlite3_step(st);
+
+    out[0] = '\0';
+    if (rc == SQLITE_ROW)
+        odo_column_text(st, 0, out, cap);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : odo_store_sqlerr(s, rc, err, doing);
+}
+
 int odo_store_exec(struct odo_store *s, const char *sql, struct odo_err *err, const char *doing)
 {
     int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
