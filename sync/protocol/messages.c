@@ -363,6 +363,18 @@ static int decode_group_head(const cJSON *g, bool push, int schema,
     return 0;
 }
 
+/* A group's "rows": an array, or NULL with err set. */
+static const cJSON *group_rows(const cJSON *g, struct odo_err *err)
+{
+    const cJSON *rows = cJSON_GetObjectItemCaseSensitive(g, "rows");
+
+    if (!cJSON_IsArray(rows)) {
+        odo_err_set(err, ODO_EPROTO, "'rows' must be an array");
+        return NULL;
+    }
+    return rows;
+}
+
 /* ---- push request ----------------------------------------------------------------------- */
 
 static int decode_push_row(const cJSON *r, const struct odo_push_group *g, struct odo_push_row *row,
@@ -480,9 +492,8 @@ int odo_push_decode(const char *body, size_t len, struct odo_push_req *out, stru
         if ((rc = decode_group_head(g, true, out->schema, &pg->table, &pg->ncols, pg->cols, err)))
             goto out_free;
         out->ngroups++;
-        rows = cJSON_GetObjectItemCaseSensitive(g, "rows");
-        if (!cJSON_IsArray(rows)) {
-            rc = odo_err_set(err, ODO_EPROTO, "'rows' must be an array");
+        if (!(rows = group_rows(g, err))) {
+            rc = ODO_EPROTO;
             goto out_free;
         }
         nrows = (size_t)cJSON_GetArraySize(rows);
@@ -649,6 +660,39 @@ void odo_rows_write_end(struct odo_buf *b)
 
 /* ---- decoding row groups (answers) ------------------------------------------------------ */
 
+/* One full row of a group the gateway sent: [id, rev, values...], checked whole. */
+static int decode_row(const cJSON *r, const struct odo_row_group *rg, struct odo_row *row,
+                      struct odo_err *err)
+{
+    const cJSON *it;
+    int i = 0;
+
+    cJSON_ArrayForEach(it, r)
+    {
+        if (i == 0) {
+            if (!cJSON_IsString(it) || !odo_uuid_valid(it->valuestring))
+                return odo_err_set(err, ODO_EPROTO, "a row id must be a UUID");
+            row->id = it->valuestring;
+        } else if (i == 1) {
+            if (!whole(it, 0, WHOLE_MAX))
+                return odo_err_set(err, ODO_EPROTO, "a revision must be a whole number");
+            row->rev = (int64_t)it->valuedouble;
+        } else {
+            const struct odo_wire_col *c = &rg->table->cols[rg->cols[i - 2]];
+            const char *why;
+            if (!kind_fits(c, it))
+                return odo_err_set(err, ODO_EPROTO, "column '%s' has the wrong type", c->name);
+            to_val(it, &row->vals[i - 2]);
+            /* What the gateway sends has to be what the schema says, whole. */
+            if ((why = odo_val_check(c, &row->vals[i - 2])))
+                return odo_err_set(err, ODO_EPROTO, "column '%s' of '%s' %s", c->name,
+                                   rg->table->name, why);
+        }
+        i++;
+    }
+    return 0;
+}
+
 static void free_groups(struct odo_row_group *groups, size_t n)
 {
     for (size_t g = 0; g < n; g++) {
@@ -685,9 +729,8 @@ static int decode_row_groups(const cJSON *arr, struct odo_row_group **out, size_
         if ((rc = decode_group_head(g, false, 0, &rg->table, &rg->ncols, rg->cols, err)))
             goto out_free;
         n++;
-        rows = cJSON_GetObjectItemCaseSensitive(g, "rows");
-        if (!cJSON_IsArray(rows)) {
-            rc = odo_err_set(err, ODO_EPROTO, "'rows' must be an array");
+        if (!(rows = group_rows(g, err))) {
+            rc = ODO_EPROTO;
             goto out_free;
         }
         rg->rows = calloc((size_t)cJSON_GetArraySize(rows) + 1, sizeof(*rg->rows));
@@ -698,8 +741,6 @@ static int decode_row_groups(const cJSON *arr, struct odo_row_group **out, size_
         cJSON_ArrayForEach(r, rows)
         {
             struct odo_row *row = &rg->rows[rg->nrows];
-            const cJSON *it;
-            int i = 0;
 
             if (!cJSON_IsArray(r) || cJSON_GetArraySize(r) != 2 + rg->ncols) {
                 rc = odo_err_set(err, ODO_EPROTO, "a row of '%s' must be [id, rev, %d values]",
@@ -712,38 +753,8 @@ static int decode_row_groups(const cJSON *arr, struct odo_row_group **out, size_
                 goto out_free;
             }
             rg->nrows++;
-            cJSON_ArrayForEach(it, r)
-            {
-                if (i == 0) {
-                    if (!cJSON_IsString(it) || !odo_uuid_valid(it->valuestring)) {
-                        rc = odo_err_set(err, ODO_EPROTO, "a row id must be a UUID");
-                        goto out_free;
-                    }
-                    row->id = it->valuestring;
-                } else if (i == 1) {
-                    if (!whole(it, 0, WHOLE_MAX)) {
-                        rc = odo_err_set(err, ODO_EPROTO, "a revision must be a whole number");
-                        goto out_free;
-                    }
-                    row->rev = (int64_t)it->valuedouble;
-                } else {
-                    const struct odo_wire_col *c = &rg->table->cols[rg->cols[i - 2]];
-                    const char *why;
-                    if (!kind_fits(c, it)) {
-                        rc =
-                            odo_err_set(err, ODO_EPROTO, "column '%s' has the wrong type", c->name);
-                        goto out_free;
-                    }
-                    to_val(it, &row->vals[i - 2]);
-                    /* What the gateway sends has to be what the schema says, whole. */
-                    if ((why = odo_val_check(c, &row->vals[i - 2]))) {
-                        rc = odo_err_set(err, ODO_EPROTO, "column '%s' of '%s' %s", c->name,
-                                         rg->table->name, why);
-                        goto out_free;
-                    }
-                }
-                i++;
-            }
+            if ((rc = decode_row(r, rg, row, err)))
+                goto out_free;
         }
     }
     *out = groups;
