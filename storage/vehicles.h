@@ -17,8 +17,8 @@
 #include "platform/uuid.h"
 #include "storage/store.h"
 #include "storage/units.h"
-#include "storage/vin.h"
-#include "storage/vpic.h"
+#include "storage/vin/vin.h"
+#include "storage/vin/vpic.h"
 
 #define ODO_NAME_MAX   64
 #define ODO_LABEL_MAX  64 /* make, model, trim, station, issuer, document number */

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 
 #include "storage/store.h"
-#include "storage/vpic.h"
+#include "storage/vin/vpic.h"
 
 #define ODO_VIN_CACHE_TTL_DAYS 30
 

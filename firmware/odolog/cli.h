@@ -15,7 +15,7 @@
 #include "storage/settings.h"
 #include "storage/store.h"
 #include "storage/vehicles.h"
-#include "storage/vpic.h"
+#include "storage/vin/vpic.h"
 
 /* Exit codes, as `odolog --help` lists them. */
 enum {

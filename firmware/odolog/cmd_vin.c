@@ -8,9 +8,9 @@
 #include "firmware/odolog/cli.h"
 #include "platform/fs.h"
 #include "platform/text.h"
-#include "storage/vin.h"
+#include "storage/vin/vin.h"
 #include "storage/vincache.h"
-#include "storage/vpic.h"
+#include "storage/vin/vpic.h"
 #include "sync/client/vinlookup.h"
 
 static cJSON *json_vin(const struct odo_vin_info *info, bool valid, const char *message)

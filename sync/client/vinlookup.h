@@ -10,7 +10,7 @@
 #include <stdbool.h>
 
 #include "storage/store.h"
-#include "storage/vpic.h"
+#include "storage/vin/vpic.h"
 
 struct odo_vin_lookup_options {
     const char *vpic_path; /* the device's vPIC database; NULL or missing file: none */

@@ -15,7 +15,7 @@
 #include "platform/fs.h"
 #include "platform/text.h"
 #include "platform/uuid.h"
-#include "storage/vpic.h"
+#include "storage/vin/vpic.h"
 #include "sync/gateway/apply.h"
 
 #define THROTTLE_SLOTS         1024

@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "storage/vpic.h"
+#include "storage/vin/vpic.h"
 
 #define TARGET_P99_MS 20.0
 #define MAX_VINS      512

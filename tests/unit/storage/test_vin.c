@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "storage/vin.h"
+#include "storage/vin/vin.h"
 #include "test.h"
 
 #define REF_YEAR 2026

@@ -12,7 +12,7 @@
 
 #include "storage/store.h"
 #include "storage/vincache.h"
-#include "storage/vpic.h"
+#include "storage/vin/vpic.h"
 #include "test.h"
 
 #define REF_YEAR 2026

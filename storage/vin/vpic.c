@@ -1,7 +1,7 @@
 /*
  * Offline VIN decoding over vPIC's tables. See vpic.h and docs/vin.md.
  */
-#include "storage/vpic.h"
+#include "storage/vin/vpic.h"
 
 #include <ctype.h>
 #include <errno.h>

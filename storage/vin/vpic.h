@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "platform/error.h"
-#include "storage/vin.h"
+#include "storage/vin/vin.h"
 
 /* vPIC error codes this decoder gives (vPIC's own numbering). */
 enum odo_vpic_error {

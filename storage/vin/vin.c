@@ -1,7 +1,7 @@
 /*
  * VIN normalisation, check digit, model year and the ISO 3779 region/country table.
  */
-#include "storage/vin.h"
+#include "storage/vin/vin.h"
 
 #include <ctype.h>
 #include <stdio.h>
