@@ -33,6 +33,18 @@ int64_t odo_clock_now(const struct odo_clock *c)
     return c->now_ms(c->ctx);
 }
 
+int64_t odo_mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t odo_mono_ms(void)
+{
+    return odo_mono_us() / 1000;
+}
+
 #define HLC_MS_MAX ((int64_t)0xffffffffffff)
 
 static odo_hlc hlc_make(int64_t ms, unsigned count)

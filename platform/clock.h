@@ -26,6 +26,12 @@ const struct odo_clock *odo_clock_system(void);
 /* Reads clock c, or the system clock when c is NULL. */
 int64_t odo_clock_now(const struct odo_clock *c);
 
+/* The monotonic clock (CLOCK_MONOTONIC) in milliseconds and in microseconds: for timeouts,
+ * intervals and durations, which must not jump with the wall clock. Only differences mean
+ * anything. */
+int64_t odo_mono_ms(void);
+int64_t odo_mono_us(void);
+
 /*
  * Hybrid logical clock: 48 bits of milliseconds and a 16-bit counter in one integer, so that
  * integer order is causal order. Written on the wire and in the database as 16 lower-case hex

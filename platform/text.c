@@ -72,3 +72,28 @@ int odo_user_check(const char *user, struct odo_err *err)
     }
     return 0;
 }
+
+static int hex_digit(int c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+long odo_hex_decode(const char *hex, unsigned char *out, size_t cap)
+{
+    size_t len = strlen(hex);
+
+    if (len % 2 || len / 2 > cap)
+        return -1;
+    for (size_t i = 0; i < len / 2; i++) {
+        int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0) {
+            memset(out, 0, cap);
+            return -1;
+        }
+        out[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return (long)(len / 2);
+}

@@ -21,6 +21,13 @@ bool odo_text_valid(const char *s);
 /* The number of characters (UTF-8 code points) in s, for aligning columns. */
 size_t odo_utf8_width(const char *s);
 
+/*
+ * Decodes the hex digits of hex (upper or lower case, an even number of them, nothing else)
+ * into out, at most cap bytes. Returns the number of bytes, or -1 when hex is not such a string
+ * or needs more than cap bytes (out is then wiped).
+ */
+long odo_hex_decode(const char *hex, unsigned char *out, size_t cap) ODO_MUST_CHECK;
+
 #define ODO_USER_MAX 64
 
 /*

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "platform/clock.h"
 #include "platform/fs.h"
 #include "platform/log.h"
 #include "platform/scanner.h"
@@ -74,17 +75,10 @@ struct daemon {
     char vpic[4200]; /* the vPIC database's path, for as long as the lookup lives */
 };
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Feeds the watchdog when half its interval has passed. */
 static void feed_watchdog(struct daemon *d)
 {
-    int64_t now = mono_ms();
+    int64_t now = odo_mono_ms();
     if (d->wd_usec && now - d->last_wd >= (int64_t)(d->wd_usec / 2000)) {
         sd_notify(0, "WATCHDOG=1");
         d->last_wd = now;
@@ -254,12 +248,12 @@ static void scanner_attach(struct daemon *d)
 {
     struct odo_err err;
 
-    if (!d->scanner_path || d->scanner || mono_ms() < d->scanner_retry)
+    if (!d->scanner_path || d->scanner || odo_mono_ms() < d->scanner_retry)
         return;
     if (odo_scanner_open(d->scanner_path, &d->scanner_opt, &d->scanner, &err) != 0) {
         if (d->scanner_retry == 0 || d->scanner_retry < 0)
             odo_log(&d->log, ODO_LOG_WARN, "%s; looking again every 5 s", err.msg);
-        d->scanner_retry = mono_ms() + 5000;
+        d->scanner_retry = odo_mono_ms() + 5000;
         return;
     }
     d->scanner_retry = 0;
@@ -281,7 +275,7 @@ static void scanner_read(struct daemon *d)
                 d->scanner_path);
     odo_scanner_close(d->scanner);
     d->scanner = NULL;
-    d->scanner_retry = mono_ms() + 5000;
+    d->scanner_retry = odo_mono_ms() + 5000;
 }
 
 static int seconds(const char *s, const char *what, int min, int *out_ms)
@@ -456,7 +450,7 @@ int main(int argc, char **argv)
     odo_log(&d.log, ODO_LOG_INFO, "running: interval %d s, debounce %d s, backoff %d..%d s%s",
             d.interval_ms / 1000, d.debounce_ms / 1000, d.backoff_ms / 1000,
             d.max_backoff_ms / 1000, d.wd_usec ? ", watchdog on" : "");
-    next = mono_ms(); /* a first cycle right away */
+    next = odo_mono_ms(); /* a first cycle right away */
     while (!d.stopping) {
         struct pollfd fds[3] = {{d.sfd, POLLIN, 0}, {ifd, POLLIN, 0}, {-1, POLLIN, 0}};
         int64_t now, wait;
@@ -465,7 +459,7 @@ int main(int argc, char **argv)
         scanner_attach(&d);
         if (d.scanner)
             fds[2].fd = odo_scanner_fd(d.scanner);
-        now = mono_ms();
+        now = odo_mono_ms();
         wait = next - now;
         if (d.scanner_path && !d.scanner && d.scanner_retry - now < wait)
             wait = d.scanner_retry - now;
@@ -486,18 +480,18 @@ int main(int argc, char **argv)
             drain(ifd);
             odo_log(&d.log, ODO_LOG_DEBUG, "the database changed");
             /* Only writes that left changes waiting matter (not our own applying). */
-            if (d.failures == 0 && outbox_waiting(&d) && next > mono_ms() + d.debounce_ms)
-                next = mono_ms() + d.debounce_ms;
+            if (d.failures == 0 && outbox_waiting(&d) && next > odo_mono_ms() + d.debounce_ms)
+                next = odo_mono_ms() + d.debounce_ms;
         }
-        if (mono_ms() >= next) {
+        if (odo_mono_ms() >= next) {
             int64_t delay = cycle(&d);
             if (d.stopping)
                 break;
             drain(ifd); /* what the cycle itself wrote */
-            next = mono_ms() + delay;
+            next = odo_mono_ms() + delay;
             /* A write that landed during the cycle still gets its prompt sync. */
             if (d.failures == 0 && outbox_waiting(&d))
-                next = mono_ms() + d.debounce_ms;
+                next = odo_mono_ms() + d.debounce_ms;
         }
     }
     sd_notify(0, "STOPPING=1");

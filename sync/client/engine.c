@@ -13,6 +13,10 @@
 #include "storage/replica.h"
 #include "sync/protocol/messages.h"
 
+/* The store reads and writes rows of as many columns as the wire carries: one limit. */
+_Static_assert(ODO_READ_COLS_MAX == ODO_WIRE_COLS_MAX,
+               "the store and the wire disagree on columns");
+
 #define BATCH_ROWS_DEFAULT 2000
 #define PAGE_ROWS_DEFAULT  1000
 #define MAX_GROUPS         32
@@ -735,7 +739,7 @@ int odo_sync_connect_timeout(struct odo_store *s, int timeout_ms, struct odo_tra
     struct odo_transport_options o;
     char url[300], psk_hex[260], ca[512];
     unsigned char psk[128];
-    size_t n = 0;
+    long n = 0;
     int rc;
 
     *out = NULL;
@@ -746,17 +750,13 @@ int odo_sync_connect_timeout(struct odo_store *s, int timeout_ms, struct odo_tra
     if (!url[0])
         return odo_err_set(err, ODO_EINVAL,
                            "no gateway configured: run 'odolog login --gateway URL ...'");
-    for (const char *p = psk_hex; p[0] && p[1] && n < sizeof(psk); p += 2) {
-        unsigned v;
-        if (sscanf(p, "%2x", &v) != 1)
-            return odo_err_set(err, ODO_EINVAL, "the stored pre-shared key is not hex");
-        psk[n++] = (unsigned char)v;
-    }
+    if ((n = odo_hex_decode(psk_hex, psk, sizeof(psk))) < 0)
+        return odo_err_set(err, ODO_EINVAL, "the stored pre-shared key is not hex");
     memset(&o, 0, sizeof(o));
     o.url = url;
     o.psk_identity = odo_store_device_id(s);
     o.psk = n ? psk : NULL;
-    o.psk_len = n;
+    o.psk_len = (size_t)n;
     o.ca_file = ca[0] ? ca : NULL;
     o.timeout_ms = timeout_ms;
     rc = odo_transport_open(&o, out, err);

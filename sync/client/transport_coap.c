@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "platform/clock.h"
 #include "sync/client/transport_impl.h"
 
 struct coap_transport {
@@ -24,13 +25,6 @@ struct coap_transport {
     struct odo_buf *resp;
     char failure[160];
 };
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static coap_response_t on_response(coap_session_t *session, const coap_pdu_t *sent,
                                    const coap_pdu_t *received, const coap_mid_t mid)
@@ -122,9 +116,9 @@ static int coap_request(struct odo_transport *base, const char *path, const char
     base->stats.wire_out += len;
     /* The body must stay put until libcoap has sent every block: the caller keeps it until we
      * return, and we return only once the answer (to the last block) is in. */
-    deadline = mono_ms() + base->timeout_ms;
+    deadline = odo_mono_ms() + base->timeout_ms;
     while (!t->done) {
-        int64_t left = deadline - mono_ms();
+        int64_t left = deadline - odo_mono_ms();
         if (left <= 0) {
             t->done = -1;
             snprintf(t->failure, sizeof(t->failure), "coaps: no answer within %d s",

@@ -21,12 +21,12 @@ struct result {
 
 struct row_ref {
     const struct odo_wire_table *table;
-    char id[37];
+    char id[ODO_UUID_TEXT_LEN + 1];
 };
 
 struct rekey {
     const struct odo_wire_table *table;
-    char from[37], to[37];
+    char from[ODO_UUID_TEXT_LEN + 1], to[ODO_UUID_TEXT_LEN + 1];
 };
 
 struct push_state {
@@ -83,7 +83,7 @@ static int add_winner(struct push_state *ps, const struct odo_wire_table *t, con
         ps->capwinners = cap;
     }
     ps->winners[ps->nwinners].table = t;
-    snprintf(ps->winners[ps->nwinners].id, 37, "%s", id);
+    snprintf(ps->winners[ps->nwinners].id, ODO_UUID_TEXT_LEN + 1, "%s", id);
     ps->nwinners++;
     return 0;
 }
@@ -100,8 +100,8 @@ static int add_rekey(struct push_state *ps, const struct odo_wire_table *t, cons
         ps->caprekeys = cap;
     }
     ps->rekeys[ps->nrekeys].table = t;
-    snprintf(ps->rekeys[ps->nrekeys].from, 37, "%s", from);
-    snprintf(ps->rekeys[ps->nrekeys].to, 37, "%s", to);
+    snprintf(ps->rekeys[ps->nrekeys].from, ODO_UUID_TEXT_LEN + 1, "%s", from);
+    snprintf(ps->rekeys[ps->nrekeys].to, ODO_UUID_TEXT_LEN + 1, "%s", to);
     ps->nrekeys++;
     return 0;
 }
@@ -589,7 +589,7 @@ static void select_list(struct odo_buf *sql, const struct odo_wire_table *t, int
 static void write_pg_row(struct odo_buf *b, bool first, const struct odo_wire_table *t,
                          const int *cols, int ncols, PGresult *r, int i)
 {
-    struct odo_val vals[48];
+    struct odo_val vals[ODO_WIRE_COLS_MAX];
 
     for (int j = 0; j < ncols; j++) {
         const struct odo_wire_col *c = &t->cols[cols[j]];
@@ -615,7 +615,7 @@ static int write_winners(struct push_state *ps, struct odo_buf *ans, struct odo_
 
     for (size_t ti = 0; ti < n; ti++) {
         const struct odo_wire_table *t = &tables[ti];
-        int cols[48], ncols, nrows = 0;
+        int cols[ODO_WIRE_COLS_MAX], ncols, nrows = 0;
         PGresult *r;
 
         odo_buf_reset(sql);
@@ -833,7 +833,7 @@ static int reconcile_page(const struct odo_gw_call *call, const struct odo_pull_
 {
     size_t n, ti = 0;
     const struct odo_wire_table *tables = odo_wire_tables(&n);
-    char after_id[37] = "00000000-0000-0000-0000-000000000000", last[80] = "";
+    char after_id[ODO_UUID_TEXT_LEN + 1] = "00000000-0000-0000-0000-000000000000", last[80] = "";
     int budget = req->limit;
     bool first_group = true, done = true;
     char h[ODO_HLC_TEXT_LEN + 1];
@@ -847,7 +847,7 @@ static int reconcile_page(const struct odo_gw_call *call, const struct odo_pull_
             name[slash - req->after] = '\0';
             t = odo_wire_table(name);
         }
-        if (!t || strlen(slash + 1) != 36)
+        if (!t || strlen(slash + 1) != ODO_UUID_TEXT_LEN)
             return odo_err_set(err, ODO_EPROTO, "'after' must be \"table/id\"");
         ti = (size_t)(t - tables);
         snprintf(after_id, sizeof(after_id), "%s", slash + 1);
@@ -900,7 +900,7 @@ static int reconcile_page(const struct odo_gw_call *call, const struct odo_pull_
 
 struct fetched {
     const struct odo_wire_table *t;
-    int cols[48], ncols;
+    int cols[ODO_WIRE_COLS_MAX], ncols;
     PGresult *r;
     int next, rows;
 };

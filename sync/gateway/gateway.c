@@ -47,29 +47,16 @@ static int64_t now_ms(void)
 
 /* ---- configuration ---------------------------------------------------------------------- */
 
-static int hexval(int c)
-{
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
 /* The JWT secret: "hex:..." or plain text (all of its bytes are the key). */
 static int set_secret(struct odo_gw_config *cfg, const char *v, struct odo_err *err)
 {
     size_t n = 0;
 
     if (strncmp(v, "hex:", 4) == 0) {
-        v += 4;
-        if (strlen(v) % 2 || strlen(v) / 2 > sizeof(cfg->jwt_key))
+        long len = odo_hex_decode(v + 4, cfg->jwt_key, sizeof(cfg->jwt_key));
+        if (len < 0)
             return odo_err_set(err, ODO_EINVAL, "the JWT secret is not valid hex");
-        for (; v[0] && v[1]; v += 2) {
-            int hi = hexval(v[0]), lo = hexval(v[1]);
-            if (hi < 0 || lo < 0)
-                return odo_err_set(err, ODO_EINVAL, "the JWT secret is not valid hex");
-            cfg->jwt_key[n++] = (unsigned char)(hi << 4 | lo);
-        }
+        n = (size_t)len;
     } else {
         n = strlen(v);
         if (n > sizeof(cfg->jwt_key))
@@ -334,7 +321,7 @@ static void throttle_ok(struct odo_gw *gw, const char *key)
 /* What the request log line tells about a sync call. */
 struct call_info {
     char user[65];
-    char device[37];
+    char device[ODO_UUID_TEXT_LEN + 1];
     size_t rows;
 };
 
@@ -746,10 +733,9 @@ void odo_gw_handle(struct odo_gw *gw, const struct odo_gw_request *req,
                    struct odo_gw_response *resp)
 {
     struct call_info info = {"", "", 0};
-    struct timespec t0, t1;
+    int64_t t0 = odo_mono_us();
     bool post = strcmp(req->method, "POST") == 0, get = strcmp(req->method, "GET") == 0;
 
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     odo_buf_init(&resp->body, ODO_ANSWER_BODY_MAX);
     if (strcmp(req->path, "/health") == 0) {
         if (get)
@@ -780,14 +766,13 @@ void odo_gw_handle(struct odo_gw *gw, const struct odo_gw_request *req,
     }
     if (resp->body.overflow)
         fail(resp, ODO_PE_INTERNAL, "the answer is too large");
-    clock_gettime(CLOCK_MONOTONIC, &t1);
     /* One line per request: what, who, the outcome and how long it took. */
     odo_log(&gw->log, ODO_LOG_INFO,
             "%s %s %s %d peer=%s user=%s device=%s rows=%zu in=%zu out=%zu %.1fms",
             transport_name(req->transport), req->method, req->path, resp->http,
             req->peer ? req->peer : "-", info.user[0] ? info.user : "-",
             info.device[0] ? info.device : "-", info.rows, req->len, resp->body.len,
-            (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+            (double)(odo_mono_us() - t0) / 1e3);
 }
 
 size_t odo_gw_device_psk(struct odo_gw *gw, const char *identity, unsigned char *key, size_t cap)
@@ -796,9 +781,9 @@ size_t odo_gw_device_psk(struct odo_gw *gw, const char *identity, unsigned char 
     PGconn *c;
     PGresult *r;
     size_t n = 0;
-    char id[37];
+    char id[ODO_UUID_TEXT_LEN + 1];
 
-    if (!identity || strlen(identity) != 36 || !odo_uuid_valid(identity))
+    if (!identity || strlen(identity) != ODO_UUID_TEXT_LEN || !odo_uuid_valid(identity))
         return 0;
     snprintf(id, sizeof(id), "%s", identity);
     c = odo_pg_acquire(gw->pool, 2000, &err);
@@ -812,13 +797,8 @@ size_t odo_gw_device_psk(struct odo_gw *gw, const char *identity, unsigned char 
                          1, NULL, params, NULL, NULL, 0);
     }
     if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
-        const char *hex = PQgetvalue(r, 0, 0);
-        size_t len = strlen(hex) / 2;
-        if (len <= cap) {
-            for (size_t i = 0; i < len; i++)
-                key[i] = (unsigned char)(hexval(hex[2 * i]) << 4 | hexval(hex[2 * i + 1]));
-            n = len;
-        }
+        long len = odo_hex_decode(PQgetvalue(r, 0, 0), key, cap);
+        n = len > 0 ? (size_t)len : 0;
     }
     PQclear(r);
     odo_pg_release(gw->pool, c);

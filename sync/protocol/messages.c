@@ -199,17 +199,17 @@ static int get_version(const cJSON *o, struct odo_err *err)
     return 0;
 }
 
-static int get_device(const cJSON *o, char out[37], struct odo_err *err)
+static int get_device(const cJSON *o, char out[ODO_UUID_TEXT_LEN + 1], struct odo_err *err)
 {
     const char *s;
-    int rc = get_str(o, "device", true, 36, &s, err);
+    int rc = get_str(o, "device", true, ODO_UUID_TEXT_LEN, &s, err);
     if (rc != 0)
         return rc;
     if (!odo_uuid_valid(s))
         return odo_err_set(err, ODO_EPROTO, "field 'device' is not a UUID");
-    for (int i = 0; i < 36; i++)
+    for (int i = 0; i < ODO_UUID_TEXT_LEN; i++)
         out[i] = (char)tolower((unsigned char)s[i]);
-    out[36] = '\0';
+    out[ODO_UUID_TEXT_LEN] = '\0';
     return 0;
 }
 
@@ -316,8 +316,8 @@ static void to_val(const cJSON *it, struct odo_val *v)
 
 /* Reads a group's "t" and "cols": the table and its column indexes. */
 static int decode_group_head(const cJSON *g, bool push, int schema,
-                             const struct odo_wire_table **table, int *ncols, int cols[48],
-                             struct odo_err *err)
+                             const struct odo_wire_table **table, int *ncols,
+                             int cols[ODO_WIRE_COLS_MAX], struct odo_err *err)
 {
     static const char *const keys[] = {"t", "cols", "rows", NULL};
     const cJSON *c, *names;
@@ -355,7 +355,7 @@ static int decode_group_head(const cJSON *g, bool push, int schema,
         for (int k = 0; k < n; k++)
             if (cols[k] == idx)
                 return odo_err_set(err, ODO_EPROTO, "column '%.40s' appears twice", c->valuestring);
-        if (n == 48)
+        if (n == ODO_WIRE_COLS_MAX)
             return odo_err_set(err, ODO_EPROTO, "too many columns");
         cols[n++] = idx;
     }

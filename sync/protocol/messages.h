@@ -25,6 +25,7 @@
 
 #include "platform/clock.h"
 #include "platform/error.h"
+#include "platform/uuid.h"
 #include "sync/protocol/buf.h"
 #include "sync/protocol/schema.h"
 
@@ -87,7 +88,7 @@ struct odo_push_row {
 struct odo_push_group {
     const struct odo_wire_table *table;
     int ncols;
-    int cols[48]; /* indexes into table->cols */
+    int cols[ODO_WIRE_COLS_MAX]; /* indexes into table->cols */
     size_t nrows;
     struct odo_push_row *rows;
     size_t first; /* index of the first row in the request's flat order */
@@ -95,7 +96,7 @@ struct odo_push_group {
 
 struct odo_push_req {
     int v;
-    char device[37];
+    char device[ODO_UUID_TEXT_LEN + 1];
     int64_t batch;
     int schema;
     const char *token; /* NULL when absent (HTTP may carry it in a header) */
@@ -134,7 +135,7 @@ struct odo_row {
 struct odo_row_group {
     const struct odo_wire_table *table;
     int ncols;
-    int cols[48];
+    int cols[ODO_WIRE_COLS_MAX];
     size_t nrows;
     struct odo_row *rows;
 };
@@ -178,7 +179,7 @@ void odo_push_ans_free(struct odo_push_ans *a);
 
 struct odo_pull_req {
     int v;
-    char device[37];
+    char device[ODO_UUID_TEXT_LEN + 1];
     int schema;
     const char *token;
     int64_t since;
@@ -234,7 +235,7 @@ void odo_pull_ans_free(struct odo_pull_ans *a);
  * the others, so a gateway may add fields without breaking older devices.
  */
 struct odo_vin_req {
-    char device[37];
+    char device[ODO_UUID_TEXT_LEN + 1];
     const char *token;
     void *doc;
 };

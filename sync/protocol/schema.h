@@ -15,6 +15,7 @@
 #define ODO_SCHEMA_MIN       1 /* the oldest device schema this build serves */
 #define ODO_SCHEMA_CURRENT   2 /* this build (2: vehicles body_class, engine, fuel_type) */
 #define ODO_TIME_MAX_MS      253402300799999LL /* 9999-12-31T23:59:59.999Z */
+#define ODO_WIRE_COLS_MAX    48 /* columns of one synced table, at most (a test checks them) */
 
 enum odo_wire_type {
     ODO_W_UUID,     /* string, canonical UUID */

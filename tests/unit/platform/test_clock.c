@@ -137,10 +137,25 @@ static void test_calendar_arithmetic(void)
     ASSERT_STR(out, "2000-02-29");
 }
 
+static void test_monotonic_clock_never_goes_backwards_and_agrees_in_ms_and_us(void)
+{
+    int64_t last_us = odo_mono_us(), last_ms = odo_mono_ms();
+
+    for (int i = 0; i < 10000; i++) {
+        int64_t us = odo_mono_us(), ms = odo_mono_ms();
+        ASSERT_INT(us, >=, last_us);
+        ASSERT_INT(ms, >=, last_ms);
+        ASSERT_INT(ms, >=, us / 1000); /* read after us: never behind it */
+        last_us = us;
+        last_ms = ms;
+    }
+}
+
 RUN_TESTS(TEST_CASE(test_hlc_never_goes_backwards_when_the_wall_clock_does),
           TEST_CASE(test_hlc_counter_overflow_carries_into_milliseconds),
           TEST_CASE(test_hlc_receive_moves_past_the_remote_clock),
           TEST_CASE(test_hlc_text_round_trips_and_orders_like_the_number),
           TEST_CASE(test_timestamps_parse_with_zones_and_format_as_utc),
           TEST_CASE(test_impossible_dates_and_garbage_are_refused),
-          TEST_CASE(test_calendar_arithmetic))
+          TEST_CASE(test_calendar_arithmetic),
+          TEST_CASE(test_monotonic_clock_never_goes_backwards_and_agrees_in_ms_and_us))

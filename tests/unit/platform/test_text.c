@@ -64,7 +64,24 @@ static void test_atomic_write_replaces_the_whole_file(void)
     test_rmdir(dir);
 }
 
+static void test_hex_decode_takes_only_whole_hex_strings_that_fit(void)
+{
+    unsigned char out[4] = {0};
+
+    ASSERT_EQ(odo_hex_decode("00Ff7a", out, sizeof(out)), 3);
+    ASSERT(out[0] == 0x00 && out[1] == 0xff && out[2] == 0x7a);
+    ASSERT_EQ(odo_hex_decode("", out, sizeof(out)), 0);
+    ASSERT_EQ(odo_hex_decode("abc", out, sizeof(out)), -1);        /* odd */
+    ASSERT_EQ(odo_hex_decode("0x12", out, sizeof(out)), -1);       /* not a digit */
+    ASSERT_EQ(odo_hex_decode("1 2 ", out, sizeof(out)), -1);       /* spaces */
+    ASSERT_EQ(odo_hex_decode("0011223344", out, sizeof(out)), -1); /* 5 bytes, room for 4 */
+    ASSERT_EQ(odo_hex_decode("aabbccdd", out, sizeof(out)), 4);
+    ASSERT_EQ(odo_hex_decode("aabbccgg", out, sizeof(out)), -1);
+    ASSERT(out[0] == 0 && out[1] == 0 && out[2] == 0 && out[3] == 0); /* a failure wipes */
+}
+
 RUN_TESTS(TEST_CASE(test_uuid_v7_carries_version_variant_and_time_order),
           TEST_CASE(test_uuid_v7_ids_do_not_collide),
           TEST_CASE(test_strlcpy_never_splits_a_utf8_character),
-          TEST_CASE(test_atomic_write_replaces_the_whole_file))
+          TEST_CASE(test_atomic_write_replaces_the_whole_file),
+          TEST_CASE(test_hex_decode_takes_only_whole_hex_strings_that_fit))
