@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "platform/fs.h"
 #include "platform/text.h"
 #include "platform/decimal.h"
 #include "storage/odometer.h"
@@ -92,16 +91,12 @@ int cli_getopt(const struct cli_command *cmd, int argc, char **argv, const struc
 
 int cli_db_path(struct cli *c)
 {
-    char dir[4000];
     int rc;
 
     if (c->db_path)
         return 0;
-    if ((rc = odo_fs_data_dir(dir, sizeof(dir), &c->err)) ||
-        (rc = odo_fs_mkdirs(dir, 0700, &c->err)))
+    if ((rc = odo_device_db_path(c->db_option, c->db_buf, sizeof(c->db_buf), &c->db_path, &c->err)))
         return cli_fail(c, rc);
-    snprintf(c->db_buf, sizeof(c->db_buf), "%s/odolog.db", dir);
-    c->db_path = c->db_buf;
     return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "firmware/device/paths.h"
 #include "platform/error.h"
 #include "storage/settings.h"
 #include "storage/store.h"
@@ -28,14 +29,15 @@ enum {
 
 struct cli {
     const char *prog;
-    const char *db_path;
-    char db_buf[4096];
+    const char *db_option; /* --db, or NULL */
+    const char *db_path;   /* NULL until cli_db_path settles it */
+    char db_buf[ODO_DEVICE_PATH_MAX];
     const char *user;
     bool json;
     struct odo_store *store;
     struct odo_settings settings;
     struct odo_err err;
-    char vpic_buf[4200];
+    char vpic_buf[ODO_DEVICE_PATH_MAX];
 };
 
 /* A command: "vehicle add" is {"vehicle", "add", ...}; sub is NULL for one-word commands. */
@@ -72,8 +74,8 @@ int cli_help(const struct cli_command *cmd);
 int cli_getopt(const struct cli_command *cmd, int argc, char **argv, const struct option *opts,
                const char *shortopts);
 
-/* Settles the database path, creating the default directory on first use. Returns 0 or an
- * exit code, having printed why. */
+/* Settles c->db_path as odo_device_db_path does (--db, $ODOLOG_DB, the data directory, created
+ * on first use). Returns 0 or an exit code, having printed why. */
 int cli_db_path(struct cli *c);
 
 /* Opens the database (creating the default directory on first use) and loads the user's
@@ -162,8 +164,7 @@ int cmd_vin_db_status(struct cli *c, int argc, char **argv);
 
 /* VIN decoding shared by the commands (cmd_vin.c). */
 struct odo_vin_lookup;
-int cli_this_year(void);
-/* The vPIC database path: $ODOLOG_VPIC, else vpic.db beside the odolog database. */
+/* The vPIC database path as odo_device_vpic_path names it, or NULL having printed why. */
 const char *cli_vpic_path(struct cli *c);
 /* A VIN lookup for c's user: cache and gateway when the database exists (it is opened). */
 int cli_vin_lookup_open(struct cli *c, bool network, bool refresh, struct odo_vin_lookup **out);

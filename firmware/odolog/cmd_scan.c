@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "firmware/device/scan.h"
 #include "firmware/odolog/cli.h"
 #include "firmware/scan/barcode.h"
 #include "platform/scanner.h"
@@ -51,42 +52,31 @@ static int on_scan(const char *text, bool too_long, void *ctx)
 {
     struct scan_ctx *x = ctx;
     struct cli *c = x->c;
-    struct odo_vin_info info;
-    struct odo_vin_decoded d;
-    struct odo_vehicle v;
-    struct odo_err err;
-    char note[700];
-    bool cached = false, added = false;
+    struct odo_device_scan r;
+    const struct odo_vin_decoded *d = &r.decoded;
     int rc;
 
     x->scans++;
-    if (too_long) {
-        refuse(x, text, "too long to be a VIN");
-        return x->once;
-    }
-    if (odo_vin_decode(text, cli_this_year(), &info, &err) != 0) {
-        refuse(x, text, err.msg);
-        return x->once;
-    }
-    rc = odo_vin_lookup(x->lookup, info.vin, cli_this_year(), &d, &cached, note, sizeof(note),
-                        &c->err);
-    if (rc == 0 && x->do_register)
-        rc = odo_vehicle_register_vin(c->store, c->user, &d, c->settings.units.dist, &v, &added,
-                                      &c->err);
+    rc = odo_device_scan_register(x->lookup, x->do_register ? c->store : NULL, c->user, text,
+                                  too_long, &r, &c->err);
     if (rc) {
         x->fatal = cli_fail(c, rc);
         return 1;
+    }
+    if (r.result == ODO_DEVICE_SCAN_REFUSED) {
+        refuse(x, text, r.why);
+        return x->once;
     }
     if (c->json) {
         cJSON *o = cJSON_CreateObject();
         char *s;
         json_str(o, "scan", text);
-        json_str(o, "vin", info.vin);
+        json_str(o, "vin", r.vin);
         cJSON_AddBoolToObject(o, "valid", true);
-        cJSON_AddItemToObject(o, "decoded", cli_json_decoded(&d, cached, note));
+        cJSON_AddItemToObject(o, "decoded", cli_json_decoded(d, r.cached, r.note));
         if (x->do_register) {
-            cJSON_AddBoolToObject(o, "registered", added);
-            cJSON_AddItemToObject(o, "vehicle", json_vehicle(&v));
+            cJSON_AddBoolToObject(o, "registered", r.result == ODO_DEVICE_SCAN_ADDED);
+            cJSON_AddItemToObject(o, "vehicle", json_vehicle(&r.vehicle));
         }
         s = cJSON_PrintUnformatted(o);
         printf("%s\n", s);
@@ -94,17 +84,17 @@ static int on_scan(const char *text, bool too_long, void *ctx)
         cJSON_Delete(o);
     } else {
         char year[8] = "";
-        if (d.model_year)
-            snprintf(year, sizeof(year), "%d", d.model_year);
-        printf("%s  %s%s%s%s%s  (%s)\n", info.vin, year, d.make[0] ? " " : "", d.make,
-               d.model[0] ? " " : "", d.model,
-               strcmp(d.source, "vin") == 0 ? "from the VIN alone" : d.source);
-        if (x->do_register && added)
-            printf("  registered as '%s' (id %s)\n", v.name, cli_short_id(v.id));
-        else if (x->do_register)
-            printf("  already registered as '%s'\n", v.name);
-        if (note[0] && strcmp(d.source, "vin") == 0)
-            cli_warn("%s", note);
+        if (d->model_year)
+            snprintf(year, sizeof(year), "%d", d->model_year);
+        printf("%s  %s%s%s%s%s  (%s)\n", r.vin, year, d->make[0] ? " " : "", d->make,
+               d->model[0] ? " " : "", d->model,
+               strcmp(d->source, "vin") == 0 ? "from the VIN alone" : d->source);
+        if (r.result == ODO_DEVICE_SCAN_ADDED)
+            printf("  registered as '%s' (id %s)\n", r.vehicle.name, cli_short_id(r.vehicle.id));
+        else if (r.result == ODO_DEVICE_SCAN_KNOWN)
+            printf("  already registered as '%s'\n", r.vehicle.name);
+        if (r.note[0] && strcmp(d->source, "vin") == 0)
+            cli_warn("%s", r.note);
     }
     fflush(stdout);
     return x->once;

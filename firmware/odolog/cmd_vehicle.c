@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "firmware/device/scan.h"
 #include "firmware/odolog/cli.h"
 #include "platform/decimal.h"
 #include "platform/text.h"
@@ -119,7 +120,8 @@ static int fill_from_vin(struct cli *c, struct odo_vehicle *v, bool network)
 
     if ((rc = cli_vin_lookup_open(c, network, false, &l)))
         return rc;
-    rc = odo_vin_lookup(l, v->vin, cli_this_year(), &d, &cached, note, sizeof(note), &c->err);
+    rc =
+        odo_vin_lookup(l, v->vin, odo_device_this_year(), &d, &cached, note, sizeof(note), &c->err);
     odo_vin_lookup_close(l);
     if (rc)
         return cli_fail(c, rc);
@@ -179,7 +181,7 @@ int cmd_vehicle_add(struct cli *c, int argc, char **argv)
     /* An invalid VIN is refused before anything is looked up. */
     if (vin.given) {
         struct odo_vin_info info;
-        if ((rc = odo_vin_decode(v.vin, cli_this_year(), &info, &c->err)))
+        if ((rc = odo_vin_decode(v.vin, odo_device_this_year(), &info, &c->err)))
             return cli_fail(c, rc);
     }
     if (vin.given && decode && (rc = fill_from_vin(c, &v, network)))

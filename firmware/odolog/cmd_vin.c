@@ -5,8 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "firmware/device/scan.h"
 #include "firmware/odolog/cli.h"
-#include "platform/fs.h"
 #include "platform/text.h"
 #include "storage/vin/vin.h"
 #include "storage/vincache.h"
@@ -61,20 +61,13 @@ static cJSON *json_vin(const struct odo_vin_info *info, bool valid, const char *
     return o;
 }
 
-int cli_this_year(void)
-{
-    char d[ODO_DATE_TEXT_LEN + 1];
-    odo_date_format(odo_date_local(odo_clock_now(NULL)), d);
-    return atoi(d);
-}
-
 /* Checks one VIN and prints the verdict; returns 0 valid, EXIT_INVALID invalid. */
 static int check_one(struct cli *c, const char *raw, struct jlist *j)
 {
     struct odo_vin_info info;
     struct odo_err err;
     char warn[256];
-    int rc = odo_vin_decode(raw, cli_this_year(), &info, &err);
+    int rc = odo_vin_decode(raw, odo_device_this_year(), &info, &err);
 
     odo_vin_describe_warnings(&info, warn, sizeof(warn));
     if (c->json) {
@@ -133,15 +126,16 @@ int cmd_vin_check(struct cli *c, int argc, char **argv)
 
 const char *cli_vpic_path(struct cli *c)
 {
-    const char *env = getenv("ODOLOG_VPIC");
-    char dir[4096];
+    const char *path;
+    int rc;
 
-    if (env && *env)
-        return env;
-    if (cli_db_path(c) != 0 || odo_fs_dirname(c->db_path, dir, sizeof(dir)) != 0)
+    /* A settled database path passes through unchanged; else the rule settles it. */
+    if ((rc = odo_device_vpic_path(c->db_path ? c->db_path : c->db_option, c->vpic_buf,
+                                   sizeof(c->vpic_buf), &path, &c->err))) {
+        cli_fail(c, rc);
         return NULL;
-    snprintf(c->vpic_buf, sizeof(c->vpic_buf), "%.4000s/vpic.db", dir);
-    return c->vpic_buf;
+    }
+    return path;
 }
 
 int cli_vin_lookup_open(struct cli *c, bool network, bool refresh, struct odo_vin_lookup **out)
@@ -218,7 +212,7 @@ int cmd_vin_decode(struct cli *c, int argc, char **argv)
         return cli_usage(cmd, "give a VIN");
     if (optind + 1 < argc)
         return cli_usage(cmd, "unexpected argument '%s'", argv[optind + 1]);
-    vrc = odo_vin_decode(argv[optind], cli_this_year(), &info, &c->err);
+    vrc = odo_vin_decode(argv[optind], odo_device_this_year(), &info, &c->err);
     odo_vin_describe_warnings(&info, warn, sizeof(warn));
     if (vrc && !info.vin[0]) {
         if (c->json) {
@@ -231,7 +225,8 @@ int cmd_vin_decode(struct cli *c, int argc, char **argv)
     snprintf(why, sizeof(why), "%s", vrc ? c->err.msg : warn);
     if ((rc = cli_vin_lookup_open(c, !offline, refresh, &l)))
         return rc;
-    rc = odo_vin_lookup(l, info.vin, cli_this_year(), &d, &cached, note, sizeof(note), &c->err);
+    rc = odo_vin_lookup(l, info.vin, odo_device_this_year(), &d, &cached, note, sizeof(note),
+                        &c->err);
     odo_vin_lookup_close(l);
     if (rc)
         return cli_fail(c, rc);

@@ -238,7 +238,7 @@ static int take_globals(struct cli *c, int argc, char **argv)
             break;
         }
         if (strncmp(a, "--db", 4) == 0 && (a[4] == '\0' || a[4] == '=')) {
-            slot = &c->db_path;
+            slot = &c->db_option;
             n = 4;
         } else if (strncmp(a, "--user", 6) == 0 && (a[6] == '\0' || a[6] == '=')) {
             slot = &c->user;
@@ -276,11 +276,10 @@ int main(int argc, char **argv)
 
     memset(&c, 0, sizeof(c));
     c.prog = "odolog";
-    c.db_path = getenv("ODOLOG_DB") && *getenv("ODOLOG_DB") ? getenv("ODOLOG_DB") : NULL;
-    c.user = getenv("ODOLOG_USER") && *getenv("ODOLOG_USER") ? getenv("ODOLOG_USER") : "default";
     argc = take_globals(&c, argc, argv);
     if (argc < 0)
         return EXIT_USAGE;
+    c.user = odo_device_user(c.user);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         if (argc >= 3 && strcmp(argv[1], "help") == 0 &&

@@ -16,9 +16,10 @@
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <systemd/sd-daemon.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "firmware/device/paths.h"
+#include "firmware/device/scan.h"
 #include "platform/clock.h"
 #include "platform/fs.h"
 #include "platform/log.h"
@@ -26,8 +27,6 @@
 #include "platform/text.h"
 #include "platform/uuid.h"
 #include "storage/replica.h"
-#include "storage/settings.h"
-#include "storage/vehicles.h"
 #include "sync/client/engine.h"
 #include "sync/client/vinlookup.h"
 
@@ -53,26 +52,46 @@ static const char usage[] =
     "Exit codes: 0 stopped cleanly (--once: every user synced), 1 usage,\n"
     "4 the database cannot be opened, 5 (--once) a user's sync failed.\n";
 
+enum {
+    EXIT_USAGE = 1,   /* the command line is wrong */
+    EXIT_STORAGE = 4, /* the database cannot be opened */
+    EXIT_SYNC = 5,    /* (--once) a user's sync failed */
+    RUN = -1,         /* parse_options: no exit yet, run */
+};
+
+/* How long an unplugged scanner waits before it is looked for again (the usage says 5 s). */
+#define SCANNER_RETRY_MS 5000
+
+/* What the command line asked for. */
+struct options {
+    const char *db; /* --db, or NULL: odo_device_db_path's default */
+    enum odo_log_level level;
+    int interval_ms, debounce_ms, backoff_ms, max_backoff_ms;
+    bool once;
+    const char *scanner_path; /* --scanner, or NULL */
+    struct odo_scanner_options scanner_opt;
+    const char *scan_user;
+};
+
 struct daemon {
+    struct options opt;
     struct odo_log log;
+    const char *db; /* the database's path */
+    char db_buf[ODO_DEVICE_PATH_MAX];
     struct odo_store *store;
     int sfd;          /* SIGTERM/SIGINT arrive here */
+    int ifd;          /* inotify: writes to the database's directory */
     bool stopping;    /* one of them arrived */
     uint64_t wd_usec; /* the systemd watchdog interval; 0: none */
     int64_t last_wd;  /* when the watchdog was last fed (monotonic ms) */
-    int interval_ms, debounce_ms, backoff_ms, max_backoff_ms;
     int failures;
-    bool once;
     int ok_users, failed_users;
     char last_error[320];
     /* the scanner, when configured */
-    const char *scanner_path;
-    struct odo_scanner_options scanner_opt;
     struct odo_scanner *scanner;
     int64_t scanner_retry; /* when to look for an unplugged scanner again (monotonic ms) */
-    const char *scan_user;
     struct odo_vin_lookup *lookup;
-    char vpic[4200]; /* the vPIC database's path, for as long as the lookup lives */
+    char vpic_buf[ODO_DEVICE_PATH_MAX]; /* the vPIC database's path, while the lookup lives */
 };
 
 /* Feeds the watchdog when half its interval has passed. */
@@ -152,9 +171,9 @@ static int64_t cycle(struct daemon *d)
     if (d->failed_users == 0) {
         d->failures = 0;
         sd_notifyf(0, "STATUS=synced %d user%s", d->ok_users, d->ok_users == 1 ? "" : "s");
-        return d->interval_ms;
+        return d->opt.interval_ms;
     }
-    if (d->once) {
+    if (d->opt.once) {
         odo_log(&d->log, ODO_LOG_WARN, "sync failed for %d user%s", d->failed_users,
                 d->failed_users == 1 ? "" : "s");
         return 0;
@@ -162,11 +181,11 @@ static int64_t cycle(struct daemon *d)
     /* Exponential backoff with jitter: a random delay between half and all of
      * backoff * 2^failures, capped, so that many devices do not retry in step. */
     d->failures++;
-    delay = d->backoff_ms;
-    for (int i = 1; i < d->failures && delay < d->max_backoff_ms; i++)
+    delay = d->opt.backoff_ms;
+    for (int i = 1; i < d->failures && delay < d->opt.max_backoff_ms; i++)
         delay *= 2;
-    if (delay > d->max_backoff_ms)
-        delay = d->max_backoff_ms;
+    if (delay > d->opt.max_backoff_ms)
+        delay = d->opt.max_backoff_ms;
     if (odo_random_bytes(&r, 1) != 0)
         r = 128;
     delay = delay / 2 + (delay / 2) * r / 255;
@@ -206,40 +225,22 @@ static void drain(int fd)
 
 /* ---- the scanner ------------------------------------------------------------------------ */
 
-static int this_year(void)
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    return tm.tm_year + 1900;
-}
-
 /* One scan: a VIN is decoded and registered for the scan user; anything else is logged. */
 static int on_scan(const char *text, bool too_long, void *ctx)
 {
     struct daemon *d = ctx;
-    struct odo_vin_info info;
-    struct odo_vin_decoded dec;
-    struct odo_settings set;
-    struct odo_vehicle v;
+    struct odo_device_scan r;
     struct odo_err err;
-    char note[700];
-    bool cached, added;
 
-    if (too_long || odo_vin_decode(text, this_year(), &info, &err) != 0) {
-        odo_log(&d->log, ODO_LOG_WARN, "scan '%.40s' refused: %s", text,
-                too_long ? "too long to be a VIN" : err.msg);
-        return 0;
-    }
-    if (odo_vin_lookup(d->lookup, info.vin, this_year(), &dec, &cached, note, sizeof(note), &err) !=
-            0 ||
-        odo_settings_load(d->store, d->scan_user, &set, &err) != 0 ||
-        odo_vehicle_register_vin(d->store, d->scan_user, &dec, set.units.dist, &v, &added, &err)) {
-        odo_log(&d->log, ODO_LOG_ERROR, "scan %s not registered: %s", info.vin, err.msg);
-        return 0;
-    }
-    odo_log(&d->log, ODO_LOG_INFO, "scan %s: %s '%s' for %s (decoded from %s)", info.vin,
-            added ? "registered" : "already registered as", v.name, d->scan_user, dec.source);
+    if (odo_device_scan_register(d->lookup, d->store, d->opt.scan_user, text, too_long, &r, &err) !=
+        0)
+        odo_log(&d->log, ODO_LOG_ERROR, "scan %s not registered: %s", r.vin, err.msg);
+    else if (r.result == ODO_DEVICE_SCAN_REFUSED)
+        odo_log(&d->log, ODO_LOG_WARN, "scan '%.40s' refused: %s", text, r.why);
+    else
+        odo_log(&d->log, ODO_LOG_INFO, "scan %s: %s '%s' for %s (decoded from %s)", r.vin,
+                r.result == ODO_DEVICE_SCAN_ADDED ? "registered" : "already registered as",
+                r.vehicle.name, d->opt.scan_user, r.decoded.source);
     return 0;
 }
 
@@ -248,17 +249,17 @@ static void scanner_attach(struct daemon *d)
 {
     struct odo_err err;
 
-    if (!d->scanner_path || d->scanner || odo_mono_ms() < d->scanner_retry)
+    if (!d->opt.scanner_path || d->scanner || odo_mono_ms() < d->scanner_retry)
         return;
-    if (odo_scanner_open(d->scanner_path, &d->scanner_opt, &d->scanner, &err) != 0) {
+    if (odo_scanner_open(d->opt.scanner_path, &d->opt.scanner_opt, &d->scanner, &err) != 0) {
         if (d->scanner_retry == 0 || d->scanner_retry < 0)
             odo_log(&d->log, ODO_LOG_WARN, "%s; looking again every 5 s", err.msg);
-        d->scanner_retry = odo_mono_ms() + 5000;
+        d->scanner_retry = odo_mono_ms() + SCANNER_RETRY_MS;
         return;
     }
     d->scanner_retry = 0;
-    odo_log(&d->log, ODO_LOG_INFO, "reading VIN scans from %s for %s", d->scanner_path,
-            d->scan_user);
+    odo_log(&d->log, ODO_LOG_INFO, "reading VIN scans from %s for %s", d->opt.scanner_path,
+            d->opt.scan_user);
 }
 
 static void scanner_read(struct daemon *d)
@@ -272,11 +273,13 @@ static void scanner_read(struct daemon *d)
         odo_log(&d->log, ODO_LOG_WARN, "%s", err.msg);
     else
         odo_log(&d->log, ODO_LOG_WARN, "the scanner at %s went away; looking again every 5 s",
-                d->scanner_path);
+                d->opt.scanner_path);
     odo_scanner_close(d->scanner);
     d->scanner = NULL;
-    d->scanner_retry = odo_mono_ms() + 5000;
+    d->scanner_retry = odo_mono_ms() + SCANNER_RETRY_MS;
 }
+
+/* ---- options, setup, the loop ----------------------------------------------------------- */
 
 static int seconds(const char *s, const char *what, int min, int *out_ms)
 {
@@ -290,7 +293,9 @@ static int seconds(const char *s, const char *what, int min, int *out_ms)
     return 0;
 }
 
-int main(int argc, char **argv)
+/* Parses the command line into *o. Returns RUN, or the exit code to end with: 0 after --help
+ * (printed), EXIT_USAGE after a message on stderr. */
+static int parse_options(int argc, char **argv, struct options *o)
 {
     static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
                                          {"interval", required_argument, NULL, 'i'},
@@ -305,64 +310,58 @@ int main(int argc, char **argv)
                                          {"scan-user", required_argument, NULL, 'u'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    struct daemon d;
-    enum odo_log_level level = ODO_LOG_INFO;
-    const char *db = getenv("ODOLOG_DB");
-    char dbbuf[4096], dir[4096];
     struct odo_err err;
-    sigset_t mask;
-    int ch, ifd;
-    int64_t next;
+    int ch;
 
-    memset(&d, 0, sizeof(d));
-    d.sfd = -1;
-    d.interval_ms = 300000;
-    d.debounce_ms = 5000;
-    d.backoff_ms = 10000;
-    d.max_backoff_ms = 900000;
+    memset(o, 0, sizeof(*o));
+    o->level = ODO_LOG_INFO;
+    o->interval_ms = 300000;
+    o->debounce_ms = 5000;
+    o->backoff_ms = 10000;
+    o->max_backoff_ms = 900000;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
         case 'd':
-            db = optarg;
+            o->db = optarg;
             break;
         case 'i':
-            if (seconds(optarg, "--interval", 1, &d.interval_ms))
-                return 1;
+            if (seconds(optarg, "--interval", 1, &o->interval_ms))
+                return EXIT_USAGE;
             break;
         case 'b':
-            if (seconds(optarg, "--debounce", 0, &d.debounce_ms))
-                return 1;
+            if (seconds(optarg, "--debounce", 0, &o->debounce_ms))
+                return EXIT_USAGE;
             break;
         case 'k':
-            if (seconds(optarg, "--backoff", 1, &d.backoff_ms))
-                return 1;
+            if (seconds(optarg, "--backoff", 1, &o->backoff_ms))
+                return EXIT_USAGE;
             break;
         case 'm':
-            if (seconds(optarg, "--max-backoff", 1, &d.max_backoff_ms))
-                return 1;
+            if (seconds(optarg, "--max-backoff", 1, &o->max_backoff_ms))
+                return EXIT_USAGE;
             break;
         case 'l':
-            if (odo_log_level_parse(optarg, &level)) {
+            if (odo_log_level_parse(optarg, &o->level)) {
                 fprintf(stderr, "odologd: --log-level is error, warn, info or debug\n");
-                return 1;
+                return EXIT_USAGE;
             }
             break;
         case 'o':
-            d.once = true;
+            o->once = true;
             break;
         case 's':
-            d.scanner_path = optarg;
+            o->scanner_path = optarg;
             break;
         case 't':
             if (strcmp(optarg, "auto") == 0)
-                d.scanner_opt.kind = ODO_SCANNER_AUTO;
+                o->scanner_opt.kind = ODO_SCANNER_AUTO;
             else if (strcmp(optarg, "evdev") == 0)
-                d.scanner_opt.kind = ODO_SCANNER_EVDEV;
+                o->scanner_opt.kind = ODO_SCANNER_EVDEV;
             else if (strcmp(optarg, "tty") == 0)
-                d.scanner_opt.kind = ODO_SCANNER_TTY;
+                o->scanner_opt.kind = ODO_SCANNER_TTY;
             else {
                 fprintf(stderr, "odologd: --scanner-type is auto, evdev or tty\n");
-                return 1;
+                return EXIT_USAGE;
             }
             break;
         case 'r': {
@@ -370,135 +369,176 @@ int main(int argc, char **argv)
             long baud = strtol(optarg, &end, 10);
             if (*end || baud < 1200 || baud > 230400) {
                 fprintf(stderr, "odologd: --scanner-baud is a speed from 1200 to 230400\n");
-                return 1;
+                return EXIT_USAGE;
             }
-            d.scanner_opt.baud = (int)baud; /* a speed the port supports: checked on open */
+            o->scanner_opt.baud = (int)baud; /* a speed the port supports: checked on open */
             break;
         }
         case 'u':
-            d.scan_user = optarg;
+            o->scan_user = optarg;
             break;
         case 'h':
             fputs(usage, stdout);
             return 0;
         default:
             fputs(usage, stderr);
-            return 1;
+            return EXIT_USAGE;
         }
     }
     if (optind < argc) {
         fprintf(stderr, "odologd: unexpected argument '%s'\n%s", argv[optind], usage);
-        return 1;
+        return EXIT_USAGE;
     }
-    if (d.max_backoff_ms < d.backoff_ms)
-        d.max_backoff_ms = d.backoff_ms;
-    if (!d.scan_user)
-        d.scan_user =
-            getenv("ODOLOG_USER") && *getenv("ODOLOG_USER") ? getenv("ODOLOG_USER") : "default";
-    if (d.scanner_path && odo_user_check(d.scan_user, &err)) {
+    if (o->max_backoff_ms < o->backoff_ms)
+        o->max_backoff_ms = o->backoff_ms;
+    o->scan_user = odo_device_user(o->scan_user);
+    if (o->scanner_path && odo_user_check(o->scan_user, &err)) {
         fprintf(stderr, "odologd: --scan-user: %s\n", err.msg);
-        return 1;
+        return EXIT_USAGE;
     }
-    d.scanner_opt.grab = true;
-    odo_log_init(&d.log, "odologd", level);
-    if (!db || !*db) {
-        if (odo_fs_data_dir(dir, sizeof(dir), &err) || odo_fs_mkdirs(dir, 0700, &err)) {
-            odo_log(&d.log, ODO_LOG_ERROR, "%s", err.msg);
-            return 4;
-        }
-        snprintf(dbbuf, sizeof(dbbuf), "%.4000s/odolog.db", dir);
-        db = dbbuf;
+    o->scanner_opt.grab = true;
+    return RUN;
+}
+
+/*
+ * Opens what the daemon works with: the log, the store, and the VIN lookup when a scanner is
+ * configured; then, unless it runs once, the stop signals, the watch on the database's
+ * directory and the watchdog. Returns 0, or EXIT_STORAGE having logged why; teardown closes
+ * whatever was opened either way.
+ */
+static int setup(struct daemon *d)
+{
+    char dir[ODO_DEVICE_PATH_MAX];
+    struct odo_err err;
+    sigset_t mask;
+
+    d->sfd = d->ifd = -1;
+    odo_log_init(&d->log, "odologd", d->opt.level);
+    if (odo_device_db_path(d->opt.db, d->db_buf, sizeof(d->db_buf), &d->db, &err) ||
+        odo_store_open(d->db, NULL, &d->store, &err)) {
+        odo_log(&d->log, ODO_LOG_ERROR, "%s", err.msg);
+        return EXIT_STORAGE;
     }
-    if (odo_store_open(db, NULL, &d.store, &err)) {
-        odo_log(&d.log, ODO_LOG_ERROR, "%s", err.msg);
-        return 4;
-    }
-    if (d.scanner_path) {
-        const char *env = getenv("ODOLOG_VPIC");
+    if (d->opt.scanner_path) {
         struct odo_vin_lookup_options lo = {NULL, true, false, 0};
-        if (env && *env)
-            snprintf(d.vpic, sizeof(d.vpic), "%s", env);
-        else if (odo_fs_dirname(db, dir, sizeof(dir)) == 0)
-            snprintf(d.vpic, sizeof(d.vpic), "%.4000s/vpic.db", dir);
-        lo.vpic_path = d.vpic;
-        if (odo_vin_lookup_open(d.store, d.scan_user, &lo, &d.lookup, &err)) {
-            odo_log(&d.log, ODO_LOG_ERROR, "%s", err.msg);
-            odo_store_close(d.store);
-            return 4;
+        if (odo_device_vpic_path(d->db, d->vpic_buf, sizeof(d->vpic_buf), &lo.vpic_path, &err))
+            odo_log(&d->log, ODO_LOG_WARN, "%s", err.msg); /* decodes go on without vPIC */
+        if (odo_vin_lookup_open(d->store, d->opt.scan_user, &lo, &d->lookup, &err)) {
+            odo_log(&d->log, ODO_LOG_ERROR, "%s", err.msg);
+            return EXIT_STORAGE;
         }
     }
-    if (d.once) {
-        cycle(&d);
-        odo_vin_lookup_close(d.lookup);
-        odo_store_close(d.store);
-        return d.failed_users ? 5 : 0;
-    }
+    if (d->opt.once)
+        return 0;
 
     sigemptyset(&mask);
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGINT);
     sigprocmask(SIG_BLOCK, &mask, NULL);
     signal(SIGPIPE, SIG_IGN);
-    d.sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+    d->sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
     /* Local writes show as writes to the database's WAL (or the file itself). */
-    ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (odo_fs_dirname(db, dir, sizeof(dir)) == 0)
-        inotify_add_watch(ifd, dir, IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO);
-    if (sd_watchdog_enabled(0, &d.wd_usec) <= 0)
-        d.wd_usec = 0;
-    sd_notifyf(0, "READY=1\nSTATUS=starting");
-    odo_log(&d.log, ODO_LOG_INFO, "running: interval %d s, debounce %d s, backoff %d..%d s%s",
-            d.interval_ms / 1000, d.debounce_ms / 1000, d.backoff_ms / 1000,
-            d.max_backoff_ms / 1000, d.wd_usec ? ", watchdog on" : "");
-    next = odo_mono_ms(); /* a first cycle right away */
-    while (!d.stopping) {
-        struct pollfd fds[3] = {{d.sfd, POLLIN, 0}, {ifd, POLLIN, 0}, {-1, POLLIN, 0}};
-        int64_t now, wait;
+    d->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (odo_fs_dirname(d->db, dir, sizeof(dir)) == 0)
+        inotify_add_watch(d->ifd, dir, IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO);
+    if (sd_watchdog_enabled(0, &d->wd_usec) <= 0)
+        d->wd_usec = 0;
+    return 0;
+}
 
-        feed_watchdog(&d);
-        scanner_attach(&d);
-        if (d.scanner)
-            fds[2].fd = odo_scanner_fd(d.scanner);
-        now = odo_mono_ms();
-        wait = next - now;
-        if (d.scanner_path && !d.scanner && d.scanner_retry - now < wait)
-            wait = d.scanner_retry - now;
-        if (d.wd_usec) {
-            int64_t until_wd = (int64_t)(d.wd_usec / 2000) - (now - d.last_wd);
-            if (wait > until_wd)
-                wait = until_wd;
-        }
-        if (wait < 0)
-            wait = 0;
-        if (poll(fds, 3, (int)(wait > INT_MAX ? INT_MAX : wait)) < 0 && errno != EINTR)
+/* How long poll may sleep, in ms: until the next cycle, the scanner's retry or the watchdog's
+ * next feeding, whichever comes first. */
+static int poll_timeout(const struct daemon *d, int64_t next)
+{
+    int64_t now = odo_mono_ms(), wait = next - now;
+
+    if (d->opt.scanner_path && !d->scanner && d->scanner_retry - now < wait)
+        wait = d->scanner_retry - now;
+    if (d->wd_usec) {
+        int64_t until_wd = (int64_t)(d->wd_usec / 2000) - (now - d->last_wd);
+        if (wait > until_wd)
+            wait = until_wd;
+    }
+    if (wait < 0)
+        wait = 0;
+    return (int)(wait > INT_MAX ? INT_MAX : wait);
+}
+
+/*
+ * The event loop, until a stop signal: a cycle when its time comes (at once, then after the
+ * interval or the backoff), a prompt one soon after a local write, scans as they arrive, the
+ * watchdog fed. Tells systemd it is ready, and stopping. Returns 0.
+ */
+static int run_loop(struct daemon *d)
+{
+    int64_t next;
+
+    sd_notifyf(0, "READY=1\nSTATUS=starting");
+    odo_log(&d->log, ODO_LOG_INFO, "running: interval %d s, debounce %d s, backoff %d..%d s%s",
+            d->opt.interval_ms / 1000, d->opt.debounce_ms / 1000, d->opt.backoff_ms / 1000,
+            d->opt.max_backoff_ms / 1000, d->wd_usec ? ", watchdog on" : "");
+    next = odo_mono_ms(); /* a first cycle right away */
+    while (!d->stopping) {
+        struct pollfd fds[3] = {{d->sfd, POLLIN, 0}, {d->ifd, POLLIN, 0}, {-1, POLLIN, 0}};
+
+        feed_watchdog(d);
+        scanner_attach(d);
+        if (d->scanner)
+            fds[2].fd = odo_scanner_fd(d->scanner);
+        if (poll(fds, ODO_ARRAY_LEN(fds), poll_timeout(d, next)) < 0 && errno != EINTR)
             break;
-        if ((fds[0].revents & POLLIN) && stop_signalled(&d))
+        if ((fds[0].revents & POLLIN) && stop_signalled(d))
             break;
-        if (d.scanner && (fds[2].revents & (POLLIN | POLLHUP | POLLERR)))
-            scanner_read(&d);
+        if (d->scanner && (fds[2].revents & (POLLIN | POLLHUP | POLLERR)))
+            scanner_read(d);
         if (fds[1].revents & POLLIN) {
-            drain(ifd);
-            odo_log(&d.log, ODO_LOG_DEBUG, "the database changed");
+            drain(d->ifd);
+            odo_log(&d->log, ODO_LOG_DEBUG, "the database changed");
             /* Only writes that left changes waiting matter (not our own applying). */
-            if (d.failures == 0 && outbox_waiting(&d) && next > odo_mono_ms() + d.debounce_ms)
-                next = odo_mono_ms() + d.debounce_ms;
+            if (d->failures == 0 && outbox_waiting(d) && next > odo_mono_ms() + d->opt.debounce_ms)
+                next = odo_mono_ms() + d->opt.debounce_ms;
         }
         if (odo_mono_ms() >= next) {
-            int64_t delay = cycle(&d);
-            if (d.stopping)
+            int64_t delay = cycle(d);
+            if (d->stopping)
                 break;
-            drain(ifd); /* what the cycle itself wrote */
+            drain(d->ifd); /* what the cycle itself wrote */
             next = odo_mono_ms() + delay;
             /* A write that landed during the cycle still gets its prompt sync. */
-            if (d.failures == 0 && outbox_waiting(&d))
-                next = odo_mono_ms() + d.debounce_ms;
+            if (d->failures == 0 && outbox_waiting(d))
+                next = odo_mono_ms() + d->opt.debounce_ms;
         }
     }
     sd_notify(0, "STOPPING=1");
-    close(d.sfd);
-    close(ifd);
-    odo_scanner_close(d.scanner);
-    odo_vin_lookup_close(d.lookup);
-    odo_store_close(d.store);
     return 0;
+}
+
+/* Closes what setup opened (any part of it). */
+static void teardown(struct daemon *d)
+{
+    if (d->sfd >= 0)
+        close(d->sfd);
+    if (d->ifd >= 0)
+        close(d->ifd);
+    odo_scanner_close(d->scanner);
+    odo_vin_lookup_close(d->lookup);
+    odo_store_close(d->store);
+}
+
+int main(int argc, char **argv)
+{
+    struct daemon d;
+    int rc;
+
+    memset(&d, 0, sizeof(d));
+    if ((rc = parse_options(argc, argv, &d.opt)) != RUN)
+        return rc;
+    if ((rc = setup(&d)) == 0 && d.opt.once) {
+        cycle(&d);
+        rc = d.failed_users ? EXIT_SYNC : 0;
+    } else if (rc == 0) {
+        rc = run_loop(&d);
+    }
+    teardown(&d);
+    return rc;
 }
