@@ -29,30 +29,41 @@ static void clean_env(const char *dir)
     setenv("XDG_DATA_HOME", xdg, 1);
 }
 
+/* The path that rule (odo_device_db_path or odo_device_vpic_path) names for given, which must
+ * resolve; it lives until the next call. */
+static const char *resolve(int (*rule)(const char *, char *, size_t, const char **,
+                                       struct odo_err *),
+                           const char *given)
+{
+    static char buf[ODO_DEVICE_PATH_MAX];
+    struct odo_err err;
+    const char *path;
+
+    ASSERT_OK(rule(given, buf, sizeof(buf), &path, &err), &err);
+    return path;
+}
+
+#define db_path(given)   resolve(odo_device_db_path, given)
+#define vpic_path(given) resolve(odo_device_vpic_path, given)
+
 static void test_db_path_is_the_option_then_ODOLOG_DB_then_the_data_directory(void)
 {
-    char dir[256], buf[ODO_DEVICE_PATH_MAX], want[400];
-    const char *path;
-    struct odo_err err;
+    char dir[256], want[400];
     struct stat st;
 
     test_tmpdir(dir);
     clean_env(dir);
     setenv("ODOLOG_DB", "/from/env.db", 1);
-    ASSERT_OK(odo_device_db_path("/given.db", buf, sizeof(buf), &path, &err), &err);
-    ASSERT_STR(path, "/given.db");
-    ASSERT_OK(odo_device_db_path(NULL, buf, sizeof(buf), &path, &err), &err);
-    ASSERT_STR(path, "/from/env.db");
-    ASSERT_OK(odo_device_db_path("", buf, sizeof(buf), &path, &err), &err);
-    ASSERT_STR(path, "/from/env.db");
+    ASSERT_STR(db_path("/given.db"), "/given.db");
+    ASSERT_STR(db_path(NULL), "/from/env.db");
+    ASSERT_STR(db_path(""), "/from/env.db");
     setenv("ODOLOG_DB", "", 1); /* empty counts as unset */
     snprintf(want, sizeof(want), "%s/xdg/odolog", dir);
     ASSERT(stat(want, &st) != 0); /* nothing created while an explicit path was given */
-    ASSERT_OK(odo_device_db_path(NULL, buf, sizeof(buf), &path, &err), &err);
-    ASSERT(path == buf);
-    ASSERT(stat(want, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700);
     snprintf(want, sizeof(want), "%s/xdg/odolog/odolog.db", dir);
-    ASSERT_STR(path, want);
+    ASSERT_STR(db_path(NULL), want);
+    snprintf(want, sizeof(want), "%s/xdg/odolog", dir);
+    ASSERT(stat(want, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700);
     test_rmdir(dir);
 }
 
@@ -95,28 +106,21 @@ static void test_db_path_that_does_not_fit_the_buffer_is_refused_before_creating
 
 static void test_vpic_path_is_ODOLOG_VPIC_else_beside_the_database(void)
 {
-    char dir[256], buf[ODO_DEVICE_PATH_MAX], want[400];
-    const char *path;
-    struct odo_err err;
+    char dir[256], want[400];
 
     test_tmpdir(dir);
     clean_env(dir);
     setenv("ODOLOG_VPIC", "/data/vpic.db", 1);
-    ASSERT_OK(odo_device_vpic_path("/var/lib/odolog/o.db", buf, sizeof(buf), &path, &err), &err);
-    ASSERT_STR(path, "/data/vpic.db");
+    ASSERT_STR(vpic_path("/var/lib/odolog/o.db"), "/data/vpic.db");
     setenv("ODOLOG_VPIC", "", 1);
-    ASSERT_OK(odo_device_vpic_path("/var/lib/odolog/o.db", buf, sizeof(buf), &path, &err), &err);
-    ASSERT_STR(path, "/var/lib/odolog/vpic.db");
-    ASSERT_OK(odo_device_vpic_path("o.db", buf, sizeof(buf), &path, &err), &err);
-    ASSERT_STR(path, "./vpic.db");
+    ASSERT_STR(vpic_path("/var/lib/odolog/o.db"), "/var/lib/odolog/vpic.db");
+    ASSERT_STR(vpic_path("o.db"), "./vpic.db");
     /* No database given: beside the one the database rule names. */
     setenv("ODOLOG_DB", "/srv/car/odolog.db", 1);
-    ASSERT_OK(odo_device_vpic_path(NULL, buf, sizeof(buf), &path, &err), &err);
-    ASSERT_STR(path, "/srv/car/vpic.db");
+    ASSERT_STR(vpic_path(NULL), "/srv/car/vpic.db");
     unsetenv("ODOLOG_DB");
-    ASSERT_OK(odo_device_vpic_path(NULL, buf, sizeof(buf), &path, &err), &err);
     snprintf(want, sizeof(want), "%s/xdg/odolog/vpic.db", dir);
-    ASSERT_STR(path, want);
+    ASSERT_STR(vpic_path(NULL), want);
     test_rmdir(dir);
 }
 
