@@ -68,6 +68,17 @@ static void throttle_ok(struct odo_gw *gw, const char *key)
 
 /* ---- authentication --------------------------------------------------------------------- */
 
+/* Answers 429 with the wait in whole seconds, rounded up; returns -1. */
+static int refuse_throttled(struct odo_gw_response *resp, int64_t wait_ms)
+{
+    char msg[96];
+
+    snprintf(msg, sizeof(msg), "too many failed attempts: retry in %lld s",
+             (long long)(wait_ms + 999) / 1000);
+    odo_gw_fail(resp, ODO_PE_THROTTLED, msg);
+    return -1;
+}
+
 /*
  * Verifies the token (body field or bearer header). Failed validations are counted per user once
  * the signature verified (an expired token, say), and per transport identity or address before
@@ -78,7 +89,7 @@ static void throttle_ok(struct odo_gw *gw, const char *key)
 int odo_gw_authenticate(struct odo_gw *gw, const struct odo_gw_request *req, const char *token,
                         struct odo_jwt_claims *claims, struct odo_gw_response *resp)
 {
-    char peer_key[ODO_GW_THROTTLE_KEY_LEN], user_key[ODO_GW_THROTTLE_KEY_LEN], msg[96];
+    char peer_key[ODO_GW_THROTTLE_KEY_LEN], user_key[ODO_GW_THROTTLE_KEY_LEN];
     struct odo_err err;
     int sig_ok;
     int64_t wait;
@@ -91,12 +102,8 @@ int odo_gw_authenticate(struct odo_gw *gw, const struct odo_gw_request *req, con
         token = req->bearer;
     if (odo_jwt_verify(&gw->jwt, token, odo_clock_now(NULL) / 1000, claims, &sig_ok, &err) == 0) {
         snprintf(user_key, sizeof(user_key), "user:%s", claims->sub);
-        if ((wait = throttle_wait(gw, user_key)) > 0) {
-            snprintf(msg, sizeof(msg), "too many failed attempts: retry in %lld s",
-                     (long long)(wait + 999) / 1000);
-            odo_gw_fail(resp, ODO_PE_THROTTLED, msg);
-            return -1;
-        }
+        if ((wait = throttle_wait(gw, user_key)) > 0)
+            return refuse_throttled(resp, wait);
         throttle_ok(gw, peer_key);
         throttle_ok(gw, user_key);
         return 0;
@@ -104,12 +111,8 @@ int odo_gw_authenticate(struct odo_gw *gw, const struct odo_gw_request *req, con
     if (sig_ok)
         snprintf(user_key, sizeof(user_key), "user:%s", claims->sub[0] ? claims->sub : "?");
     const char *key = sig_ok && claims->sub[0] ? user_key : peer_key;
-    if ((wait = throttle_wait(gw, key)) > 0) {
-        snprintf(msg, sizeof(msg), "too many failed attempts: retry in %lld s",
-                 (long long)(wait + 999) / 1000);
-        odo_gw_fail(resp, ODO_PE_THROTTLED, msg);
-        return -1;
-    }
+    if ((wait = throttle_wait(gw, key)) > 0)
+        return refuse_throttled(resp, wait);
     throttle_failed(gw, key);
     odo_gw_fail(resp, ODO_PE_UNAUTHORIZED, err.msg);
     return -1;

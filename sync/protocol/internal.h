@@ -23,6 +23,14 @@ bool odo_json_whole(const cJSON *it, double min, double max);
 /* Parses body, at most max bytes, as one JSON object; NULL with err set otherwise. */
 cJSON *odo_json_parse(const char *body, size_t len, size_t max, struct odo_err *err);
 
+/*
+ * Opens a message: parses body (at most max bytes) into *doc, which the message keeps and frees,
+ * also when a check fails; then refuses fields outside keys (NULL-terminated) and a version other
+ * than this one. `what` names the message in the sentences ("a push").
+ */
+int odo_json_open(const char *body, size_t len, size_t max, const char *const *keys,
+                  const char *what, void **doc, struct odo_err *err);
+
 /* Refuses keys outside `allowed` (NULL-terminated) and any key given twice. */
 int odo_json_check_keys(const cJSON *o, const char *const *allowed, const char *where,
                         struct odo_err *err);
@@ -58,11 +66,14 @@ bool odo_rows_kind_fits(const struct odo_wire_col *c, const cJSON *it);
 /* The value of a JSON item whose kind fits. */
 void odo_rows_to_val(const cJSON *it, struct odo_val *v);
 /* A group's "t" and "cols": the table and its column indexes (push: user tables only, and only
- * columns of schema or older). */
+ * columns of schema or older); and its "rows", which must be an array. */
 int odo_rows_decode_head(const cJSON *g, bool push, int schema, const struct odo_wire_table **table,
-                         int *ncols, int cols[ODO_WIRE_COLS_MAX], struct odo_err *err);
-/* A group's "rows": an array, or NULL with err set. */
-const cJSON *odo_rows_array(const cJSON *g, struct odo_err *err);
+                         int *ncols, int cols[ODO_WIRE_COLS_MAX], const cJSON **rows,
+                         struct odo_err *err);
+/* The envelope a row opens with: [id, revision, ...], the id a UUID and the revision (called
+ * rev_name in the sentence: "a base revision") a whole number. */
+int odo_rows_decode_envelope(const cJSON *r, const char *rev_name, const char **id, int64_t *rev,
+                             struct odo_err *err);
 /* An array of groups of full rows ([id, rev, values...]), each value checked against its column.
  * On error nothing is left allocated. */
 int odo_rows_decode_groups(const cJSON *arr, struct odo_row_group **out, size_t *nout,

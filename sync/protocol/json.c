@@ -46,6 +46,20 @@ cJSON *odo_json_parse(const char *body, size_t len, size_t max, struct odo_err *
     return doc;
 }
 
+int odo_json_open(const char *body, size_t len, size_t max, const char *const *keys,
+                  const char *what, void **doc, struct odo_err *err)
+{
+    cJSON *d = odo_json_parse(body, len, max, err);
+    int rc;
+
+    if (!d)
+        return err ? err->code : ODO_EPROTO;
+    *doc = d;
+    if ((rc = odo_json_check_keys(d, keys, what, err)) || (rc = odo_json_version(d, err)))
+        return rc;
+    return 0;
+}
+
 /* Refuses keys outside `allowed` and any key given twice. */
 int odo_json_check_keys(const cJSON *o, const char *const *allowed, const char *where,
                         struct odo_err *err)

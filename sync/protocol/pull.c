@@ -29,12 +29,10 @@ int odo_pull_decode(const char *body, size_t len, struct odo_pull_req *out, stru
     int rc;
 
     memset(out, 0, sizeof(*out));
-    doc = odo_json_parse(body, len, ODO_SMALL_BODY_MAX, err);
-    if (!doc)
-        return err ? err->code : ODO_EPROTO;
-    out->doc = doc;
-    if ((rc = odo_json_check_keys(doc, keys, "a pull", err)) || (rc = odo_json_version(doc, err)) ||
-        (rc = odo_json_device(doc, out->device, err)) ||
+    if ((rc = odo_json_open(body, len, ODO_SMALL_BODY_MAX, keys, "a pull", &out->doc, err)))
+        goto out_free;
+    doc = out->doc;
+    if ((rc = odo_json_device(doc, out->device, err)) ||
         (rc = odo_json_int(doc, "schema", true, 1, 1000, &n, err)))
         goto out_free;
     out->v = ODO_PROTOCOL_VERSION; /* the only one odo_json_version lets through */
@@ -156,12 +154,10 @@ int odo_pull_ans_decode(const char *body, size_t len, struct odo_pull_ans *out, 
     int rc;
 
     memset(out, 0, sizeof(*out));
-    doc = odo_json_parse(body, len, ODO_ANSWER_BODY_MAX, err);
-    if (!doc)
-        return err ? err->code : ODO_EPROTO;
-    out->doc = doc;
-    if ((rc = odo_json_check_keys(doc, keys, "a pull answer", err)) ||
-        (rc = odo_json_version(doc, err)) || (rc = odo_json_hlc(doc, "hlc", true, &out->hlc, err)))
+    if ((rc = odo_json_open(body, len, ODO_ANSWER_BODY_MAX, keys, "a pull answer", &out->doc, err)))
+        goto out_free;
+    doc = out->doc;
+    if ((rc = odo_json_hlc(doc, "hlc", true, &out->hlc, err)))
         goto out_free;
     rc = odo_json_int(doc, "reconcile_required", false, 1, INT64_MAX / 2, &out->reconcile_required,
                       err);

@@ -12,58 +12,47 @@
 /* ---- reading a push request
  * ----------------------------------------------------------------------- */
 
+/* One pushed row: [id, base_rev, hlc, values...], each value maybe {"h": hlc, "v": value}. */
 static int decode_push_row(const cJSON *r, const struct odo_push_group *g, struct odo_push_row *row,
                            struct odo_err *err)
 {
     const cJSON *it;
-    int i = 0;
+    int rc;
 
     if (!cJSON_IsArray(r) || cJSON_GetArraySize(r) != 3 + g->ncols)
         return odo_err_set(err, ODO_EPROTO,
                            "a pushed row of '%s' must be [id, base_rev, hlc, %d values]",
                            g->table->name, g->ncols);
-    cJSON_ArrayForEach(it, r)
-    {
-        if (i == 0) {
-            if (!cJSON_IsString(it) || !odo_uuid_valid(it->valuestring))
-                return odo_err_set(err, ODO_EPROTO, "a row id must be a UUID");
-            row->id = it->valuestring;
-        } else if (i == 1) {
-            if (!odo_json_whole(it, 0, ODO_JSON_WHOLE_MAX))
+    if ((rc = odo_rows_decode_envelope(r, "a base revision", &row->id, &row->base_rev, err)))
+        return rc;
+    it = cJSON_GetArrayItem(r, 2);
+    if (!cJSON_IsString(it) || odo_hlc_parse(it->valuestring, &row->hlc) != 0)
+        return odo_err_set(err, ODO_EPROTO, "a row HLC must be 16 hex digits");
+    for (int j = 0; (it = it->next); j++) {
+        const struct odo_wire_col *c = &g->table->cols[g->cols[j]];
+        const cJSON *v = it;
+        odo_hlc own = 0;
+        if (cJSON_IsObject(it)) {
+            static const char *const keys[] = {"h", "v", NULL};
+            const cJSON *h = cJSON_GetObjectItemCaseSensitive(it, "h");
+            if (odo_json_check_keys(it, keys, "a value", err) != 0)
+                return ODO_EPROTO;
+            v = cJSON_GetObjectItemCaseSensitive(it, "v");
+            if (!v || !cJSON_IsString(h) || odo_hlc_parse(h->valuestring, &own) != 0)
                 return odo_err_set(err, ODO_EPROTO,
-                                   "a base revision must be a odo_json_whole number");
-            row->base_rev = (int64_t)it->valuedouble;
-        } else if (i == 2) {
-            if (!cJSON_IsString(it) || odo_hlc_parse(it->valuestring, &row->hlc) != 0)
-                return odo_err_set(err, ODO_EPROTO, "a row HLC must be 16 hex digits");
-        } else {
-            const struct odo_wire_col *c = &g->table->cols[g->cols[i - 3]];
-            const cJSON *v = it;
-            odo_hlc own = 0;
-            if (cJSON_IsObject(it)) {
-                static const char *const keys[] = {"h", "v", NULL};
-                const cJSON *h = cJSON_GetObjectItemCaseSensitive(it, "h");
-                if (odo_json_check_keys(it, keys, "a value", err) != 0)
-                    return ODO_EPROTO;
-                v = cJSON_GetObjectItemCaseSensitive(it, "v");
-                if (!v || !cJSON_IsString(h) || odo_hlc_parse(h->valuestring, &own) != 0)
-                    return odo_err_set(
-                        err, ODO_EPROTO,
-                        "a value with its own HLC must be {\"h\": hlc, \"v\": value}");
-            }
-            if (!odo_rows_kind_fits(c, v))
-                return odo_err_set(err, ODO_EPROTO, "column '%s' of '%s' has the wrong type",
-                                   c->name, g->table->name);
-            odo_rows_to_val(v, &row->vals[i - 3]);
-            row->vals[i - 3].hlc = own;
-            if (!row->refused[0]) {
-                /* Well-formed but outside the column's domain: this change alone is refused. */
-                const char *why = odo_val_check(c, &row->vals[i - 3]);
-                if (why)
-                    snprintf(row->refused, sizeof(row->refused), "%s %s", c->name, why);
-            }
+                                   "a value with its own HLC must be {\"h\": hlc, \"v\": value}");
         }
-        i++;
+        if (!odo_rows_kind_fits(c, v))
+            return odo_err_set(err, ODO_EPROTO, "column '%s' of '%s' has the wrong type", c->name,
+                               g->table->name);
+        odo_rows_to_val(v, &row->vals[j]);
+        row->vals[j].hlc = own;
+        if (!row->refused[0]) {
+            /* Well-formed but outside the column's domain: this change alone is refused. */
+            const char *why = odo_val_check(c, &row->vals[j]);
+            if (why)
+                snprintf(row->refused, sizeof(row->refused), "%s %s", c->name, why);
+        }
     }
     return 0;
 }
@@ -92,12 +81,10 @@ int odo_push_decode(const char *body, size_t len, struct odo_push_req *out, stru
     int rc;
 
     memset(out, 0, sizeof(*out));
-    doc = odo_json_parse(body, len, ODO_PUSH_BODY_MAX, err);
-    if (!doc)
-        return err ? err->code : ODO_EPROTO;
-    out->doc = doc;
-    if ((rc = odo_json_check_keys(doc, keys, "a push", err)) || (rc = odo_json_version(doc, err)) ||
-        (rc = odo_json_device(doc, out->device, err)) ||
+    if ((rc = odo_json_open(body, len, ODO_PUSH_BODY_MAX, keys, "a push", &out->doc, err)))
+        goto out_free;
+    doc = out->doc;
+    if ((rc = odo_json_device(doc, out->device, err)) ||
         (rc = odo_json_int(doc, "batch", true, 1, INT64_MAX / 2, &out->batch, err)) ||
         (rc = odo_json_int(doc, "schema", true, 1, 1000, &n, err)) ||
         (rc = odo_json_hlc(doc, "hlc", true, &out->hlc, err)))
@@ -126,14 +113,10 @@ int odo_push_decode(const char *body, size_t len, struct odo_push_req *out, stru
         const cJSON *rows, *r;
         size_t nrows;
 
-        if ((rc =
-                 odo_rows_decode_head(g, true, out->schema, &pg->table, &pg->ncols, pg->cols, err)))
+        if ((rc = odo_rows_decode_head(g, true, out->schema, &pg->table, &pg->ncols, pg->cols,
+                                       &rows, err)))
             goto out_free;
         out->ngroups++;
-        if (!(rows = odo_rows_array(g, err))) {
-            rc = ODO_EPROTO;
-            goto out_free;
-        }
         nrows = (size_t)cJSON_GetArraySize(rows);
         if (out->nrows + nrows > ODO_PUSH_ROWS_MAX) {
             rc = odo_err_set(err, ODO_ETOOBIG, "more than %d rows in one push", ODO_PUSH_ROWS_MAX);
@@ -247,13 +230,10 @@ int odo_push_ans_decode(const char *body, size_t len, struct odo_push_ans *out, 
     int rc;
 
     memset(out, 0, sizeof(*out));
-    doc = odo_json_parse(body, len, ODO_ANSWER_BODY_MAX, err);
-    if (!doc)
-        return err ? err->code : ODO_EPROTO;
-    out->doc = doc;
-    if ((rc = odo_json_check_keys(doc, keys, "a push answer", err)) ||
-        (rc = odo_json_version(doc, err)) ||
-        (rc = odo_json_int(doc, "batch", true, 1, INT64_MAX / 2, &out->batch, err)) ||
+    if ((rc = odo_json_open(body, len, ODO_ANSWER_BODY_MAX, keys, "a push answer", &out->doc, err)))
+        goto out_free;
+    doc = out->doc;
+    if ((rc = odo_json_int(doc, "batch", true, 1, INT64_MAX / 2, &out->batch, err)) ||
         (rc = odo_json_hlc(doc, "hlc", true, &out->hlc, err)))
         goto out_free;
     /* Runs [first, count]: count changes with revisions first, first + 1, ...; first 0 for

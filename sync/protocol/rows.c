@@ -117,7 +117,8 @@ void odo_rows_to_val(const cJSON *it, struct odo_val *v)
 /* ---- row groups ------------------------------------------------------------------------- */
 
 int odo_rows_decode_head(const cJSON *g, bool push, int schema, const struct odo_wire_table **table,
-                         int *ncols, int cols[ODO_WIRE_COLS_MAX], struct odo_err *err)
+                         int *ncols, int cols[ODO_WIRE_COLS_MAX], const cJSON **rows,
+                         struct odo_err *err)
 {
     static const char *const keys[] = {"t", "cols", "rows", NULL};
     const cJSON *c, *names;
@@ -160,48 +161,46 @@ int odo_rows_decode_head(const cJSON *g, bool push, int schema, const struct odo
         cols[n++] = idx;
     }
     *ncols = n;
+    *rows = cJSON_GetObjectItemCaseSensitive(g, "rows");
+    if (!cJSON_IsArray(*rows))
+        return odo_err_set(err, ODO_EPROTO, "'rows' must be an array");
     return 0;
 }
 
-const cJSON *odo_rows_array(const cJSON *g, struct odo_err *err)
+int odo_rows_decode_envelope(const cJSON *r, const char *rev_name, const char **id, int64_t *rev,
+                             struct odo_err *err)
 {
-    const cJSON *rows = cJSON_GetObjectItemCaseSensitive(g, "rows");
+    const cJSON *i0 = cJSON_GetArrayItem(r, 0), *i1 = cJSON_GetArrayItem(r, 1);
 
-    if (!cJSON_IsArray(rows)) {
-        odo_err_set(err, ODO_EPROTO, "'rows' must be an array");
-        return NULL;
-    }
-    return rows;
+    if (!cJSON_IsString(i0) || !odo_uuid_valid(i0->valuestring))
+        return odo_err_set(err, ODO_EPROTO, "a row id must be a UUID");
+    if (!odo_json_whole(i1, 0, ODO_JSON_WHOLE_MAX))
+        return odo_err_set(err, ODO_EPROTO, "%s must be a whole number", rev_name);
+    *id = i0->valuestring;
+    *rev = (int64_t)i1->valuedouble;
+    return 0;
 }
+
 /* One full row of a group the gateway sent: [id, rev, values...], checked whole. */
 static int decode_row(const cJSON *r, const struct odo_row_group *rg, struct odo_row *row,
                       struct odo_err *err)
 {
     const cJSON *it;
-    int i = 0;
+    int rc;
 
-    cJSON_ArrayForEach(it, r)
-    {
-        if (i == 0) {
-            if (!cJSON_IsString(it) || !odo_uuid_valid(it->valuestring))
-                return odo_err_set(err, ODO_EPROTO, "a row id must be a UUID");
-            row->id = it->valuestring;
-        } else if (i == 1) {
-            if (!odo_json_whole(it, 0, ODO_JSON_WHOLE_MAX))
-                return odo_err_set(err, ODO_EPROTO, "a revision must be a odo_json_whole number");
-            row->rev = (int64_t)it->valuedouble;
-        } else {
-            const struct odo_wire_col *c = &rg->table->cols[rg->cols[i - 2]];
-            const char *why;
-            if (!odo_rows_kind_fits(c, it))
-                return odo_err_set(err, ODO_EPROTO, "column '%s' has the wrong type", c->name);
-            odo_rows_to_val(it, &row->vals[i - 2]);
-            /* What the gateway sends has to be what the schema says, whole. */
-            if ((why = odo_val_check(c, &row->vals[i - 2])))
-                return odo_err_set(err, ODO_EPROTO, "column '%s' of '%s' %s", c->name,
-                                   rg->table->name, why);
-        }
-        i++;
+    if ((rc = odo_rows_decode_envelope(r, "a revision", &row->id, &row->rev, err)))
+        return rc;
+    it = cJSON_GetArrayItem(r, 1);
+    for (int j = 0; (it = it->next); j++) {
+        const struct odo_wire_col *c = &rg->table->cols[rg->cols[j]];
+        const char *why;
+        if (!odo_rows_kind_fits(c, it))
+            return odo_err_set(err, ODO_EPROTO, "column '%s' has the wrong type", c->name);
+        odo_rows_to_val(it, &row->vals[j]);
+        /* What the gateway sends has to be what the schema says, whole. */
+        if ((why = odo_val_check(c, &row->vals[j])))
+            return odo_err_set(err, ODO_EPROTO, "column '%s' of '%s' %s", c->name, rg->table->name,
+                               why);
     }
     return 0;
 }
@@ -238,13 +237,9 @@ int odo_rows_decode_groups(const cJSON *arr, struct odo_row_group **out, size_t 
         struct odo_row_group *rg = &groups[n];
         const cJSON *rows, *r;
 
-        if ((rc = odo_rows_decode_head(g, false, 0, &rg->table, &rg->ncols, rg->cols, err)))
+        if ((rc = odo_rows_decode_head(g, false, 0, &rg->table, &rg->ncols, rg->cols, &rows, err)))
             goto out_free;
         n++;
-        if (!(rows = odo_rows_array(g, err))) {
-            rc = ODO_EPROTO;
-            goto out_free;
-        }
         rg->rows = calloc((size_t)cJSON_GetArraySize(rows) + 1, sizeof(*rg->rows));
         if (!rg->rows) {
             rc = odo_err_set(err, ODO_ENOMEM, "out of memory");

@@ -23,12 +23,10 @@ int odo_vin_req_decode(const char *body, size_t len, struct odo_vin_req *out, st
     int rc;
 
     memset(out, 0, sizeof(*out));
-    doc = odo_json_parse(body, len, ODO_SMALL_BODY_MAX, err);
-    if (!doc)
-        return err ? err->code : ODO_EPROTO;
-    out->doc = doc;
-    if ((rc = odo_json_check_keys(doc, keys, "a VIN request", err)) ||
-        (rc = odo_json_version(doc, err)) || (rc = odo_json_device(doc, out->device, err)))
+    if ((rc = odo_json_open(body, len, ODO_SMALL_BODY_MAX, keys, "a VIN request", &out->doc, err)))
+        goto out_free;
+    doc = out->doc;
+    if ((rc = odo_json_device(doc, out->device, err)))
         goto out_free;
     if ((rc = odo_json_str(doc, "token", false, ODO_TOKEN_MAX, &out->token, err)) < 0)
         goto out_free;
@@ -97,13 +95,9 @@ int odo_vin_answer_decode(const char *body, size_t len, struct odo_vin_answer *o
     int rc;
 
     memset(out, 0, sizeof(*out));
-    doc = odo_json_parse(body, len, ODO_SMALL_BODY_MAX, err);
-    if (!doc)
-        return err ? err->code : ODO_EPROTO;
-    out->doc = doc;
-    if ((rc = odo_json_check_keys(doc, keys, "a VIN answer", err)) ||
-        (rc = odo_json_version(doc, err)))
+    if ((rc = odo_json_open(body, len, ODO_SMALL_BODY_MAX, keys, "a VIN answer", &out->doc, err)))
         goto out_free;
+    doc = out->doc;
     if ((rc = odo_json_str(doc, "vin", true, 17, &s, err)))
         goto out_free;
     if (strlen(s) != 17) {

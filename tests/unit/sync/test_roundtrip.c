@@ -77,6 +77,33 @@ static void assert_group(const struct odo_row_group *g, const struct odo_wire_ta
 
 /* ---- push ------------------------------------------------------------------------------- */
 
+/* What a pushed row carries besides its values. */
+struct envelope {
+    const char *id;
+    int64_t base_rev;
+    odo_hlc hlc;
+};
+
+/* A decoded push group equals what was written: table, columns, place in the request, rows. */
+static void assert_push_group(const struct odo_push_group *g, const struct odo_wire_table *t,
+                              const int *cols, int ncols, size_t first, const struct envelope *rows,
+                              const struct odo_val *vals, size_t nrows)
+{
+    ASSERT(g->table == t);
+    ASSERT_EQ(g->ncols, ncols);
+    for (int j = 0; j < ncols; j++)
+        ASSERT_EQ(g->cols[j], cols[j]);
+    ASSERT_EQ(g->first, first);
+    ASSERT_EQ(g->nrows, nrows);
+    for (size_t i = 0; i < nrows; i++) {
+        ASSERT_STR(g->rows[i].id, rows[i].id);
+        ASSERT_EQ(g->rows[i].base_rev, rows[i].base_rev);
+        ASSERT(g->rows[i].hlc == rows[i].hlc);
+        for (int j = 0; j < ncols; j++)
+            assert_val(&g->rows[i].vals[j], &vals[i * (size_t)ncols + (size_t)j], t->name);
+    }
+}
+
 static void test_a_push_request_round_trips_field_by_field(void)
 {
     static const char *const vnames[] = {"name", "model_year", "notes", "plate"};
@@ -84,16 +111,24 @@ static void test_a_push_request_round_trips_field_by_field(void)
                                          "volume_unit", "is_full",   "missed"};
     const struct odo_wire_table *v = odo_wire_table("vehicles"), *f = odo_wire_table("fuel_logs");
     int vcols[4], fcols[7];
-    /* Own HLCs: one later than the row's (kept), one equal to it (written as the row's). */
-    const struct odo_val vv[2][4] = {{VAL_STR("Caf\xc3\xa9 \"van\" \\ 1"),
+    /* Two rows of each group, one after the other. Own HLCs: one later than the row's (kept),
+     * one equal to it (written as the row's). The second fill-up's volume is out of range. */
+    const struct odo_val vv[2 * 4] = {VAL_STR("Caf\xc3\xa9 \"van\" \\ 1"),
                                       VAL_INT(2022),
                                       {ODO_VAL_NULL, 0, NULL, HLC3},
-                                      VAL_OWN("AB-1", HLC1)},
-                                     {VAL_STR("Car"), VAL_NULL, VAL_STR("n"), VAL_NULL}};
-    const struct odo_val fv[2][7] = {{VAL_STR(ROW1), VAL_INT(T0), VAL_STR("41352.5"),
-                                      VAL_STR("9.800"), VAL_STR("gal_us"), VAL_INT(1), VAL_INT(0)},
-                                     {VAL_STR(ROW1), VAL_INT(T0 + 1), VAL_STR("1.0"),
-                                      VAL_STR("-1.000"), VAL_STR("L"), VAL_INT(0), VAL_INT(1)}};
+                                      VAL_OWN("AB-1", HLC1),
+                                      VAL_STR("Car"),
+                                      VAL_NULL,
+                                      VAL_STR("n"),
+                                      VAL_NULL};
+    const struct odo_val fv[2 * 7] = {
+        VAL_STR(ROW1),     VAL_INT(T0),  VAL_STR("41352.5"), VAL_STR("9.800"), VAL_STR("gal_us"),
+        VAL_INT(1),        VAL_INT(0),   VAL_STR(ROW1),      VAL_INT(T0 + 1),  VAL_STR("1.0"),
+        VAL_STR("-1.000"), VAL_STR("L"), VAL_INT(0),         VAL_INT(1)};
+    static const struct envelope push_rows[] = {{ROW1, 0, HLC1},
+                                                {ROW2, 17, HLC2},
+                                                {ROW3, 4, HLC2},
+                                                {"01a20128-0000-7000-8000-000000000004", 0, HLC3}};
     struct odo_push_writer w;
     struct odo_push_req r;
     struct odo_err err;
@@ -105,11 +140,13 @@ static void test_a_push_request_round_trips_field_by_field(void)
         odo_buf_init(&b, 1u << 20);
         odo_push_write_begin(&w, &b, DEVICE, 42, 2, with_token ? "a.b.c" : NULL, HLC3);
         odo_push_write_group(&w, v, vcols, 4);
-        odo_push_write_row(&w, ROW1, 0, HLC1, vv[0], 4);
-        odo_push_write_row(&w, ROW2, 17, HLC2, vv[1], 4);
+        for (int i = 0; i < 2; i++)
+            odo_push_write_row(&w, push_rows[i].id, push_rows[i].base_rev, push_rows[i].hlc,
+                               &vv[4 * i], 4);
         odo_push_write_group(&w, f, fcols, 7);
-        odo_push_write_row(&w, ROW3, 4, HLC2, fv[0], 7);
-        odo_push_write_row(&w, "01a20128-0000-7000-8000-000000000004", 0, HLC2, fv[1], 7);
+        for (int i = 0; i < 2; i++)
+            odo_push_write_row(&w, push_rows[2 + i].id, push_rows[2 + i].base_rev,
+                               push_rows[2 + i].hlc, &fv[7 * i], 7);
         odo_push_write_end(&w);
         ASSERT(!b.overflow);
         ASSERT_OK(odo_push_decode(b.data, b.len, &r, &err), &err);
@@ -126,38 +163,13 @@ static void test_a_push_request_round_trips_field_by_field(void)
         ASSERT_EQ(r.ngroups, 2);
         ASSERT_EQ(r.nrows, 4);
 
-        ASSERT(r.groups[0].table == v);
-        ASSERT_EQ(r.groups[0].ncols, 4);
-        for (int j = 0; j < 4; j++)
-            ASSERT_EQ(r.groups[0].cols[j], vcols[j]);
-        ASSERT_EQ(r.groups[0].first, 0);
-        ASSERT_EQ(r.groups[0].nrows, 2);
-        ASSERT_STR(r.groups[0].rows[0].id, ROW1);
-        ASSERT_EQ(r.groups[0].rows[0].base_rev, 0);
-        ASSERT(r.groups[0].rows[0].hlc == HLC1);
-        ASSERT_STR(r.groups[0].rows[1].id, ROW2);
-        ASSERT_EQ(r.groups[0].rows[1].base_rev, 17);
-        ASSERT(r.groups[0].rows[1].hlc == HLC2);
-        for (int i = 0; i < 2; i++) {
-            ASSERT_STR(r.groups[0].rows[i].refused, "");
-            for (int j = 0; j < 4; j++)
-                assert_val(&r.groups[0].rows[i].vals[j], &vv[i][j], "vehicles");
-        }
+        assert_push_group(&r.groups[0], v, vcols, 4, 0, &push_rows[0], vv, 2);
         ASSERT(r.groups[0].rows[0].vals[2].hlc == HLC3);
         ASSERT(r.groups[0].rows[0].vals[3].hlc == 0); /* the row's own: not repeated */
         ASSERT(r.groups[0].rows[0].vals[0].hlc == 0);
-
-        ASSERT(r.groups[1].table == f);
-        ASSERT_EQ(r.groups[1].ncols, 7);
-        for (int j = 0; j < 7; j++)
-            ASSERT_EQ(r.groups[1].cols[j], fcols[j]);
-        ASSERT_EQ(r.groups[1].first, 2);
-        ASSERT_EQ(r.groups[1].nrows, 2);
-        ASSERT_STR(r.groups[1].rows[0].id, ROW3);
-        ASSERT_EQ(r.groups[1].rows[0].base_rev, 4);
-        for (int i = 0; i < 2; i++)
-            for (int j = 0; j < 7; j++)
-                assert_val(&r.groups[1].rows[i].vals[j], &fv[i][j], "fuel_logs");
+        ASSERT_STR(r.groups[0].rows[0].refused, "");
+        ASSERT_STR(r.groups[0].rows[1].refused, "");
+        assert_push_group(&r.groups[1], f, fcols, 7, 2, &push_rows[2], fv, 2);
         ASSERT_STR(r.groups[1].rows[0].refused, "");
         /* Well-formed but out of its column's domain: that row alone carries the refusal. */
         ASSERT_STR(r.groups[1].rows[1].refused, "volume is out of range");
@@ -337,61 +349,68 @@ static void test_pull_requests_round_trip_plain_acked_and_reconciling(void)
     round_trip_pull(&r); /* a later one */
 }
 
+/* One group of the sample page: a table, its columns and one row. */
+struct sample_group {
+    const char *table;
+    const char *cols[4];
+    int ncols;
+    const char *id;
+    int64_t rev;
+    struct odo_val vals[4];
+};
+
 /* A page of four groups: reference data, a table coming back after another, every kind. */
+static const struct sample_group sample_page[] = {
+    {"stations",
+     {"name", "brand", "updated_at", "deleted_at"},
+     4,
+     "01a20128-0000-7000-8000-0000000000a1",
+     1,
+     {VAL_STR("Aral \"Nord\""), VAL_NULL, VAL_INT(T0), VAL_NULL}},
+    {"vehicles",
+     {"name", "model_year", "odometer_unit"},
+     3,
+     ROW1,
+     2,
+     {VAL_STR("Van \\ one"), VAL_INT(2022), VAL_STR("km")}},
+    {"fuel_logs",
+     {"vehicle_id", "odometer", "is_full", "notes"},
+     4,
+     ROW3,
+     3,
+     {VAL_STR(ROW1), VAL_STR("41352.5"), VAL_INT(1), VAL_NULL}},
+    {"vehicles",
+     {"name", "model_year", "odometer_unit"},
+     3,
+     ROW2,
+     4,
+     {VAL_STR("Caf\xc3\xa9"), VAL_NULL, VAL_STR("mi")}},
+};
+
 static void write_sample_page(struct odo_buf *b, bool more)
 {
-    static const char *const snames[] = {"name", "brand", "updated_at", "deleted_at"};
-    static const char *const vnames[] = {"name", "model_year", "odometer_unit"};
-    static const char *const fnames[] = {"vehicle_id", "odometer", "is_full", "notes"};
-    const struct odo_wire_table *s = odo_wire_table("stations"), *v = odo_wire_table("vehicles"),
-                                *f = odo_wire_table("fuel_logs");
-    const struct odo_val sv[] = {VAL_STR("Aral \"Nord\""), VAL_NULL, VAL_INT(T0), VAL_NULL},
-                         v1[] = {VAL_STR("Van \\ one"), VAL_INT(2022), VAL_STR("km")},
-                         v2[] = {VAL_STR("Caf\xc3\xa9"), VAL_NULL, VAL_STR("mi")},
-                         fv[] = {VAL_STR(ROW1), VAL_STR("41352.5"), VAL_INT(1), VAL_NULL};
-    int scols[4], vcols[3], fcols[4];
     struct odo_pull_page_writer w;
 
-    cols_of(s, snames, 4, scols);
-    cols_of(v, vnames, 3, vcols);
-    cols_of(f, fnames, 4, fcols);
     odo_buf_init(b, 1u << 16);
     odo_pull_page_write_begin(&w, b, HLC1);
-    odo_pull_page_write_group(&w, s, scols, 4);
-    odo_pull_page_write_row(&w, "01a20128-0000-7000-8000-0000000000a1", 1, sv, 4);
-    odo_pull_page_write_group(&w, v, vcols, 3);
-    odo_pull_page_write_row(&w, ROW1, 2, v1, 3);
-    odo_pull_page_write_group(&w, f, fcols, 4);
-    odo_pull_page_write_row(&w, ROW3, 3, fv, 4);
-    odo_pull_page_write_group(&w, v, vcols, 3);
-    odo_pull_page_write_row(&w, ROW2, 4, v2, 3);
+    for (size_t g = 0; g < ODO_ARRAY_LEN(sample_page); g++) {
+        const struct sample_group *sg = &sample_page[g];
+        const struct odo_wire_table *t = odo_wire_table(sg->table);
+        int cols[4];
+        cols_of(t, sg->cols, sg->ncols, cols);
+        odo_pull_page_write_group(&w, t, cols, sg->ncols);
+        odo_pull_page_write_row(&w, sg->id, sg->rev, sg->vals, sg->ncols);
+    }
     odo_pull_page_write_end(&w, 77, more);
     ASSERT(!b->overflow);
 }
 
 static void test_a_pull_page_round_trips_groups_nulls_ints_and_strings(void)
 {
-    static const char *const snames[] = {"name", "brand", "updated_at", "deleted_at"};
-    static const char *const vnames[] = {"name", "model_year", "odometer_unit"};
-    static const char *const fnames[] = {"vehicle_id", "odometer", "is_full", "notes"};
-    static const char *const sids[] = {"01a20128-0000-7000-8000-0000000000a1"},
-                             *const v1ids[] = {ROW1}, *const fids[] = {ROW3},
-                             *const v2ids[] = {ROW2};
-    static const int64_t srev[] = {1}, v1rev[] = {2}, frev[] = {3}, v2rev[] = {4};
-    const struct odo_wire_table *s = odo_wire_table("stations"), *v = odo_wire_table("vehicles"),
-                                *f = odo_wire_table("fuel_logs");
-    const struct odo_val sv[] = {VAL_STR("Aral \"Nord\""), VAL_NULL, VAL_INT(T0), VAL_NULL},
-                         v1[] = {VAL_STR("Van \\ one"), VAL_INT(2022), VAL_STR("km")},
-                         v2[] = {VAL_STR("Caf\xc3\xa9"), VAL_NULL, VAL_STR("mi")},
-                         fv[] = {VAL_STR(ROW1), VAL_STR("41352.5"), VAL_INT(1), VAL_NULL};
-    int scols[4], vcols[3], fcols[4];
     struct odo_pull_ans a;
     struct odo_err err;
     struct odo_buf b;
 
-    cols_of(s, snames, 4, scols);
-    cols_of(v, vnames, 3, vcols);
-    cols_of(f, fnames, 4, fcols);
     for (int more = 0; more < 2; more++) {
         write_sample_page(&b, more);
         ASSERT_OK(odo_pull_ans_decode(b.data, b.len, &a, &err), &err);
@@ -400,11 +419,14 @@ static void test_a_pull_page_round_trips_groups_nulls_ints_and_strings(void)
         ASSERT_EQ(a.more, more);
         ASSERT_EQ(a.reconcile_required, 0);
         ASSERT(!a.is_reconcile);
-        ASSERT_EQ(a.ngroups, 4);
-        assert_group(&a.groups[0], s, scols, 4, sids, srev, sv, 1);
-        assert_group(&a.groups[1], v, vcols, 3, v1ids, v1rev, v1, 1);
-        assert_group(&a.groups[2], f, fcols, 4, fids, frev, fv, 1);
-        assert_group(&a.groups[3], v, vcols, 3, v2ids, v2rev, v2, 1);
+        ASSERT_EQ(a.ngroups, ODO_ARRAY_LEN(sample_page));
+        for (size_t g = 0; g < ODO_ARRAY_LEN(sample_page); g++) {
+            const struct sample_group *sg = &sample_page[g];
+            const struct odo_wire_table *t = odo_wire_table(sg->table);
+            int cols[4];
+            cols_of(t, sg->cols, sg->ncols, cols);
+            assert_group(&a.groups[g], t, cols, sg->ncols, &sg->id, &sg->rev, sg->vals, 1);
+        }
         odo_pull_ans_free(&a);
         odo_buf_free(&b);
     }
