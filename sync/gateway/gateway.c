@@ -1,10 +1,10 @@
 /*
- * Gateway configuration, state and the request handler shared by both transports.
+ * The gateway's state and the one request handler both transports call: routing by path and
+ * method, the push, pull, VIN and health handlers, and one log line per request.
  */
 #define _GNU_SOURCE
 #include "sync/gateway/gateway.h"
 
-#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,202 +12,11 @@
 #include <strings.h>
 #include <time.h>
 
-#include "platform/fs.h"
 #include "platform/text.h"
 #include "platform/uuid.h"
 #include "storage/vin/vpic.h"
 #include "sync/gateway/apply.h"
-
-#define THROTTLE_SLOTS         1024
-#define THROTTLE_FREE_FAILURES 5      /* failures before any wait */
-#define THROTTLE_MAX_WAIT_MS   300000 /* the backoff cap: five minutes */
-
-struct throttle_slot {
-    char key[80];
-    int failures;
-    int64_t until_ms;
-};
-
-struct odo_gw {
-    struct odo_gw_config cfg;
-    struct odo_log log;
-    struct odo_pg_pool *pool;
-    struct odo_jwt_config jwt;
-    pthread_mutex_t lock; /* the clock and the throttle table */
-    odo_hlc clock;
-    struct throttle_slot throttle[THROTTLE_SLOTS];
-    struct odo_vpic *vpic;     /* NULL: this gateway has no VIN data */
-    pthread_mutex_t vpic_lock; /* one SQLite connection, one decode at a time */
-};
-
-static int64_t now_ms(void)
-{
-    return odo_clock_now(NULL);
-}
-
-/* ---- configuration ---------------------------------------------------------------------- */
-
-/* The JWT secret: "hex:..." or plain text (all of its bytes are the key). */
-static int set_secret(struct odo_gw_config *cfg, const char *v, struct odo_err *err)
-{
-    size_t n = 0;
-
-    if (strncmp(v, "hex:", 4) == 0) {
-        long len = odo_hex_decode(v + 4, cfg->jwt_key, sizeof(cfg->jwt_key));
-        if (len < 0)
-            return odo_err_set(err, ODO_EINVAL, "the JWT secret is not valid hex");
-        n = (size_t)len;
-    } else {
-        n = strlen(v);
-        if (n > sizeof(cfg->jwt_key))
-            return odo_err_set(err, ODO_EINVAL, "the JWT secret is too long");
-        memcpy(cfg->jwt_key, v, n);
-    }
-    cfg->jwt_key_len = n;
-    return 0;
-}
-
-static int set_int(const char *key, const char *v, int min, int max, int *out, struct odo_err *err)
-{
-    char *end;
-    long n = strtol(v, &end, 10);
-    if (!*v || *end || n < min || n > max)
-        return odo_err_set(err, ODO_EINVAL, "%s must be a whole number from %d to %d", key, min,
-                           max);
-    *out = (int)n;
-    return 0;
-}
-
-#define COPY_STR(field, v)                                                                         \
-    (strlen(v) >= sizeof(field) ? odo_err_set(err, ODO_EINVAL, "%s is too long", key)              \
-                                : (snprintf(field, sizeof(field), "%s", v), 0))
-
-/* Applies one KEY=VALUE setting. Keys are the environment variable names. */
-static int apply_setting(struct odo_gw_config *cfg, const char *key, const char *v,
-                         struct odo_err *err)
-{
-    if (strcmp(key, "DATABASE_URL") == 0)
-        return COPY_STR(cfg->database_url, v);
-    if (strcmp(key, "ODOLOG_JWT_SECRET") == 0)
-        return set_secret(cfg, v, err);
-    if (strcmp(key, "ODOLOG_JWT_ISSUER") == 0)
-        return COPY_STR(cfg->jwt_issuer, v);
-    if (strcmp(key, "ODOLOG_JWT_AUDIENCE") == 0)
-        return COPY_STR(cfg->jwt_audience, v);
-    if (strcmp(key, "ODOLOG_LISTEN") == 0)
-        return COPY_STR(cfg->listen, v);
-    if (strcmp(key, "ODOLOG_HTTPS_PORT") == 0)
-        return set_int(key, v, 0, 65535, &cfg->https_port, err);
-    if (strcmp(key, "ODOLOG_COAPS_PORT") == 0)
-        return set_int(key, v, 0, 65535, &cfg->coaps_port, err);
-    if (strcmp(key, "ODOLOG_COAP_PORT") == 0)
-        return set_int(key, v, 0, 65535, &cfg->coap_port, err);
-    if (strcmp(key, "ODOLOG_TLS_CERT") == 0)
-        return COPY_STR(cfg->tls_cert, v);
-    if (strcmp(key, "ODOLOG_TLS_KEY") == 0)
-        return COPY_STR(cfg->tls_key, v);
-    if (strcmp(key, "ODOLOG_POOL_SIZE") == 0)
-        return set_int(key, v, 1, 64, &cfg->pool_size, err);
-    if (strcmp(key, "ODOLOG_HTTP_THREADS") == 0)
-        return set_int(key, v, 1, 64, &cfg->http_threads, err);
-    if (strcmp(key, "ODOLOG_SCHEMA_MIN") == 0)
-        return set_int(key, v, 1, 1000, &cfg->schema_min, err);
-    if (strcmp(key, "ODOLOG_VPIC") == 0)
-        return COPY_STR(cfg->vpic, v);
-    if (strcmp(key, "ODOLOG_LOG_LEVEL") == 0)
-        return odo_log_level_parse(v, &cfg->log_level)
-                   ? odo_err_set(err, ODO_EINVAL, "ODOLOG_LOG_LEVEL is error, warn, info or debug")
-                   : 0;
-    return odo_err_set(err, ODO_EINVAL, "unknown setting '%s'", key);
-}
-
-static const char *const env_keys[] = {
-    "DATABASE_URL",      "ODOLOG_JWT_SECRET", "ODOLOG_JWT_ISSUER", "ODOLOG_JWT_AUDIENCE",
-    "ODOLOG_LISTEN",     "ODOLOG_HTTPS_PORT", "ODOLOG_COAPS_PORT", "ODOLOG_COAP_PORT",
-    "ODOLOG_TLS_CERT",   "ODOLOG_TLS_KEY",    "ODOLOG_POOL_SIZE",  "ODOLOG_HTTP_THREADS",
-    "ODOLOG_SCHEMA_MIN", "ODOLOG_LOG_LEVEL",  "ODOLOG_VPIC",       NULL,
-};
-
-int odo_gw_config_load(struct odo_gw_config *cfg, const char *path, struct odo_err *err)
-{
-    int rc;
-
-    memset(cfg, 0, sizeof(*cfg));
-    snprintf(cfg->jwt_issuer, sizeof(cfg->jwt_issuer), "odolog");
-    snprintf(cfg->jwt_audience, sizeof(cfg->jwt_audience), "odolog-sync");
-    snprintf(cfg->listen, sizeof(cfg->listen), "0.0.0.0");
-    cfg->https_port = 8443;
-    cfg->coaps_port = 5684;
-    cfg->pool_size = 4;
-    cfg->http_threads = 4;
-    cfg->schema_min = ODO_SCHEMA_MIN;
-    cfg->log_level = ODO_LOG_INFO;
-
-    if (path) {
-        char *text, *line, *save = NULL;
-        size_t len;
-        int lineno = 0;
-        if ((rc = odo_fs_read_all(path, 1u << 20, &text, &len, err)))
-            return rc;
-        for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-            char *eq, *k = line, *v;
-            lineno++;
-            while (isspace((unsigned char)*k))
-                k++;
-            if (!*k || *k == '#')
-                continue;
-            eq = strchr(k, '=');
-            if (!eq) {
-                free(text);
-                return odo_err_set(err, ODO_EINVAL, "%s:%d: expected KEY=VALUE", path, lineno);
-            }
-            *eq = '\0';
-            v = eq + 1;
-            for (char *e = eq - 1; e >= k && isspace((unsigned char)*e); e--)
-                *e = '\0';
-            while (isspace((unsigned char)*v))
-                v++;
-            for (char *e = v + strlen(v) - 1; e >= v && isspace((unsigned char)*e); e--)
-                *e = '\0';
-            if ((rc = apply_setting(cfg, k, v, err))) {
-                char msg[sizeof(err->msg)];
-                snprintf(msg, sizeof(msg), "%s", err->msg);
-                free(text);
-                return odo_err_set(err, rc, "%s:%d: %s", path, lineno, msg);
-            }
-        }
-        free(text);
-    }
-    for (const char *const *k = env_keys; *k; k++) {
-        const char *v = getenv(*k);
-        if (v && *v && (rc = apply_setting(cfg, *k, v, err)))
-            return rc;
-    }
-    if (cfg->jwt_key_len < ODO_JWT_KEY_MIN)
-        return odo_err_set(err, ODO_EINVAL,
-                           "ODOLOG_JWT_SECRET must hold at least %d bytes (256 bits)",
-                           ODO_JWT_KEY_MIN);
-    return 0;
-}
-
-int odo_gw_config_check_serve(const struct odo_gw_config *cfg, struct odo_err *err)
-{
-    if (!cfg->database_url[0])
-        return odo_err_set(err, ODO_EINVAL, "no database: set DATABASE_URL");
-    if (cfg->coap_port && !cfg->allow_insecure)
-        return odo_err_set(err, ODO_EINVAL,
-                           "plain coap (ODOLOG_COAP_PORT) is for tests only: pass "
-                           "--insecure-coap");
-    if (cfg->https_port && (!cfg->tls_cert[0] || !cfg->tls_key[0]))
-        return odo_err_set(err, ODO_EINVAL,
-                           "HTTPS needs ODOLOG_TLS_CERT and ODOLOG_TLS_KEY (or "
-                           "ODOLOG_HTTPS_PORT=0)");
-    if (!cfg->https_port && !cfg->coaps_port && !cfg->coap_port)
-        return odo_err_set(err, ODO_EINVAL,
-                           "no port to serve: set ODOLOG_HTTPS_PORT or "
-                           "ODOLOG_COAPS_PORT");
-    return 0;
-}
+#include "sync/gateway/internal.h"
 
 /* ---- state ------------------------------------------------------------------------------ */
 
@@ -228,7 +37,7 @@ int odo_gw_create(const struct odo_gw_config *cfg, struct odo_gw **out, struct o
     gw->jwt.leeway_s = 30;
     pthread_mutex_init(&gw->lock, NULL);
     pthread_mutex_init(&gw->vpic_lock, NULL);
-    gw->clock = odo_hlc_tick(0, now_ms());
+    gw->clock = odo_hlc_tick(0, odo_clock_now(NULL));
     if (cfg->vpic[0]) {
         struct odo_err e2;
         if (odo_vpic_open(cfg->vpic, &gw->vpic, &e2) != 0)
@@ -264,58 +73,6 @@ const struct odo_log *odo_gw_log(const struct odo_gw *gw)
     return &gw->log;
 }
 
-/* ---- throttling ------------------------------------------------------------------------- */
-
-static struct throttle_slot *slot_for(struct odo_gw *gw, const char *key)
-{
-    unsigned h = 2166136261u;
-    for (const char *p = key; *p; p++)
-        h = (h ^ (unsigned char)*p) * 16777619u;
-    return &gw->throttle[h % THROTTLE_SLOTS];
-}
-
-/* Milliseconds the key must still wait, 0 when it may try. */
-static int64_t throttle_wait(struct odo_gw *gw, const char *key)
-{
-    int64_t wait = 0, now = now_ms();
-    pthread_mutex_lock(&gw->lock);
-    struct throttle_slot *s = slot_for(gw, key);
-    if (strcmp(s->key, key) == 0 && s->until_ms > now)
-        wait = s->until_ms - now;
-    pthread_mutex_unlock(&gw->lock);
-    return wait;
-}
-
-static void throttle_failed(struct odo_gw *gw, const char *key)
-{
-    pthread_mutex_lock(&gw->lock);
-    struct throttle_slot *s = slot_for(gw, key);
-    if (strcmp(s->key, key) != 0) {
-        snprintf(s->key, sizeof(s->key), "%s", key);
-        s->failures = 0;
-        s->until_ms = 0;
-    }
-    s->failures++;
-    if (s->failures > THROTTLE_FREE_FAILURES) {
-        int64_t wait = 1000LL << (s->failures - THROTTLE_FREE_FAILURES - 1 > 20
-                                      ? 20
-                                      : s->failures - THROTTLE_FREE_FAILURES - 1);
-        s->until_ms = now_ms() + (wait > THROTTLE_MAX_WAIT_MS ? THROTTLE_MAX_WAIT_MS : wait);
-    }
-    pthread_mutex_unlock(&gw->lock);
-}
-
-static void throttle_ok(struct odo_gw *gw, const char *key)
-{
-    pthread_mutex_lock(&gw->lock);
-    struct throttle_slot *s = slot_for(gw, key);
-    if (strcmp(s->key, key) == 0) {
-        s->failures = 0;
-        s->until_ms = 0;
-    }
-    pthread_mutex_unlock(&gw->lock);
-}
-
 /* ---- handling --------------------------------------------------------------------------- */
 
 /* What the request log line tells about a sync call. */
@@ -325,7 +82,7 @@ struct call_info {
     size_t rows;
 };
 
-static void fail(struct odo_gw_response *resp, enum odo_pe e, const char *message)
+void odo_gw_fail(struct odo_gw_response *resp, enum odo_pe e, const char *message)
 {
     resp->http = odo_pe_http(e);
     resp->coap = odo_pe_coap(e);
@@ -339,65 +96,6 @@ static void ok(struct odo_gw_response *resp)
     resp->coap = 205;
 }
 
-/*
- * Verifies the token (body field or bearer header). Failed validations are counted per user once
- * the signature verified (an expired token, say), and per transport identity or address before
- * that; past a few, that key is answered 429 with a capped, growing wait, and a success resets
- * it. A token that verifies is never held back by its address: that is what keeps one abuser
- * behind a shared address from locking out everyone else there.
- */
-static int authenticate(struct odo_gw *gw, const struct odo_gw_request *req, const char *token,
-                        struct odo_jwt_claims *claims, struct odo_gw_response *resp)
-{
-    char peer_key[80], user_key[80], msg[96];
-    struct odo_err err;
-    int sig_ok;
-    int64_t wait;
-
-    snprintf(peer_key, sizeof(peer_key), "peer:%s",
-             req->psk_identity ? req->psk_identity
-             : req->peer       ? req->peer
-                               : "?");
-    if (!token)
-        token = req->bearer;
-    if (odo_jwt_verify(&gw->jwt, token, now_ms() / 1000, claims, &sig_ok, &err) == 0) {
-        snprintf(user_key, sizeof(user_key), "user:%s", claims->sub);
-        if ((wait = throttle_wait(gw, user_key)) > 0) {
-            snprintf(msg, sizeof(msg), "too many failed attempts: retry in %lld s",
-                     (long long)(wait + 999) / 1000);
-            fail(resp, ODO_PE_THROTTLED, msg);
-            return -1;
-        }
-        throttle_ok(gw, peer_key);
-        throttle_ok(gw, user_key);
-        return 0;
-    }
-    if (sig_ok)
-        snprintf(user_key, sizeof(user_key), "user:%s", claims->sub[0] ? claims->sub : "?");
-    const char *key = sig_ok && claims->sub[0] ? user_key : peer_key;
-    if ((wait = throttle_wait(gw, key)) > 0) {
-        snprintf(msg, sizeof(msg), "too many failed attempts: retry in %lld s",
-                 (long long)(wait + 999) / 1000);
-        fail(resp, ODO_PE_THROTTLED, msg);
-        return -1;
-    }
-    throttle_failed(gw, key);
-    fail(resp, ODO_PE_UNAUTHORIZED, err.msg);
-    return -1;
-}
-
-/* The device a request speaks for must be the one DTLS authenticated (coaps). */
-static int check_device(const struct odo_gw_request *req, const char *device,
-                        struct odo_gw_response *resp)
-{
-    if (req->transport == ODO_GW_COAPS &&
-        (!req->psk_identity || strcasecmp(req->psk_identity, device) != 0)) {
-        fail(resp, ODO_PE_FORBIDDEN, "the device in the request is not the DTLS identity");
-        return -1;
-    }
-    return 0;
-}
-
 static int check_schema(struct odo_gw *gw, int schema, struct odo_gw_response *resp)
 {
     char msg[128];
@@ -406,7 +104,7 @@ static int check_schema(struct odo_gw *gw, int schema, struct odo_gw_response *r
     snprintf(msg, sizeof(msg),
              "device schema %d is older than this gateway serves (%d and later): upgrade odolog",
              schema, gw->cfg.schema_min);
-    fail(resp, ODO_PE_UPGRADE, msg);
+    odo_gw_fail(resp, ODO_PE_UPGRADE, msg);
     return -1;
 }
 
@@ -416,7 +114,7 @@ static PGconn *take_conn(struct odo_gw *gw, struct odo_gw_response *resp)
     PGconn *c = odo_pg_acquire(gw->pool, 5000, &err);
     if (!c) {
         odo_log(&gw->log, ODO_LOG_ERROR, "%s", err.msg);
-        fail(resp, ODO_PE_UNAVAILABLE, "the database is unavailable; retry later");
+        odo_gw_fail(resp, ODO_PE_UNAVAILABLE, "the database is unavailable; retry later");
     }
     return c;
 }
@@ -467,8 +165,8 @@ static PGconn *begin_call(struct odo_gw *gw, const struct odo_gw_request *req,
     PGconn *c;
 
     snprintf(info->device, sizeof(info->device), "%s", device);
-    if (authenticate(gw, req, token, claims, resp) || check_device(req, device, resp) ||
-        check_schema(gw, schema, resp))
+    if (odo_gw_authenticate(gw, req, token, claims, resp) ||
+        odo_gw_check_device(req, device, resp) || check_schema(gw, schema, resp))
         return NULL;
     snprintf(info->user, sizeof(info->user), "%s", claims->sub);
     if (!(c = take_conn(gw, resp)))
@@ -484,7 +182,7 @@ static PGconn *begin_call(struct odo_gw *gw, const struct odo_gw_request *req,
     *clock = gw->clock;
     pthread_mutex_unlock(&gw->lock);
     call->clock = clock;
-    call->now_ms = now_ms();
+    call->now_ms = odo_clock_now(NULL);
     return c;
 }
 
@@ -509,15 +207,15 @@ static void handle_push(struct odo_gw *gw, const struct odo_gw_request *req,
     int rc;
 
     if ((rc = odo_push_decode(req->body, req->len, &push, &err))) {
-        fail(resp, rc == ODO_ETOOBIG ? ODO_PE_TOO_LARGE : ODO_PE_BAD_REQUEST, err.msg);
+        odo_gw_fail(resp, rc == ODO_ETOOBIG ? ODO_PE_TOO_LARGE : ODO_PE_BAD_REQUEST, err.msg);
         return;
     }
     info->rows = push.nrows;
     /* The same row twice in one batch is a malformed batch. */
     if ((rc = has_duplicate_row(&push)) != 0) {
         snprintf(info->device, sizeof(info->device), "%s", push.device);
-        fail(resp, rc > 0 ? ODO_PE_BAD_REQUEST : ODO_PE_INTERNAL,
-             rc > 0 ? "a row appears twice in the batch" : "out of memory");
+        odo_gw_fail(resp, rc > 0 ? ODO_PE_BAD_REQUEST : ODO_PE_INTERNAL,
+                    rc > 0 ? "a row appears twice in the batch" : "out of memory");
         goto out;
     }
     if (!begin_call(gw, req, resp, info, push.token, push.device, push.schema, &claims, &call,
@@ -528,8 +226,8 @@ static void handle_push(struct odo_gw *gw, const struct odo_gw_request *req,
     if (rc) {
         odo_log(&gw->log, pe == ODO_PE_CONFLICT ? ODO_LOG_WARN : ODO_LOG_ERROR, "push: %s",
                 err.msg);
-        fail(resp, pe,
-             pe == ODO_PE_UNAVAILABLE ? "the batch could not be applied; retry" : err.msg);
+        odo_gw_fail(resp, pe,
+                    pe == ODO_PE_UNAVAILABLE ? "the batch could not be applied; retry" : err.msg);
         goto out;
     }
     ok(resp);
@@ -563,7 +261,7 @@ static void vin_answer(const struct odo_vin_decoded *d, struct odo_buf *b)
         a.names[a.nfields] = f[i].name;
         a.values[a.nfields++] = (const char *)d + f[i].offset;
     }
-    for (int i = 0; i < d->nerrors && a.nerrors < 8; i++)
+    for (int i = 0; i < d->nerrors && a.nerrors < ODO_VIN_ERRORS_MAX; i++)
         a.errors[a.nerrors++] = d->errors[i];
     a.error_text = d->error_text;
     odo_vin_answer_encode(b, &a);
@@ -590,36 +288,37 @@ static void handle_vin(struct odo_gw *gw, const struct odo_gw_request *req,
 
     memset(&vr, 0, sizeof(vr));
     if (odo_vin_normalize(req->path + 8, vin, &err) != 0) {
-        fail(resp, ODO_PE_BAD_REQUEST, err.msg);
+        odo_gw_fail(resp, ODO_PE_BAD_REQUEST, err.msg);
         return;
     }
     if (strcmp(req->method, "POST") == 0) {
         if (req->content_type && strncasecmp(req->content_type, "application/json", 16) != 0) {
-            fail(resp, ODO_PE_MEDIA, "send application/json");
+            odo_gw_fail(resp, ODO_PE_MEDIA, "send application/json");
             return;
         }
         if (odo_vin_req_decode(req->body, req->len, &vr, &err) != 0) {
-            fail(resp, err.code == ODO_ETOOBIG ? ODO_PE_TOO_LARGE : ODO_PE_BAD_REQUEST, err.msg);
+            odo_gw_fail(resp, err.code == ODO_ETOOBIG ? ODO_PE_TOO_LARGE : ODO_PE_BAD_REQUEST,
+                        err.msg);
             return;
         }
         token = vr.token;
         snprintf(info->device, sizeof(info->device), "%s", vr.device);
-        if (check_device(req, vr.device, resp))
+        if (odo_gw_check_device(req, vr.device, resp))
             goto out;
     } else if (req->psk_identity) {
         snprintf(info->device, sizeof(info->device), "%.36s", req->psk_identity);
     }
     if (token || req->bearer || req->transport != ODO_GW_COAPS) {
-        if (authenticate(gw, req, token, &claims, resp))
+        if (odo_gw_authenticate(gw, req, token, &claims, resp))
             goto out;
         snprintf(info->user, sizeof(info->user), "%s", claims.sub);
     } else if (!req->psk_identity) {
         /* Plain coap (tests only) has no identity: a token is needed. */
-        fail(resp, ODO_PE_UNAUTHORIZED, "send a token");
+        odo_gw_fail(resp, ODO_PE_UNAUTHORIZED, "send a token");
         goto out;
     }
     if (!gw->vpic) {
-        fail(resp, ODO_PE_NOT_FOUND, "VIN decoding is not available on this gateway");
+        odo_gw_fail(resp, ODO_PE_NOT_FOUND, "VIN decoding is not available on this gateway");
         goto out;
     }
     if (!(c = take_conn(gw, resp)))
@@ -644,7 +343,7 @@ static void handle_vin(struct odo_gw *gw, const struct odo_gw_request *req,
     pthread_mutex_unlock(&gw->vpic_lock);
     if (rc) {
         odo_log(&gw->log, ODO_LOG_ERROR, "decoding %s: %s", vin, err.msg);
-        fail(resp, ODO_PE_INTERNAL, "the VIN could not be decoded here");
+        odo_gw_fail(resp, ODO_PE_INTERNAL, "the VIN could not be decoded here");
         goto out;
     }
     vin_answer(&d, &resp->body);
@@ -681,7 +380,7 @@ static void handle_pull(struct odo_gw *gw, const struct odo_gw_request *req,
     int rc;
 
     if ((rc = odo_pull_decode(req->body, req->len, &pull, &err))) {
-        fail(resp, rc == ODO_ETOOBIG ? ODO_PE_TOO_LARGE : ODO_PE_BAD_REQUEST, err.msg);
+        odo_gw_fail(resp, rc == ODO_ETOOBIG ? ODO_PE_TOO_LARGE : ODO_PE_BAD_REQUEST, err.msg);
         return;
     }
     if (!begin_call(gw, req, resp, info, pull.token, pull.device, pull.schema, &claims, &call,
@@ -691,12 +390,12 @@ static void handle_pull(struct odo_gw *gw, const struct odo_gw_request *req,
     rc = odo_gw_pull(&call, &pull, &resp->body, &pe, &err);
     end_call(gw, &call);
     if (rc == ODO_EPROTO) {
-        fail(resp, ODO_PE_BAD_REQUEST, err.msg);
+        odo_gw_fail(resp, ODO_PE_BAD_REQUEST, err.msg);
         goto out;
     }
     if (rc) {
         odo_log(&gw->log, ODO_LOG_ERROR, "pull: %s", err.msg);
-        fail(resp, pe, "the page could not be read; retry");
+        odo_gw_fail(resp, pe, "the page could not be read; retry");
         goto out;
     }
     ok(resp);
@@ -716,10 +415,7 @@ static void handle_health(struct odo_gw *gw, struct odo_gw_response *resp)
         PQclear(r);
         odo_pg_release(gw->pool, c);
     }
-    odo_buf_printf(&resp->body,
-                   "{\"status\":\"%s\",\"database\":\"%s\",\"protocol\":%d,\"schema\":[%d,%d]}",
-                   db ? "ok" : "degraded", db ? "ok" : "unreachable", ODO_PROTOCOL_VERSION,
-                   gw->cfg.schema_min, ODO_SCHEMA_CURRENT);
+    odo_health_encode(&resp->body, db, gw->cfg.schema_min, ODO_SCHEMA_CURRENT);
     resp->http = db ? 200 : 503;
     resp->coap = db ? 205 : 503;
 }
@@ -741,31 +437,31 @@ void odo_gw_handle(struct odo_gw *gw, const struct odo_gw_request *req,
         if (get)
             handle_health(gw, resp);
         else
-            fail(resp, ODO_PE_METHOD, "use GET");
+            odo_gw_fail(resp, ODO_PE_METHOD, "use GET");
     } else if (strcmp(req->path, "/v1/sync/push") == 0 || strcmp(req->path, "/v1/sync/pull") == 0) {
         bool is_push = strcmp(req->path, "/v1/sync/push") == 0;
         if (!post)
-            fail(resp, ODO_PE_METHOD, "use POST");
+            odo_gw_fail(resp, ODO_PE_METHOD, "use POST");
         else if (req->too_large)
-            fail(resp, ODO_PE_TOO_LARGE, "the body is over the limit");
+            odo_gw_fail(resp, ODO_PE_TOO_LARGE, "the body is over the limit");
         else if (req->content_type && strncasecmp(req->content_type, "application/json", 16) != 0)
-            fail(resp, ODO_PE_MEDIA, "send application/json");
+            odo_gw_fail(resp, ODO_PE_MEDIA, "send application/json");
         else if (is_push)
             handle_push(gw, req, resp, &info);
         else
             handle_pull(gw, req, resp, &info);
     } else if (strncmp(req->path, "/v1/vin/", 8) == 0) {
         if (!post && !get)
-            fail(resp, ODO_PE_METHOD, "use GET or POST");
+            odo_gw_fail(resp, ODO_PE_METHOD, "use GET or POST");
         else if (req->too_large)
-            fail(resp, ODO_PE_TOO_LARGE, "the body is over the limit");
+            odo_gw_fail(resp, ODO_PE_TOO_LARGE, "the body is over the limit");
         else
             handle_vin(gw, req, resp, &info);
     } else {
-        fail(resp, ODO_PE_NOT_FOUND, "no such path");
+        odo_gw_fail(resp, ODO_PE_NOT_FOUND, "no such path");
     }
     if (resp->body.overflow)
-        fail(resp, ODO_PE_INTERNAL, "the answer is too large");
+        odo_gw_fail(resp, ODO_PE_INTERNAL, "the answer is too large");
     /* One line per request: what, who, the outcome and how long it took. */
     odo_log(&gw->log, ODO_LOG_INFO,
             "%s %s %s %d peer=%s user=%s device=%s rows=%zu in=%zu out=%zu %.1fms",

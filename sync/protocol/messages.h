@@ -15,6 +15,11 @@
  * column's domain (a negative volume, an unknown enum value, a text too long) do not fail the
  * request: that row carries a refusal reason instead, so one bad change is refused alone.
  * Decoded strings point into the parsed document, which the message owns until it is freed.
+ *
+ * Every message is written and read by the same module: push.c (the push and its answer),
+ * pull.c (the pull, its pages, the order to reconcile and reconcile pages), vin.c (VIN decode),
+ * status.c (error bodies, health), over rows.c (values and row groups) and json.c (reading and
+ * writing JSON fields), which sync/protocol/internal.h shares among them.
  */
 #ifndef ODO_SYNC_MESSAGES_H
 #define ODO_SYNC_MESSAGES_H
@@ -39,6 +44,8 @@
 #define ODO_PULL_LIMIT_DEFAULT 1000
 #define ODO_TOKEN_MAX          4096
 #define ODO_REASON_MAX         120
+#define ODO_TABLE_NAME_MAX     40 /* bytes of a table name in a group */
+#define ODO_RECONCILE_KEY_MAX  80 /* bytes of a reconcile key, "table/id" */
 
 enum odo_val_kind { ODO_VAL_NULL, ODO_VAL_INT, ODO_VAL_STR };
 
@@ -74,6 +81,12 @@ enum odo_pe odo_pe_parse(const char *name);
 
 /* {"error": name, "message": text} */
 void odo_error_encode(struct odo_buf *b, enum odo_pe e, const char *message);
+/* Reads an error body; returns 0 and fills e and msg (a copy, at most cap bytes). */
+int odo_error_decode(const char *body, size_t len, enum odo_pe *e, char *msg, size_t cap);
+
+/* The answer to GET /health: {"status": "ok" | "degraded", "database": "ok" | "unreachable",
+ * "protocol": 1, "schema": [oldest served, newest]}. */
+void odo_health_encode(struct odo_buf *b, bool database_ok, int schema_min, int schema_max);
 
 /* ---- push ---------------------------------------------------------------------------- */
 
@@ -111,10 +124,19 @@ int odo_push_decode(const char *body, size_t len, struct odo_push_req *out,
                     struct odo_err *err) ODO_MUST_CHECK;
 void odo_push_free(struct odo_push_req *r);
 
+/*
+ * Where a writer stands in an array of groups ({"t": ..., "rows": [...]}, ...): the buffer, the
+ * groups it began and the items of the open one. Each writer below keeps one; its fields are
+ * the writer's own.
+ */
+struct odo_groups_out {
+    struct odo_buf *b;
+    size_t groups, items;
+};
+
 /* Writing a push request, row by row, into a capped buffer. */
 struct odo_push_writer {
-    struct odo_buf *b;
-    int groups, rows_in_group;
+    struct odo_groups_out out;
 };
 void odo_push_write_begin(struct odo_push_writer *w, struct odo_buf *b, const char *device,
                           int64_t batch, int schema, const char *token, odo_hlc hlc);
@@ -139,13 +161,6 @@ struct odo_row_group {
     size_t nrows;
     struct odo_row *rows;
 };
-
-/* Writing groups of full rows: begin a group, add rows, end it. */
-void odo_rows_write_group(struct odo_buf *b, bool first, const struct odo_wire_table *t,
-                          const int *cols, int ncols);
-void odo_rows_write_row(struct odo_buf *b, bool first, const char *id, int64_t rev,
-                        const struct odo_val *vals, int ncols);
-void odo_rows_write_end(struct odo_buf *b);
 
 /* ---- push answer -------------------------------------------------------------------- */
 
@@ -174,6 +189,32 @@ struct odo_push_ans {
 int odo_push_ans_decode(const char *body, size_t len, struct odo_push_ans *out,
                         struct odo_err *err) ODO_MUST_CHECK;
 void odo_push_ans_free(struct odo_push_ans *a);
+
+/*
+ * Writing a push answer into a capped buffer, in the order of the document: begin; one revision
+ * per pushed row, in the request's order (0 for a refused row; consecutive revisions fold into
+ * runs); the refusals; the winning rows, group by group; the re-keys; end. Calling a later part
+ * closes the earlier ones, and a part never called is written empty. Rows are streamed: nothing
+ * is held but the run being folded. Overflow shows in b->overflow.
+ */
+struct odo_push_ans_writer {
+    struct odo_groups_out out;
+    int part;          /* the part being written: revs, refused, winners, rekey */
+    int64_t run_first; /* the run of revisions not written yet */
+    size_t run_count;
+};
+void odo_push_ans_write_begin(struct odo_push_ans_writer *w, struct odo_buf *b, int64_t batch,
+                              odo_hlc hlc);
+void odo_push_ans_write_rev(struct odo_push_ans_writer *w, int64_t rev);
+void odo_push_ans_write_refused(struct odo_push_ans_writer *w, size_t index, const char *reason);
+/* Begins a group of winning rows of t with columns cols (indexes into t->cols). */
+void odo_push_ans_write_winners(struct odo_push_ans_writer *w, const struct odo_wire_table *t,
+                                const int *cols, int ncols);
+void odo_push_ans_write_winner(struct odo_push_ans_writer *w, const char *id, int64_t rev,
+                               const struct odo_val *vals, int ncols);
+void odo_push_ans_write_rekey(struct odo_push_ans_writer *w, const struct odo_wire_table *t,
+                              const char *from, const char *to);
+void odo_push_ans_write_end(struct odo_push_ans_writer *w);
 
 /* ---- pull --------------------------------------------------------------------------- */
 
@@ -220,10 +261,42 @@ int odo_pull_ans_decode(const char *body, size_t len, struct odo_pull_ans *out,
                         struct odo_err *err) ODO_MUST_CHECK;
 void odo_pull_ans_free(struct odo_pull_ans *a);
 
+/*
+ * Writing a page of rows into a capped buffer: begin with the gateway's clock, then groups of
+ * full rows (a table may come back in a later group), then the cursor and whether more follows.
+ * Rows are streamed. Overflow shows in b->overflow.
+ */
+struct odo_pull_page_writer {
+    struct odo_groups_out out;
+};
+void odo_pull_page_write_begin(struct odo_pull_page_writer *w, struct odo_buf *b, odo_hlc hlc);
+/* Begins a group of rows of t with columns cols (indexes into t->cols). */
+void odo_pull_page_write_group(struct odo_pull_page_writer *w, const struct odo_wire_table *t,
+                               const int *cols, int ncols);
+void odo_pull_page_write_row(struct odo_pull_page_writer *w, const char *id, int64_t rev,
+                             const struct odo_val *vals, int ncols);
+void odo_pull_page_write_end(struct odo_pull_page_writer *w, int64_t cursor, bool more);
+
+/* The order to reconcile first: {"v", "hlc", "reconcile_required": watermark}. */
+void odo_reconcile_required_encode(struct odo_buf *b, odo_hlc hlc, int64_t watermark);
+
+/*
+ * Writing a reconcile page: begin, then for each table the ids of live rows, then `next`, the
+ * key to continue after ("table/id"), or NULL on the last page.
+ */
+struct odo_reconcile_writer {
+    struct odo_groups_out out;
+};
+void odo_reconcile_write_begin(struct odo_reconcile_writer *w, struct odo_buf *b, odo_hlc hlc);
+void odo_reconcile_write_table(struct odo_reconcile_writer *w, const struct odo_wire_table *t);
+void odo_reconcile_write_id(struct odo_reconcile_writer *w, const char *id);
+void odo_reconcile_write_end(struct odo_reconcile_writer *w, const char *next);
+
 /* ---- VIN decode (/v1/vin/{vin}) ----------------------------------------------------- */
 
 #define ODO_VIN_FIELDS_MAX 48
 #define ODO_VIN_VALUE_MAX  127 /* bytes of one decoded value */
+#define ODO_VIN_ERRORS_MAX 8   /* vPIC error codes in one answer */
 
 /*
  * A request body (POST; a GET carries nothing and authenticates at the transport):
@@ -246,7 +319,7 @@ struct odo_vin_answer {
     int model_year; /* 0: unknown */
     size_t nfields;
     const char *names[ODO_VIN_FIELDS_MAX], *values[ODO_VIN_FIELDS_MAX];
-    int errors[8];
+    int errors[ODO_VIN_ERRORS_MAX];
     size_t nerrors;
     const char *error_text;
     void *doc; /* decoding only */
@@ -261,9 +334,6 @@ void odo_vin_answer_encode(struct odo_buf *b, const struct odo_vin_answer *a);
 int odo_vin_answer_decode(const char *body, size_t len, struct odo_vin_answer *out,
                           struct odo_err *err) ODO_MUST_CHECK;
 void odo_vin_answer_free(struct odo_vin_answer *a);
-
-/* Reads an error body; returns 0 and fills e and msg (a copy, at most cap bytes). */
-int odo_error_decode(const char *body, size_t len, enum odo_pe *e, char *msg, size_t cap);
 
 /* Value checks shared with the stores: 0 when s fits column c, else a refusal reason. */
 const char *odo_val_check(const struct odo_wire_col *c, const struct odo_val *v);

@@ -178,6 +178,7 @@ static void test_pull_answers_and_errors_round_trip(void)
     const struct odo_wire_table *v = odo_wire_table("vehicles");
     int cols[] = {odo_wire_col_index(v, "name"), odo_wire_col_index(v, "odometer_unit")};
     struct odo_val vals[2] = {{ODO_VAL_STR, 0, "Van", 0}, {ODO_VAL_STR, 0, "km", 0}};
+    struct odo_pull_page_writer w;
     struct odo_pull_ans a;
     struct odo_err err;
     struct odo_buf b;
@@ -185,11 +186,10 @@ static void test_pull_answers_and_errors_round_trip(void)
     char msg[64];
 
     odo_buf_init(&b, 1u << 16);
-    odo_buf_puts(&b, "{\"v\":1,\"hlc\":\"0000000000000009\",\"tables\":[");
-    odo_rows_write_group(&b, true, v, cols, 2);
-    odo_rows_write_row(&b, true, ROW1, 42, vals, 2);
-    odo_rows_write_end(&b);
-    odo_buf_puts(&b, "],\"cursor\":42,\"more\":false}");
+    odo_pull_page_write_begin(&w, &b, 9);
+    odo_pull_page_write_group(&w, v, cols, 2);
+    odo_pull_page_write_row(&w, ROW1, 42, vals, 2);
+    odo_pull_page_write_end(&w, 42, false);
     ASSERT_OK(odo_pull_ans_decode(b.data, b.len, &a, &err), &err);
     ASSERT_EQ(a.cursor, 42);
     ASSERT_EQ(a.ngroups, 1);
