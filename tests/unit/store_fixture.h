@@ -81,6 +81,13 @@ static inline const char *fixture_sql(struct store_fixture *f, char *out, size_t
 /* The same, as an integer (0 for NULL or no row). */
 #define FIXTURE_SQL_INT(f, ...) atoll(fixture_sql((f), (char[64]){0}, 64, __VA_ARGS__))
 
+/* Column col of vehicle id, as text into out ("" for NULL or no such vehicle). */
+static inline const char *fixture_vehicle_text(struct store_fixture *f, const char *col,
+                                               const char *id, char out[128])
+{
+    return fixture_sql(f, out, 128, "SELECT %s FROM vehicles WHERE id = '%s'", col, id);
+}
+
 /* A vehicle of user added through the storage API (so its insert is captured). */
 static inline struct odo_vehicle fixture_vehicle(struct store_fixture *f, const char *user,
                                                  const char *name, const char *vin)
@@ -92,6 +99,16 @@ static inline struct odo_vehicle fixture_vehicle(struct store_fixture *f, const 
     v.odometer_unit = ODO_DIST_KM;
     ASSERT_OK(odo_vehicle_add(f->s, user, &v, &f->err), &f->err);
     return v;
+}
+
+/* n vehicles of user, named "Vehicle 1" to "Vehicle n". */
+static inline void fixture_vehicles(struct store_fixture *f, const char *user, int n)
+{
+    char name[32];
+    for (int i = 0; i < n; i++) {
+        snprintf(name, sizeof(name), "Vehicle %d", i + 1);
+        fixture_vehicle(f, user, name, "");
+    }
 }
 
 /* A full fill-up of 40 L an hour ago on a live vehicle of user. */

@@ -188,8 +188,7 @@ static void test_sealing_entries_another_batch_took_is_refused_whole(void)
     int64_t first;
 
     fixture_setup(&f);
-    fixture_vehicle(&f, "alice", "First", "");
-    fixture_vehicle(&f, "alice", "Second", "");
+    fixture_vehicles(&f, "alice", 2);
     l = *pending(&f, "alice", 10); /* read by a sync that is then overtaken */
     first = seal(&f, "alice", 1, NULL);
     ASSERT_EQ(odo_replica_seal(f.s, "alice", l.seq, l.n, "{}", NULL, first + 1, &f.err),
@@ -237,8 +236,7 @@ static void test_settling_forgets_the_batch_and_its_entries_and_acked_only_rises
     int64_t batch;
 
     fixture_setup(&f);
-    fixture_vehicle(&f, "alice", "First", "");
-    fixture_vehicle(&f, "alice", "Second", "");
+    fixture_vehicles(&f, "alice", 2);
     batch = seal(&f, "alice", 10, NULL);
     fixture_vehicle(&f, "alice", "Later", "");
     ASSERT_OK(odo_replica_begin_apply(f.s, &f.err), &f.err);
@@ -403,7 +401,7 @@ static void test_a_pulled_row_keeps_the_local_value_of_columns_with_a_pending_ch
     struct store_fixture f;
     struct odo_vehicle a;
     int64_t rev = 0;
-    char text[80];
+    char text[128];
 
     fixture_setup(&f);
     a = fixture_vehicle(&f, "alice", "Mine", "");
@@ -411,12 +409,8 @@ static void test_a_pulled_row_keeps_the_local_value_of_columns_with_a_pending_ch
     snprintf(a.plate, sizeof(a.plate), "LOCAL-1");
     ASSERT_OK(odo_vehicle_update(f.s, "alice", &a, &f.err), &f.err);
     ASSERT_OK(apply_vehicle(&f, "alice", a.id, 20, NULL, "Renamed centrally", "THEIRS"), &f.err);
-    ASSERT_STR(
-        fixture_sql(&f, text, sizeof(text), "SELECT name FROM vehicles WHERE id = '%s'", a.id),
-        "Renamed centrally");
-    ASSERT_STR(
-        fixture_sql(&f, text, sizeof(text), "SELECT plate FROM vehicles WHERE id = '%s'", a.id),
-        "LOCAL-1");
+    ASSERT_STR(fixture_vehicle_text(&f, "name", a.id, text), "Renamed centrally");
+    ASSERT_STR(fixture_vehicle_text(&f, "plate", a.id, text), "LOCAL-1");
     ASSERT_EQ(FIXTURE_SQL_INT(&f, "SELECT rev FROM vehicles WHERE id = '%s'", a.id), 20);
     /* An older revision arriving late does not lower the known one. */
     ASSERT_OK(apply_vehicle(&f, "alice", a.id, 5, NULL, "Renamed centrally", "THEIRS"), &f.err);
@@ -428,17 +422,13 @@ static void test_a_row_inserted_locally_and_not_pushed_keeps_every_local_column(
 {
     struct store_fixture f;
     struct odo_vehicle a;
-    char text[80];
+    char text[128];
 
     fixture_setup(&f);
     a = fixture_vehicle(&f, "alice", "Mine", "");
     ASSERT_OK(apply_vehicle(&f, "alice", a.id, 20, NULL, "Theirs", "THEIRS"), &f.err);
-    ASSERT_STR(
-        fixture_sql(&f, text, sizeof(text), "SELECT name FROM vehicles WHERE id = '%s'", a.id),
-        "Mine");
-    ASSERT_STR(
-        fixture_sql(&f, text, sizeof(text), "SELECT plate FROM vehicles WHERE id = '%s'", a.id),
-        "");
+    ASSERT_STR(fixture_vehicle_text(&f, "name", a.id, text), "Mine");
+    ASSERT_STR(fixture_vehicle_text(&f, "plate", a.id, text), "");
     fixture_teardown(&f);
 }
 
@@ -447,7 +437,7 @@ static void test_a_pulled_vehicle_takes_the_place_of_a_local_one_with_its_vin(vo
     struct store_fixture f;
     struct odo_vehicle local;
     struct odo_fuel_log l;
-    char text[80];
+    char text[128];
 
     fixture_setup(&f);
     local = fixture_vehicle(&f, "alice", "Registered here", VIN_A);
@@ -532,7 +522,7 @@ static void test_rekey_renames_a_row_and_its_children_and_pending_changes_follow
     struct store_fixture f;
     struct odo_vehicle a;
     struct odo_fuel_log l;
-    char text[80];
+    char text[128];
 
     fixture_setup(&f);
     a = fixture_vehicle(&f, "alice", "Alias", "");
@@ -541,9 +531,7 @@ static void test_rekey_renames_a_row_and_its_children_and_pending_changes_follow
     ASSERT_OK(odo_replica_rekey(f.s, "alice", "vehicles", a.id, PULLED_ID, &f.err), &f.err);
     ASSERT_OK(odo_replica_end_apply(f.s, true, &f.err), &f.err);
     ASSERT_EQ(FIXTURE_SQL_INT(&f, "SELECT count(*) FROM vehicles WHERE id = '%s'", a.id), 0);
-    ASSERT_STR(
-        fixture_sql(&f, text, sizeof(text), "SELECT name FROM vehicles WHERE id = '%s'", PULLED_ID),
-        "Alias");
+    ASSERT_STR(fixture_vehicle_text(&f, "name", PULLED_ID, text), "Alias");
     ASSERT_STR(fixture_sql(&f, text, sizeof(text),
                            "SELECT vehicle_id FROM fuel_logs WHERE id = '%s'", l.id),
                PULLED_ID);
@@ -557,7 +545,7 @@ static void test_rekey_into_a_row_this_device_has_merges_the_alias_into_it(void)
     struct store_fixture f;
     struct odo_vehicle alias;
     struct odo_fuel_log l;
-    char text[120];
+    char text[128];
 
     fixture_setup(&f);
     ASSERT_OK(apply_vehicle(&f, "alice", PULLED_ID, 30, NULL, "Canonical", NULL), &f.err);

@@ -481,11 +481,6 @@ static int64_t local_rev(struct fixture *f, const char *tbl, const char *id)
     return FIXTURE_SQL_INT(&f->dev, "SELECT rev FROM %s WHERE id = '%s'", tbl, id);
 }
 
-static const char *local_text(struct fixture *f, const char *col, const char *id, char out[128])
-{
-    return fixture_sql(&f->dev, out, 128, "SELECT %s FROM vehicles WHERE id = '%s'", col, id);
-}
-
 static struct odo_sync_state state(struct fixture *f)
 {
     struct odo_sync_state st;
@@ -501,15 +496,6 @@ static const char *central_id(int n)
     return ids[n % 8];
 }
 
-static void add_vehicles(struct fixture *f, int n)
-{
-    char name[32];
-    for (int i = 0; i < n; i++) {
-        snprintf(name, sizeof(name), "Vehicle %d", i + 1);
-        fixture_vehicle(&f->dev, USER, name, "");
-    }
-}
-
 /* ---- batching --------------------------------------------------------------------------- */
 
 static void test_an_outbox_larger_than_a_batch_goes_in_several_batches_of_batch_rows(void)
@@ -517,7 +503,7 @@ static void test_an_outbox_larger_than_a_batch_goes_in_several_batches_of_batch_
     struct fixture f;
 
     setup(&f);
-    add_vehicles(&f, 5);
+    fixture_vehicles(&f.dev, USER, 5);
     f.opt.batch_rows = 2;
     ASSERT_OK(sync_cycle(&f), &f.dev.err);
     ASSERT_EQ(f.gw->pushes, 3);
@@ -539,7 +525,7 @@ static void test_batch_rows_above_the_protocols_maximum_is_held_to_it(void)
 
     setup(&f);
     ASSERT_OK(odo_store_begin(f.dev.s, &f.dev.err), &f.dev.err);
-    add_vehicles(&f, ODO_PUSH_ROWS_MAX + 1);
+    fixture_vehicles(&f.dev, USER, ODO_PUSH_ROWS_MAX + 1);
     ASSERT_OK(odo_store_commit(f.dev.s, &f.dev.err), &f.dev.err);
     f.opt.batch_rows = ODO_PUSH_ROWS_MAX + 1000;
     ASSERT_OK(sync_cycle(&f), &f.dev.err);
@@ -609,7 +595,7 @@ static void test_a_batch_the_gateway_refuses_whole_is_unsealed_and_rebuilt(void)
     int64_t batch;
 
     setup(&f);
-    add_vehicles(&f, 2);
+    fixture_vehicles(&f.dev, USER, 2);
     f.gw->fail_count = 1;
     f.gw->fail_with = ODO_PE_BAD_REQUEST;
     ASSERT_EQ(sync_cycle(&f), ODO_EPROTO);
@@ -651,7 +637,7 @@ static void test_outbox_entries_are_removed_only_once_the_answer_is_in(void)
     struct fixture f;
 
     setup(&f);
-    add_vehicles(&f, 2);
+    fixture_vehicles(&f.dev, USER, 2);
     ASSERT_OK(sync_cycle(&f), &f.dev.err);
     ASSERT_EQ(f.gw->outbox_during_push[0], 2);
     ASSERT_EQ(outbox(&f), 0);
@@ -703,7 +689,7 @@ static void test_a_rekey_in_the_answer_renames_the_local_vehicle_and_its_childre
     ASSERT_EQ(f.rep.rekeyed, 1);
     ASSERT_EQ(FIXTURE_SQL_INT(&f.dev, "SELECT count(*) FROM vehicles WHERE id = '%s'", alias.id),
               0);
-    ASSERT_STR(local_text(&f, "name", canonical, text), "Registered there");
+    ASSERT_STR(fixture_vehicle_text(&f.dev, "name", canonical, text), "Registered there");
     ASSERT_STR(fixture_sql(&f.dev, text, sizeof(text),
                            "SELECT vehicle_id FROM fuel_logs WHERE id = '%s'", l.id),
                canonical);
@@ -732,8 +718,8 @@ static void test_a_winning_row_in_the_answer_replaces_the_local_values(void)
     f.opt.pull = false;
     ASSERT_OK(sync_cycle(&f), &f.dev.err);
     ASSERT_EQ(f.rep.winners, 1);
-    ASSERT_STR(local_text(&f, "name", a.id, text), "Theirs");
-    ASSERT_STR(local_text(&f, "plate", a.id, text), "THEIRS-1");
+    ASSERT_STR(fixture_vehicle_text(&f.dev, "name", a.id, text), "Theirs");
+    ASSERT_STR(fixture_vehicle_text(&f.dev, "plate", a.id, text), "THEIRS-1");
     ASSERT_EQ(local_rev(&f, "vehicles", a.id), r->rev);
     ASSERT_EQ(outbox(&f), 0);
     teardown(&f);
@@ -777,7 +763,7 @@ static void test_a_pulled_page_is_applied_and_the_cursor_stored(void)
     ASSERT_EQ(f.rep.cursor, 3);
     ASSERT_EQ(state(&f).cursor, 3);
     ASSERT_EQ(local_rev(&f, "vehicles", central_id(2)), 3);
-    ASSERT_STR(local_text(&f, "name", central_id(2), text), "Central");
+    ASSERT_STR(fixture_vehicle_text(&f.dev, "name", central_id(2), text), "Central");
     ASSERT_EQ(outbox(&f), 0); /* pulled rows do not go back out */
     /* The next pull asks from the cursor on. */
     ASSERT_OK(sync_cycle(&f), &f.dev.err);
@@ -826,8 +812,8 @@ static void test_a_pulled_column_with_an_unpushed_local_change_keeps_the_local_v
     f.opt.push = false;
     ASSERT_OK(sync_cycle(&f), &f.dev.err);
     ASSERT_EQ(f.rep.pulled, 1);
-    ASSERT_STR(local_text(&f, "name", a.id, text), "Renamed centrally");
-    ASSERT_STR(local_text(&f, "plate", a.id, text), "LOCAL-1");
+    ASSERT_STR(fixture_vehicle_text(&f.dev, "name", a.id, text), "Renamed centrally");
+    ASSERT_STR(fixture_vehicle_text(&f.dev, "plate", a.id, text), "LOCAL-1");
     ASSERT_EQ(outbox(&f), 1);
     teardown(&f);
 }
@@ -892,7 +878,7 @@ static void test_own_pushed_rows_do_not_come_back_in_the_pull(void)
     struct fixture f;
 
     setup(&f);
-    add_vehicles(&f, 2);
+    fixture_vehicles(&f.dev, USER, 2);
     ASSERT_OK(sync_cycle(&f), &f.dev.err);
     ASSERT_EQ(f.gw->pull_acked, f.gw->rev);
     ASSERT_EQ(f.rep.pushed, 2);
@@ -908,7 +894,7 @@ static void test_an_unreachable_gateway_is_enet_and_loses_nothing(void)
     struct fixture f;
 
     setup(&f);
-    add_vehicles(&f, 2);
+    fixture_vehicles(&f.dev, USER, 2);
     f.gw->down = true;
     ASSERT_EQ(sync_cycle(&f), ODO_ENET);
     ASSERT_EQ(outbox(&f), 2);
@@ -921,17 +907,35 @@ static void test_an_unreachable_gateway_is_enet_and_loses_nothing(void)
     teardown(&f);
 }
 
-static void test_a_refused_token_is_eauth_and_keeps_the_outbox(void)
+/* Each error a gateway answers a whole request with, as the device takes it. */
+static void test_gateway_errors_map_to_their_codes_and_keep_the_outbox(void)
 {
+    static const struct {
+        enum odo_pe answer;
+        int rc;
+        const char *says;
+    } cases[] = {
+        {ODO_PE_UNAUTHORIZED, ODO_EAUTH, "run 'odolog login'"},
+        {ODO_PE_FORBIDDEN, ODO_EAUTH, "the gateway refused the batch"},
+        {ODO_PE_UPGRADE, ODO_EUPGRADE, "nothing was lost"},
+        {ODO_PE_THROTTLED, ODO_ENET, "could not take the batch now"},
+        {ODO_PE_UNAVAILABLE, ODO_ENET, "could not take the batch now"},
+        {ODO_PE_CONFLICT, ODO_EPROTO, "the gateway refused the batch"},
+    };
     struct fixture f;
 
     setup(&f);
-    add_vehicles(&f, 2);
-    f.gw->fail_count = 1;
-    f.gw->fail_with = ODO_PE_UNAUTHORIZED;
-    ASSERT_EQ(sync_cycle(&f), ODO_EAUTH);
-    ASSERT_CONTAINS(f.dev.err.msg, "odolog login");
-    ASSERT_EQ(outbox(&f), 2);
+    fixture_vehicles(&f.dev, USER, 2);
+    for (size_t i = 0; i < ODO_ARRAY_LEN(cases); i++) {
+        f.gw->fail_count = 1;
+        f.gw->fail_with = cases[i].answer;
+        ASSERT_EQ(sync_cycle(&f), cases[i].rc);
+        ASSERT_CONTAINS(f.dev.err.msg, cases[i].says);
+        ASSERT_EQ(outbox(&f), 2);
+    }
+    ASSERT_OK(sync_cycle(&f), &f.dev.err);
+    ASSERT_EQ(f.rep.pushed, 2);
+    ASSERT_EQ(outbox(&f), 0);
     teardown(&f);
 }
 
@@ -948,23 +952,6 @@ static void test_a_user_without_a_token_is_eauth_before_anything_is_sent(void)
     teardown(&f);
 }
 
-static void test_upgrade_required_is_eupgrade_and_keeps_the_outbox(void)
-{
-    struct fixture f;
-
-    setup(&f);
-    add_vehicles(&f, 2);
-    f.gw->fail_count = 1;
-    f.gw->fail_with = ODO_PE_UPGRADE;
-    ASSERT_EQ(sync_cycle(&f), ODO_EUPGRADE);
-    ASSERT_CONTAINS(f.dev.err.msg, "nothing was lost");
-    ASSERT_EQ(outbox(&f), 2);
-    ASSERT_OK(sync_cycle(&f), &f.dev.err);
-    ASSERT_EQ(f.rep.pushed, 2);
-    ASSERT_EQ(outbox(&f), 0);
-    teardown(&f);
-}
-
 static int stop_now(void *ctx)
 {
     ++*(int *)ctx;
@@ -977,7 +964,7 @@ static void test_progress_asking_to_stop_ends_the_cycle_with_estopped_after_a_co
     int calls = 0;
 
     setup(&f);
-    add_vehicles(&f, 5);
+    fixture_vehicles(&f.dev, USER, 5);
     f.opt.batch_rows = 2;
     f.opt.progress = stop_now;
     f.opt.progress_ctx = &calls;
@@ -1009,7 +996,6 @@ RUN_TESTS(
     TEST_CASE(test_a_device_behind_the_purge_watermark_reconciles_and_keeps_unpushed_rows),
     TEST_CASE(test_own_pushed_rows_do_not_come_back_in_the_pull),
     TEST_CASE(test_an_unreachable_gateway_is_enet_and_loses_nothing),
-    TEST_CASE(test_a_refused_token_is_eauth_and_keeps_the_outbox),
+    TEST_CASE(test_gateway_errors_map_to_their_codes_and_keep_the_outbox),
     TEST_CASE(test_a_user_without_a_token_is_eauth_before_anything_is_sent),
-    TEST_CASE(test_upgrade_required_is_eupgrade_and_keeps_the_outbox),
     TEST_CASE(test_progress_asking_to_stop_ends_the_cycle_with_estopped_after_a_committed_trip))
