@@ -8,9 +8,7 @@
 #include <string.h>
 
 #include "platform/uuid.h"
-#include "storage/internal.h"
-
-#define SQL_CAP 4096
+#include "storage/replica_internal.h"
 
 /* The synced tables, and the order in which a sweep may delete (children first). */
 static const char *const synced[] = {"vehicles",          "maintenance",     "fuel_logs",
@@ -18,8 +16,8 @@ static const char *const synced[] = {"vehicles",          "maintenance",     "fu
                                      "stations"};
 static const char *const children_first[] = {"service_records", "fuel_logs",   "odometer_readings",
                                              "renewals",        "maintenance", "vehicles"};
-static const char *const vehicle_children[] = {"fuel_logs", "odometer_readings", "maintenance",
-                                               "service_records", "renewals"};
+const char *const odo_rep_vehicle_children[5] = {"service_records", "fuel_logs",
+                                                 "odometer_readings", "renewals", "maintenance"};
 
 static const char SQL_PENDING[] =
     "SELECT seq, tbl, row_id, cols, hlc, base_rev FROM outbox WHERE user_id = ?1 AND batch IS NULL "
@@ -47,11 +45,6 @@ static const char SQL_UNSEAL_REST[] =
     "UPDATE outbox SET batch = NULL WHERE user_id = ?1 AND batch = ?2";
 static const char SQL_FORGET_BATCH[] = "DELETE FROM sync_batches WHERE user_id = ?1 AND batch = ?2";
 static const char SQL_SETTLE[] = "DELETE FROM outbox WHERE user_id = ?1 AND batch = ?2";
-static const char SQL_PENDING_COLS[] = "SELECT cols FROM outbox WHERE tbl = ?1 AND row_id = ?2";
-static const char SQL_HLC_GET[] = "SELECT hlc FROM sync_state WHERE id = 1";
-static const char SQL_HLC_SET[] = "UPDATE sync_state SET hlc = ?1 WHERE id = 1";
-static const char SQL_REFUSED[] =
-    "UPDATE sync_users SET refused = refused + 1, last_refusal = ?2 WHERE user_id = ?1";
 static const char SQL_SEEN[] =
     "INSERT OR IGNORE INTO sync_seen (user_id, tbl, row_id) VALUES (?1, ?2, ?3)";
 static const char SQL_SEEN_CLEAR[] = "DELETE FROM sync_seen WHERE user_id = ?1";
@@ -79,7 +72,7 @@ static const char SQL_CONFIG_SET[] =
 
 /* ---- names ------------------------------------------------------------------------------ */
 
-static int check_table(const char *tbl, struct odo_err *err)
+int odo_rep_check_table(const char *tbl, struct odo_err *err)
 {
     for (size_t i = 0; i < ODO_ARRAY_LEN(synced); i++)
         if (strcmp(tbl, synced[i]) == 0)
@@ -87,7 +80,7 @@ static int check_table(const char *tbl, struct odo_err *err)
     return odo_err_set(err, ODO_EINVAL, "'%.40s' is not a synced table", tbl);
 }
 
-static int check_columns(const char *const *cols, int n, struct odo_err *err)
+int odo_rep_check_columns(const char *const *cols, int n, struct odo_err *err)
 {
     for (int i = 0; i < n; i++) {
         size_t len = strlen(cols[i]);
@@ -97,12 +90,12 @@ static int check_columns(const char *const *cols, int n, struct odo_err *err)
     return 0;
 }
 
-static bool has_user(const char *tbl)
+bool odo_rep_has_user(const char *tbl)
 {
     return strcmp(tbl, "stations") != 0;
 }
 
-static void bind_cell(sqlite3_stmt *st, int idx, const struct odo_cell *c)
+void odo_rep_bind_cell(sqlite3_stmt *st, int idx, const struct odo_cell *c)
 {
     if (c->kind == ODO_CELL_INT)
         sqlite3_bind_int64(st, idx, c->i);
@@ -112,7 +105,7 @@ static void bind_cell(sqlite3_stmt *st, int idx, const struct odo_cell *c)
         sqlite3_bind_null(st, idx);
 }
 
-static void ensure_user(struct odo_store *s, const char *user)
+void odo_rep_ensure_user(struct odo_store *s, const char *user)
 {
     sqlite3_stmt *st = odo_store_stmt(s, SQL_ENSURE_USER, NULL);
     if (st) {
@@ -156,7 +149,7 @@ int odo_replica_pending(struct odo_store *s, const char *user, int limit,
 }
 
 /* ids as a JSON array of strings, for json_each(); NULL when out of memory or not all UUIDs. */
-static char *id_array(const char *const *ids, int n, const int64_t *revs)
+char *odo_rep_id_array(const char *const *ids, int n, const int64_t *revs)
 {
     size_t cap = (size_t)n * (ODO_UUID_TEXT_LEN + 26) + 3, len = 0;
     char *out = malloc(cap);
@@ -186,12 +179,12 @@ int odo_replica_read_rows(struct odo_store *s, const char *user, const char *tbl
                           struct odo_err *err)
 {
     struct odo_cell out[ODO_READ_COLS_MAX];
-    char sql[SQL_CAP], *list;
+    char sql[ODO_REP_SQL_CAP], *list;
     size_t len = 0;
     sqlite3_stmt *st;
     int rc;
 
-    if ((rc = check_table(tbl, err)) || (rc = check_columns(cols, ncols, err)))
+    if ((rc = odo_rep_check_table(tbl, err)) || (rc = odo_rep_check_columns(cols, ncols, err)))
         return rc;
     if (ncols > ODO_READ_COLS_MAX)
         return odo_err_set(err, ODO_EINVAL, "%d columns is more than a row has", ncols);
@@ -202,15 +195,15 @@ int odo_replica_read_rows(struct odo_store *s, const char *user, const char *tbl
         len += (size_t)snprintf(sql + len, sizeof(sql) - len, ", t.%s", cols[i]);
     snprintf(sql + len, sizeof(sql) - len,
              " FROM json_each(?1) AS j JOIN %s AS t ON t.id = j.value%s ORDER BY j.key", tbl,
-             has_user(tbl) ? " AND t.user_id = ?2" : "");
-    if (!(list = id_array(ids, n, NULL)))
+             odo_rep_has_user(tbl) ? " AND t.user_id = ?2" : "");
+    if (!(list = odo_rep_id_array(ids, n, NULL)))
         return odo_err_set(err, ODO_EINVAL, "reading rows to push: an id is not a UUID");
     if (!(st = odo_store_stmt_text(s, sql, err))) {
         free(list);
         return ODO_ESTORAGE;
     }
     sqlite3_bind_text(st, 1, list, -1, SQLITE_STATIC);
-    if (has_user(tbl))
+    if (odo_rep_has_user(tbl))
         sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         for (int i = 0; i < ncols; i++) {
@@ -246,7 +239,7 @@ int odo_replica_next_batch(struct odo_store *s, const char *user, int64_t *batch
     sqlite3_stmt *st;
     int rc;
 
-    ensure_user(s, user);
+    odo_rep_ensure_user(s, user);
     if (!(st = odo_store_stmt(s, SQL_NEXT_BATCH, err)))
         return ODO_ESTORAGE;
     sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
@@ -396,314 +389,6 @@ int odo_replica_settle(struct odo_store *s, const char *user, int64_t batch, int
     return rc;
 }
 
-/* ---- applying --------------------------------------------------------------------------- */
-
-int odo_replica_begin_apply(struct odo_store *s, struct odo_err *err)
-{
-    int rc;
-
-    /* foreign_keys cannot change inside a transaction: set it first. */
-    if ((rc = odo_store_exec(s, "PRAGMA foreign_keys = OFF", err, "preparing to apply")))
-        return rc;
-    if ((rc = odo_store_begin(s, err))) {
-        (void)!odo_store_exec(s, "PRAGMA foreign_keys = ON", NULL, "");
-        return rc;
-    }
-    s->capture_off = true;
-    return 0;
-}
-
-int odo_replica_end_apply(struct odo_store *s, bool commit, struct odo_err *err)
-{
-    int rc = 0;
-
-    if (commit)
-        rc = odo_store_commit(s, err);
-    else
-        odo_store_rollback(s);
-    s->capture_off = false;
-    if (odo_store_exec(s, "PRAGMA foreign_keys = ON", err, "finishing the apply") && rc == 0)
-        rc = ODO_ESTORAGE;
-    return rc;
-}
-
-/* Which of cols have an unpushed local change on row (tbl, id): pending[i] set; all when "*". */
-static int pending_columns(struct odo_store *s, const char *tbl, const char *id,
-                           const char *const *cols, int ncols, bool *pending, struct odo_err *err)
-{
-    sqlite3_stmt *st = odo_store_stmt(s, SQL_PENDING_COLS, err);
-    int rc;
-
-    memset(pending, 0, (size_t)ncols * sizeof(*pending));
-    if (!st)
-        return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *json = (const char *)sqlite3_column_text(st, 0);
-        bool all = strstr(json, "\"*\"") != NULL;
-        for (int i = 0; i < ncols; i++) {
-            char key[48];
-            snprintf(key, sizeof(key), "\"%s\":", cols[i]);
-            pending[i] |= all || strstr(json, key) != NULL;
-        }
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : odo_store_sqlerr(s, rc, err, "reading pending changes");
-}
-
-/* The id of a different live local vehicle with this VIN, or "" . */
-static int vin_holder(struct odo_store *s, const char *user, const char *vin, const char *id,
-                      char out[ODO_UUID_TEXT_LEN + 1], struct odo_err *err)
-{
-    static const char SQL[] = "SELECT id FROM vehicles WHERE user_id = ?1 AND vin = ?2 AND "
-                              "deleted_at IS NULL AND id <> ?3";
-    sqlite3_stmt *st = odo_store_stmt(s, SQL, err);
-
-    out[0] = '\0';
-    if (!st)
-        return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, vin, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
-    return odo_store_text(s, st, out, ODO_UUID_TEXT_LEN + 1, "matching a VIN", err);
-}
-
-static int row_exists(struct odo_store *s, const char *tbl, const char *id, bool *exists,
-                      struct odo_err *err)
-{
-    char sql[128];
-    sqlite3_stmt *st;
-    int rc;
-
-    snprintf(sql, sizeof(sql), "SELECT 1 FROM %s WHERE id = ?1", tbl);
-    if (!(st = odo_store_stmt_text(s, sql, err)))
-        return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    *exists = rc == SQLITE_ROW;
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
-                                                 : odo_store_sqlerr(s, rc, err, "finding a row");
-}
-
-int odo_replica_apply_row(struct odo_store *s, const char *user, const char *tbl,
-                          const char *const *cols, int ncols, const char *id, int64_t rev,
-                          const struct odo_cell *cells, struct odo_err *err)
-{
-    char sql[SQL_CAP];
-    bool exists, pending[64];
-    sqlite3_stmt *st;
-    size_t n = 0;
-    int rc, idx;
-
-    if ((rc = check_table(tbl, err)) || (rc = check_columns(cols, ncols, err)))
-        return rc;
-    if (ncols > 64)
-        return odo_err_set(err, ODO_EINVAL, "too many columns");
-    if ((rc = row_exists(s, tbl, id, &exists, err)))
-        return rc;
-    if (!exists && strcmp(tbl, "vehicles") == 0) {
-        /* The same vehicle registered here under another id and not synced yet: it becomes
-         * the pulled one, keeping its rows and its unpushed changes. */
-        int vin = -1, del = -1;
-        char local[ODO_UUID_TEXT_LEN + 1];
-        for (int i = 0; i < ncols; i++) {
-            vin = strcmp(cols[i], "vin") == 0 ? i : vin;
-            del = strcmp(cols[i], "deleted_at") == 0 ? i : del;
-        }
-        if (vin >= 0 && cells[vin].kind == ODO_CELL_TEXT &&
-            (del < 0 || cells[del].kind == ODO_CELL_NULL)) {
-            if ((rc = vin_holder(s, user, cells[vin].s, id, local, err)))
-                return rc;
-            if (local[0]) {
-                if ((rc = odo_replica_rekey(s, user, tbl, local, id, err)))
-                    return rc;
-                exists = true;
-            }
-        }
-    }
-    if (!exists) {
-        n += (size_t)snprintf(sql + n, sizeof(sql) - n, "INSERT INTO %s (id, rev%s", tbl,
-                              has_user(tbl) ? ", user_id" : "");
-        for (int i = 0; i < ncols; i++)
-            n += (size_t)snprintf(sql + n, sizeof(sql) - n, ", %s", cols[i]);
-        n += (size_t)snprintf(sql + n, sizeof(sql) - n, ") VALUES (?1, ?2%s",
-                              has_user(tbl) ? ", ?3" : "");
-        for (int i = 0; i < ncols; i++)
-            n += (size_t)snprintf(sql + n, sizeof(sql) - n, ", ?%d", i + 4);
-        snprintf(sql + n, sizeof(sql) - n, ")");
-        memset(pending, 0, sizeof(pending));
-    } else {
-        if ((rc = pending_columns(s, tbl, id, cols, ncols, pending, err)))
-            return rc;
-        n += (size_t)snprintf(sql + n, sizeof(sql) - n, "UPDATE %s SET rev = max(rev, ?2)", tbl);
-        for (int i = 0; i < ncols; i++)
-            if (!pending[i])
-                n += (size_t)snprintf(sql + n, sizeof(sql) - n, ", %s = ?%d", cols[i], i + 4);
-        snprintf(sql + n, sizeof(sql) - n, " WHERE id = ?1%s",
-                 has_user(tbl) ? " AND user_id = ?3" : "");
-    }
-    if (!(st = odo_store_stmt_text(s, sql, err)))
-        return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, rev);
-    if (has_user(tbl))
-        sqlite3_bind_text(st, 3, user, -1, SQLITE_STATIC);
-    for (idx = 0; idx < ncols; idx++)
-        if (!pending[idx])
-            bind_cell(st, idx + 4, &cells[idx]);
-    return odo_store_step_done(s, st, err, "applying a pulled row");
-}
-
-int odo_replica_accepted(struct odo_store *s, const char *user, const char *tbl,
-                         const char *const *ids, const int64_t *revs, int n, struct odo_err *err)
-{
-    char sql[256], *list;
-    sqlite3_stmt *st;
-    int rc;
-
-    if ((rc = check_table(tbl, err)))
-        return rc;
-    if (n <= 0)
-        return 0;
-    snprintf(sql, sizeof(sql),
-             "UPDATE %s SET rev = max(rev, j.value ->> 1) FROM json_each(?1) AS j "
-             "WHERE %s.id = j.value ->> 0%s",
-             tbl, tbl, has_user(tbl) ? " AND user_id = ?2" : "");
-    if (!(list = id_array(ids, n, revs)))
-        return odo_err_set(err, ODO_EINVAL, "recording accepted changes: an id is not a UUID");
-    if (!(st = odo_store_stmt_text(s, sql, err))) {
-        free(list);
-        return ODO_ESTORAGE;
-    }
-    sqlite3_bind_text(st, 1, list, -1, SQLITE_STATIC);
-    if (has_user(tbl))
-        sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
-    rc = odo_store_step_done(s, st, err, "recording accepted changes");
-    free(list);
-    return rc;
-}
-
-int odo_replica_refused(struct odo_store *s, const char *user, const char *tbl, const char *id,
-                        const char *reason, struct odo_err *err)
-{
-    sqlite3_stmt *st;
-    int rc;
-
-    if ((rc = check_table(tbl, err)))
-        return rc;
-    if (strcmp(reason, "unknown row") == 0) {
-        char sql[160];
-        snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id = ?1 AND user_id = ?2 AND rev > 0",
-                 tbl);
-        if (!(st = odo_store_stmt_text(s, sql, err)))
-            return ODO_ESTORAGE;
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
-        if ((rc = odo_store_step_done(s, st, err, "dropping a purged row")))
-            return rc;
-    }
-    ensure_user(s, user);
-    if (!(st = odo_store_stmt(s, SQL_REFUSED, err)))
-        return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
-    return odo_store_step_done(s, st, err, "recording a refusal");
-}
-
-/* Runs sql with ?1 = to, ?2 = from. */
-static int from_to(struct odo_store *s, const char *sql, const char *from, const char *to,
-                   struct odo_err *err)
-{
-    sqlite3_stmt *st = odo_store_stmt_text(s, sql, err);
-    if (!st)
-        return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, to, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
-    return odo_store_step_done(s, st, err, "re-keying a row");
-}
-
-int odo_replica_rekey(struct odo_store *s, const char *user, const char *tbl, const char *from,
-                      const char *to, struct odo_err *err)
-{
-    char sql[512];
-    bool to_exists;
-    int rc;
-
-    (void)user;
-    if ((rc = check_table(tbl, err)) || (rc = row_exists(s, tbl, to, &to_exists, err)))
-        return rc;
-    if (strcmp(tbl, "vehicles") == 0)
-        for (size_t i = 0; i < ODO_ARRAY_LEN(vehicle_children); i++) {
-            snprintf(sql, sizeof(sql), "UPDATE %s SET vehicle_id = ?1 WHERE vehicle_id = ?2",
-                     vehicle_children[i]);
-            if ((rc = from_to(s, sql, from, to, err)))
-                return rc;
-        }
-    if (!to_exists) {
-        snprintf(sql, sizeof(sql), "UPDATE %s SET id = ?1 WHERE id = ?2", tbl);
-        if ((rc = from_to(s, sql, from, to, err)))
-            return rc;
-    } else {
-        /* Merged into a row this device has: pending changes of `from` join those of `to`. */
-        if ((rc = from_to(s,
-                          "UPDATE outbox AS t SET cols = json_patch(f.cols, t.cols) FROM outbox AS "
-                          "f WHERE f.row_id = ?2 AND t.row_id = ?1 AND f.tbl = t.tbl AND "
-                          "f.batch IS NULL AND t.batch IS NULL",
-                          from, to, err)) ||
-            (rc = from_to(s,
-                          "DELETE FROM outbox WHERE row_id = ?2 AND batch IS NULL AND EXISTS "
-                          "(SELECT 1 FROM outbox t WHERE t.row_id = ?1 AND t.tbl = outbox.tbl "
-                          "AND t.batch IS NULL)",
-                          from, to, err)))
-            return rc;
-        snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id = ?2 AND ?1 IS NOT NULL", tbl);
-        if ((rc = from_to(s, sql, from, to, err)))
-            return rc;
-    }
-    /* Pending changes follow the row; entries in flight keep naming `from` (the gateway
-     * re-points aliases) and go when their batch settles. */
-    return from_to(s, "UPDATE outbox SET row_id = ?1 WHERE row_id = ?2 AND batch IS NULL", from, to,
-                   err);
-}
-
-static int get_hlc(struct odo_store *s, odo_hlc *out, struct odo_err *err)
-{
-    sqlite3_stmt *st = odo_store_stmt(s, SQL_HLC_GET, err);
-    char text[ODO_HLC_TEXT_LEN + 1];
-    int rc;
-
-    if (!st)
-        return ODO_ESTORAGE;
-    if ((rc = odo_store_text(s, st, text, sizeof(text), "reading the clock", err)))
-        return rc;
-    if (odo_hlc_parse(text, out) != 0)
-        return odo_err_set(err, ODO_ESTORAGE, "the persisted clock is damaged");
-    return 0;
-}
-
-int odo_replica_hlc(struct odo_store *s, odo_hlc *out, struct odo_err *err)
-{
-    return get_hlc(s, out, err);
-}
-
-int odo_replica_receive_hlc(struct odo_store *s, odo_hlc remote, struct odo_err *err)
-{
-    char text[ODO_HLC_TEXT_LEN + 1];
-    sqlite3_stmt *st;
-    odo_hlc cur;
-    int rc;
-
-    if ((rc = get_hlc(s, &cur, err)))
-        return rc;
-    odo_hlc_format(odo_hlc_recv(cur, remote, odo_clock_now(s->clock)), text);
-    if (!(st = odo_store_stmt(s, SQL_HLC_SET, err)))
-        return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
-    return odo_store_step_done(s, st, err, "advancing the clock");
-}
-
 /* ---- reconcile -------------------------------------------------------------------------- */
 
 int odo_replica_mark_live(struct odo_store *s, const char *user, const char *tbl,
@@ -711,7 +396,7 @@ int odo_replica_mark_live(struct odo_store *s, const char *user, const char *tbl
 {
     int rc;
 
-    if ((rc = check_table(tbl, err)) || (rc = odo_store_begin(s, err)))
+    if ((rc = odo_rep_check_table(tbl, err)) || (rc = odo_store_begin(s, err)))
         return rc;
     for (int i = 0; i < n; i++) {
         sqlite3_stmt *st = odo_store_stmt(s, SQL_SEEN, err);
@@ -740,16 +425,32 @@ int odo_replica_sweep(struct odo_store *s, const char *user, int64_t watermark, 
     *dropped = 0;
     if ((rc = odo_replica_begin_apply(s, err)))
         return rc;
-    ensure_user(s, user);
+    odo_rep_ensure_user(s, user);
     for (size_t i = 0; i < ODO_ARRAY_LEN(children_first); i++) {
-        char sql[512];
+        const char *t = children_first[i];
+        char sql[1536];
+        size_t n = 0;
         sqlite3_stmt *st;
-        snprintf(sql, sizeof(sql),
-                 "DELETE FROM %s WHERE user_id = ?1 AND rev > 0 AND NOT EXISTS (SELECT 1 FROM "
-                 "sync_seen v WHERE v.user_id = ?1 AND v.tbl = '%s' AND v.row_id = %s.id) AND "
-                 "NOT EXISTS (SELECT 1 FROM outbox o WHERE o.tbl = '%s' AND o.row_id = %s.id)",
-                 children_first[i], children_first[i], children_first[i], children_first[i],
-                 children_first[i]);
+        n += (size_t)snprintf(
+            sql + n, sizeof(sql) - n,
+            "DELETE FROM %s WHERE user_id = ?1 AND rev > 0 AND NOT EXISTS (SELECT 1 FROM "
+            "sync_seen v WHERE v.user_id = ?1 AND v.tbl = '%s' AND v.row_id = %s.id) AND "
+            "NOT EXISTS (SELECT 1 FROM outbox o WHERE o.tbl = '%s' AND o.row_id = %s.id)",
+            t, t, t, t, t);
+        /* A tombstone the gateway keeps because live rows hang off it (it lists live rows
+         * only) stays with them. */
+        for (size_t c = 0; c < ODO_ARRAY_LEN(odo_rep_vehicle_children); c++) {
+            const char *child = odo_rep_vehicle_children[c];
+            bool of_vehicle = strcmp(t, "vehicles") == 0;
+            if (!of_vehicle &&
+                !(strcmp(t, "maintenance") == 0 && strcmp(child, "service_records") == 0))
+                continue;
+            n += (size_t)snprintf(sql + n, sizeof(sql) - n,
+                                  " AND NOT EXISTS (SELECT 1 FROM %s c JOIN sync_seen v ON "
+                                  "v.user_id = ?1 AND v.tbl = '%s' AND v.row_id = c.id WHERE "
+                                  "c.%s = %s.id)",
+                                  child, child, of_vehicle ? "vehicle_id" : "maintenance_id", t);
+        }
         if (!(st = odo_store_stmt_text(s, sql, err))) {
             rc = ODO_ESTORAGE;
             goto out;
@@ -759,7 +460,10 @@ int odo_replica_sweep(struct odo_store *s, const char *user, int64_t watermark, 
             goto out;
         *dropped += sqlite3_changes(s->db);
     }
-    if ((rc = user_batch(s, SQL_SEEN_CLEAR, user, 0, err)) ||
+    /* What hung off a dropped row goes with it, synced or not (children of a dropped vehicle
+     * that were never pushed are recorded as conflicts). */
+    if ((rc = odo_rep_drop_orphans(s, user, dropped, err)) ||
+        (rc = user_batch(s, SQL_SEEN_CLEAR, user, 0, err)) ||
         (rc = user_batch(s, SQL_SWEPT, user, watermark, err)))
         goto out;
 out:
@@ -811,7 +515,7 @@ int odo_replica_state(struct odo_store *s, const char *user, struct odo_sync_sta
 int odo_replica_set_cursor(struct odo_store *s, const char *user, int64_t cursor,
                            struct odo_err *err)
 {
-    ensure_user(s, user);
+    odo_rep_ensure_user(s, user);
     return user_batch(s, SQL_CURSOR, user, cursor, err);
 }
 
@@ -821,7 +525,7 @@ int odo_replica_record(struct odo_store *s, const char *user, const char *error,
     char now[ODO_TIME_TEXT_LEN + 1];
     sqlite3_stmt *st;
 
-    ensure_user(s, user);
+    odo_rep_ensure_user(s, user);
     odo_store_now_text(s, now);
     if (!(st = odo_store_stmt(s, error ? SQL_RECORD_ERR : SQL_RECORD_OK, err)))
         return ODO_ESTORAGE;

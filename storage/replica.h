@@ -90,12 +90,21 @@ int odo_replica_end_apply(struct odo_store *s, bool commit, struct odo_err *err)
 /*
  * Applies one full row of tbl (columns cols, values cells) at server revision rev: inserted when
  * absent, else updated except for columns with an unpushed local change, which keep the local
- * value. A pulled vehicle whose VIN a different live local vehicle has takes that vehicle's
- * place (its rows are re-keyed to the pulled id). Within begin/end apply.
+ * value. Columns bound in a merge group (groups[i] > 0, the same number for the columns of one
+ * group; groups may be NULL) stay local together when any of them has a change. A fill-up whose
+ * volume, price and total no longer agree after that gets the derived total.
+ *
+ * A row never fails on a rule of the store: one that breaks a unique key gets the key's rule
+ * (docs/protocol.md, "Collisions"): a local row that never synced merges into it (a vehicle
+ * with its VIN, a maintenance item of its type on its vehicle), a local change that the gateway
+ * will refuse gives way and is recorded in the conflicts list, a stale local value is cleared.
+ * A row nothing resolves is set aside in the conflicts list. Only storage trouble fails.
+ * Within begin/end apply.
  */
 int odo_replica_apply_row(struct odo_store *s, const char *user, const char *tbl,
-                          const char *const *cols, int ncols, const char *id, int64_t rev,
-                          const struct odo_cell *cells, struct odo_err *err) ODO_MUST_CHECK;
+                          const char *const *cols, const int *groups, int ncols, const char *id,
+                          int64_t rev, const struct odo_cell *cells,
+                          struct odo_err *err) ODO_MUST_CHECK;
 
 /* Records changes the gateway accepted, in one statement: row ids[i] of tbl has revision
  * revs[i] now (or a later one it already knew). ids must be UUIDs. Within begin/end apply. */
@@ -104,17 +113,22 @@ int odo_replica_accepted(struct odo_store *s, const char *user, const char *tbl,
                          struct odo_err *err) ODO_MUST_CHECK;
 
 /*
- * Counts a refused change of row (tbl, id) and keeps its reason for `sync status`. When the
- * gateway no longer knows a row this device had synced (its tombstone was purged), the local
- * copy goes too, so that a delete never comes back. Within begin/end apply.
+ * Counts a refused change of row (tbl, id), keeps its reason for `sync status`, and records it
+ * in the conflicts list with the values it carried (read now, before a winner replaces them).
+ * When the gateway no longer knows a row this device had synced (its tombstone was purged), the
+ * local copy goes too, so that a delete never comes back; a change refused because its parent
+ * is unknown goes when the parent is gone here too. What hung off a row that goes, goes with it.
+ * Within begin/end apply, before the batch settles.
  */
 int odo_replica_refused(struct odo_store *s, const char *user, const char *tbl, const char *id,
                         const char *reason, struct odo_err *err) ODO_MUST_CHECK;
 
 /*
  * Re-keys row `from` of tbl to `to` (the gateway made `from` an alias of `to`): rows pointing at
- * it follow, pending changes move with it; when `to` already exists locally, `from` is merged
- * into it and removed. Within begin/end apply.
+ * it follow (a vehicle's rows, a maintenance item's service records), pending changes move with
+ * it; when `to` already exists locally, `from` is merged into it and removed, and two live
+ * maintenance items of one type that the merged vehicle would have become one. Within
+ * begin/end apply.
  */
 int odo_replica_rekey(struct odo_store *s, const char *user, const char *tbl, const char *from,
                       const char *to, struct odo_err *err) ODO_MUST_CHECK;
@@ -133,12 +147,49 @@ int odo_replica_receive_hlc(struct odo_store *s, odo_hlc remote,
 int odo_replica_hlc(struct odo_store *s, odo_hlc *out, struct odo_err *err) ODO_MUST_CHECK;
 
 /* Reconcile: remembers ids the gateway listed as live; the sweep then drops local synced rows
- * (known revision > 0) that were not listed and have no pending change, children first, and
- * records the watermark reconciled against. */
+ * (known revision > 0) that were not listed and have no pending change, children first, then
+ * every row whose vehicle is gone, synced or not (those with unpushed work are recorded in the
+ * conflicts list), and records the watermark reconciled against. */
 int odo_replica_mark_live(struct odo_store *s, const char *user, const char *tbl,
                           const char *const *ids, int n, struct odo_err *err) ODO_MUST_CHECK;
 int odo_replica_sweep(struct odo_store *s, const char *user, int64_t watermark, int *dropped,
                       struct odo_err *err) ODO_MUST_CHECK;
+
+/* ---- the conflicts list ------------------------------------------------------------------ */
+
+#define ODO_CONFLICTS_MAX       200 /* entries kept per user, the newest */
+#define ODO_CONFLICT_REASON_MAX 127
+/* Reasons recorded on the device; refusals keep the gateway's reason. */
+#define ODO_CONFLICT_MERGED      "merged with the same item from another device"
+#define ODO_CONFLICT_DROPPED     "dropped with its vehicle"
+#define ODO_CONFLICT_UNLINKED    "unlinked from a deleted maintenance item"
+#define ODO_CONFLICT_NOT_APPLIED "not applied" /* followed by ": " and the rule it broke */
+
+/* What sync could not keep: a refused change, a local value that gave way, a row merged or
+ * dropped, a pulled row set aside. */
+struct odo_conflict {
+    char tbl[32];
+    char row_id[ODO_UUID_TEXT_LEN + 1];
+    char reason[ODO_CONFLICT_REASON_MAX + 1];
+    const char *vals; /* JSON object of the values concerned, or NULL; valid during the call */
+    char at[ODO_TIME_TEXT_LEN + 1];
+};
+
+/* Calls fn for each conflict of user, newest first; fn returns nonzero to stop. */
+int odo_replica_conflicts(struct odo_store *s, const char *user,
+                          int (*fn)(const struct odo_conflict *c, void *ctx), void *ctx,
+                          struct odo_err *err) ODO_MUST_CHECK;
+
+/* How many conflicts of user were recorded at or after `since` (a store time, "" for all). */
+int odo_replica_conflict_count(struct odo_store *s, const char *user, const char *since,
+                               int64_t *count, struct odo_err *err) ODO_MUST_CHECK;
+
+/* Forgets user's conflicts (a person has read them). */
+int odo_replica_conflicts_clear(struct odo_store *s, const char *user,
+                                struct odo_err *err) ODO_MUST_CHECK;
+
+/* The store's time now, as conflicts are stamped ("YYYY-MM-DDTHH:MM:SS.mmmZ"). */
+void odo_replica_now(struct odo_store *s, char out[ODO_TIME_TEXT_LEN + 1]);
 
 /* The per-user sync state. */
 struct odo_sync_state {

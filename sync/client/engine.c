@@ -199,6 +199,33 @@ static int parse_cols(const char *json, struct entry *e, int schema, struct odo_
     return rc ? odo_err_set(err, ODO_ENOMEM, "out of memory") : 0;
 }
 
+/*
+ * A merge group travels whole (sync/protocol/schema.h): when any of its columns changed, all of
+ * them go, read from the row at push time, at the latest HLC any of them changed at, so the
+ * gateway takes the group from one writer or keeps its own.
+ */
+static int send_groups_whole(struct entry *e, int schema, struct odo_err *err)
+{
+    const struct odo_wire_table *t = e->table;
+    int rc = 0;
+
+    for (size_t c = 0; c < t->ncols; c++) {
+        int m = t->cols[c].merge_group;
+        odo_hlc latest = 0;
+        if (m == ODO_MERGE_ALONE || !(e->mask >> c & 1))
+            continue;
+        for (size_t k = 0; k < t->ncols; k++)
+            if (t->cols[k].merge_group == m && (e->mask >> k & 1) && col_hlc(e, (int)k) > latest)
+                latest = col_hlc(e, (int)k);
+        for (size_t k = 0; k < t->ncols; k++)
+            if (t->cols[k].merge_group == m && t->cols[k].since_schema <= schema) {
+                e->mask |= 1ULL << k;
+                rc |= set_col_hlc(e, k, latest);
+            }
+    }
+    return rc ? odo_err_set(err, ODO_ENOMEM, "out of memory") : 0;
+}
+
 static int collect(const struct odo_pending *p, void *ctx)
 {
     struct batch *b = ctx;
@@ -219,7 +246,8 @@ static int collect(const struct odo_pending *p, void *ctx)
         b->rc = odo_err_set(b->err, ODO_ESTORAGE, "the outbox names an unknown table '%s'", p->tbl);
         return 1;
     }
-    if ((b->rc = parse_cols(p->cols, e, ODO_SCHEMA_CURRENT, b->err)))
+    if ((b->rc = parse_cols(p->cols, e, ODO_SCHEMA_CURRENT, b->err)) ||
+        (b->rc = send_groups_whole(e, ODO_SCHEMA_CURRENT, b->err)))
         return 1;
     b->n++;
     return 0;
@@ -372,8 +400,11 @@ static int apply_groups(struct odo_store *s, const char *user, const struct odo_
     for (size_t g = 0; g < ngroups; g++) {
         const struct odo_row_group *rg = &groups[g];
         const char *names[ODO_READ_COLS_MAX];
-        for (int c = 0; c < rg->ncols; c++)
+        int merge_groups[ODO_READ_COLS_MAX];
+        for (int c = 0; c < rg->ncols; c++) {
             names[c] = rg->table->cols[rg->cols[c]].name;
+            merge_groups[c] = rg->table->cols[rg->cols[c]].merge_group;
+        }
         for (size_t i = 0; i < rg->nrows; i++) {
             struct odo_cell cells[ODO_READ_COLS_MAX];
             char times[ODO_READ_COLS_MAX][ODO_TIME_TEXT_LEN + 1];
@@ -382,8 +413,9 @@ static int apply_groups(struct odo_store *s, const char *user, const struct odo_
                 if ((rc = val_to_cell(&rg->table->cols[rg->cols[c]], &rg->rows[i].vals[c],
                                       &cells[c], times[c], err)))
                     return rc;
-            if ((rc = odo_replica_apply_row(s, user, rg->table->name, names, rg->ncols,
-                                            rg->rows[i].id, rg->rows[i].rev, cells, err)))
+            if ((rc =
+                     odo_replica_apply_row(s, user, rg->table->name, names, merge_groups, rg->ncols,
+                                           rg->rows[i].id, rg->rows[i].rev, cells, err)))
                 return rc;
             (*applied)++;
         }
@@ -702,10 +734,12 @@ int odo_sync_cycle(struct odo_store *s, const char *user, struct odo_transport *
                    struct odo_err *err)
 {
     struct odo_sync_options opt = *opt_in;
-    char token[ODO_TOKEN_MAX + 1];
+    char token[ODO_TOKEN_MAX + 1], started[ODO_TIME_TEXT_LEN + 1];
+    int64_t conflicts = 0;
     int rc;
 
     memset(rep, 0, sizeof(*rep));
+    odo_replica_now(s, started);
     if (opt.batch_rows <= 0)
         opt.batch_rows = BATCH_ROWS_DEFAULT;
     if (opt.batch_rows > ODO_PUSH_ROWS_MAX)
@@ -724,6 +758,8 @@ int odo_sync_cycle(struct odo_store *s, const char *user, struct odo_transport *
     if (rc == 0 && opt.pull)
         rc = pull(s, user, token, t, &opt, rep, err);
     memset(token, 0, sizeof(token));
+    if (odo_replica_conflict_count(s, user, started, &conflicts, NULL) == 0)
+        rep->conflicts = (int)conflicts;
     if (odo_replica_record(s, user, rc ? err->msg : NULL, NULL) != 0 && rc == 0)
         rc = odo_err_set(err, ODO_ESTORAGE, "the outcome could not be recorded");
     return rc;

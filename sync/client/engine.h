@@ -35,6 +35,7 @@ struct odo_sync_options {
 struct odo_sync_report {
     int batches, pushed, refused, rekeyed, winners;
     int pages, pulled, dropped;
+    int conflicts; /* entries the cycle added to the conflicts list (odolog sync status) */
     bool reconciled, replayed;
     int64_t cursor;
     char last_refusal[128];
@@ -49,6 +50,12 @@ struct odo_sync_report {
 int odo_sync_cycle(struct odo_store *s, const char *user, struct odo_transport *t,
                    const struct odo_sync_options *opt, struct odo_sync_report *rep,
                    struct odo_err *err) ODO_MUST_CHECK;
+
+/*
+ * What a person can do about a conflict of the list `odolog sync status` shows (storage/replica.h),
+ * by its table and reason: one sentence, never NULL.
+ */
+const char *odo_sync_conflict_advice(const char *tbl, const char *reason);
 
 /* Opens the transport the device is configured for (odolog login): gateway URL, this device's
  * id and pre-shared key for coaps, the CA file for HTTPS. */

@@ -38,6 +38,20 @@ struct odo_wire_col {
     const char *const *allowed; /* ODO_W_ENUM: NULL-terminated */
     int since_schema;           /* the schema version that introduced the column */
     const char *pg_type;        /* the column's type in PostgreSQL */
+    int merge_group; /* columns bound by one rule merge as a unit (ODO_MERGE_*); 0: alone */
+};
+
+/*
+ * Merge groups: columns a multi-column rule binds together (a CHECK, a derived value). A
+ * device sends a group whole when any of its columns changed; the gateway lets a pushed group
+ * win as a unit or not at all; a pull keeps the whole group local when any of its columns has
+ * an unpushed change. So a merged row never mixes half of one writer's schedule with half of
+ * another's (docs/protocol.md, "Collisions").
+ */
+enum odo_merge_group {
+    ODO_MERGE_ALONE = 0,
+    ODO_MERGE_SCHEDULE = 1, /* maintenance: due and last-done dates and odometers, intervals */
+    ODO_MERGE_VALIDITY = 2, /* renewals: valid_from, valid_until */
 };
 
 struct odo_wire_table {

@@ -369,7 +369,8 @@ static int apply_vehicle(struct store_fixture *f, const char *user, const char *
     pulled_vehicle(cells, vin, name, plate);
     if ((rc = odo_replica_begin_apply(f->s, &f->err)))
         return rc;
-    rc = odo_replica_apply_row(f->s, user, "vehicles", vehicle_cols, 7, id, rev, cells, &f->err);
+    rc = odo_replica_apply_row(f->s, user, "vehicles", vehicle_cols, NULL, 7, id, rev, cells,
+                               &f->err);
     if (odo_replica_end_apply(f->s, rc == 0, &f->err) && rc == 0)
         rc = ODO_ESTORAGE;
     return rc;
@@ -468,11 +469,12 @@ static void test_apply_refuses_unknown_tables_and_bad_column_names(void)
 
     fixture_setup(&f);
     pulled_vehicle(cells, NULL, "x", NULL);
-    ASSERT_EQ(odo_replica_apply_row(f.s, "alice", "sync_users", vehicle_cols, 7, PULLED_ID, 1,
+    ASSERT_EQ(odo_replica_apply_row(f.s, "alice", "sync_users", vehicle_cols, NULL, 7, PULLED_ID, 1,
                                     cells, &f.err),
               ODO_EINVAL);
-    ASSERT_EQ(odo_replica_apply_row(f.s, "alice", "vehicles", bad, 1, PULLED_ID, 1, cells, &f.err),
-              ODO_EINVAL);
+    ASSERT_EQ(
+        odo_replica_apply_row(f.s, "alice", "vehicles", bad, NULL, 1, PULLED_ID, 1, cells, &f.err),
+        ODO_EINVAL);
     ASSERT_CONTAINS(f.err.msg, "not a column name");
     fixture_teardown(&f);
 }
@@ -485,8 +487,8 @@ static void test_nothing_applied_shows_until_the_apply_commits_and_a_rollback_le
     fixture_setup(&f);
     pulled_vehicle(cells, NULL, "Pulled", NULL);
     ASSERT_OK(odo_replica_begin_apply(f.s, &f.err), &f.err);
-    ASSERT_OK(odo_replica_apply_row(f.s, "alice", "vehicles", vehicle_cols, 7, PULLED_ID, 3, cells,
-                                    &f.err),
+    ASSERT_OK(odo_replica_apply_row(f.s, "alice", "vehicles", vehicle_cols, NULL, 7, PULLED_ID, 3,
+                                    cells, &f.err),
               &f.err);
     ASSERT_OK(odo_replica_set_cursor(f.s, "alice", 3, &f.err), &f.err);
     ASSERT_EQ(FIXTURE_SQL_INT(&f, "SELECT count(*) FROM vehicles"), 0);

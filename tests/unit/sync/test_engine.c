@@ -349,24 +349,63 @@ static void test_a_pulled_page_is_applied_and_the_cursor_stored(void)
     teardown(&f);
 }
 
+/* Breaks every insert into vehicles the way storage trouble would (a trigger naming a table
+ * that does not exist fails each statement that fires it), through a connection of its own. */
+static void break_vehicle_inserts(struct fixture *f)
+{
+    sqlite3 *rw;
+    ASSERT_EQ(sqlite3_open(f->dev.path, &rw), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(rw,
+                           "CREATE TRIGGER test_broken AFTER INSERT ON vehicles BEGIN INSERT INTO "
+                           "nowhere VALUES (1); END",
+                           NULL, NULL, NULL),
+              SQLITE_OK);
+    sqlite3_close(rw);
+}
+
 static void test_a_page_that_fails_to_apply_leaves_its_rows_and_the_cursor_as_they_were(void)
 {
     struct fixture f;
     struct gw_row *q;
+    char text[128];
 
     setup(&f);
-    gw_vehicle(f.gw, central_id(1), "Has the VIN", VIN_A);
-    q = gw_vehicle(f.gw, central_id(2), "No VIN", NULL);
+    q = gw_vehicle(f.gw, central_id(2), "Old name", NULL);
     ASSERT_OK(sync_cycle(&f), &f.dev.err);
-    ASSERT_EQ(state(&f).cursor, 2);
-    /* A page whose second row cannot be stored here: a second live vehicle with that VIN. */
-    gw_vehicle(f.gw, central_id(3), "New", NULL);
-    gw_set_text(q, "vin", VIN_A);
+    ASSERT_EQ(state(&f).cursor, 1);
+    /* A page whose second row cannot be stored here (storage trouble, not a rule). */
+    gw_set_text(q, "name", "New name");
     gw_touch(f.gw, q);
+    gw_vehicle(f.gw, central_id(3), "New", NULL);
+    break_vehicle_inserts(&f);
     ASSERT(sync_cycle(&f) != 0);
     ASSERT_EQ(
         FIXTURE_SQL_INT(&f.dev, "SELECT count(*) FROM vehicles WHERE id = '%s'", central_id(3)), 0);
-    ASSERT_EQ(state(&f).cursor, 2);
+    ASSERT_STR(fixture_vehicle_text(&f.dev, "name", central_id(2), text), "Old name");
+    ASSERT_EQ(state(&f).cursor, 1);
+    teardown(&f);
+}
+
+static void test_a_pulled_vin_a_synced_local_vehicle_still_holds_is_applied_and_the_cursor_moves(
+    void)
+{
+    struct fixture f;
+    struct gw_row *q;
+    char text[128];
+
+    setup(&f);
+    gw_vehicle(f.gw, central_id(1), "Had the VIN", VIN_A);
+    q = gw_vehicle(f.gw, central_id(2), "No VIN", NULL);
+    ASSERT_OK(sync_cycle(&f), &f.dev.err);
+    /* The VIN moved to the other vehicle; the change that freed it has not arrived yet. */
+    gw_set_text(q, "vin", VIN_A);
+    gw_touch(f.gw, q);
+    ASSERT_OK(sync_cycle(&f), &f.dev.err);
+    ASSERT_STR(fixture_vehicle_text(&f.dev, "vin", central_id(2), text), VIN_A);
+    ASSERT_STR(fixture_vehicle_text(&f.dev, "vin", central_id(1), text), "");
+    ASSERT_EQ(state(&f).cursor, 3);
+    /* Nothing of this device's was lost: the stale value is not a conflict. */
+    ASSERT_EQ(f.rep.conflicts, 0);
     teardown(&f);
 }
 
@@ -568,6 +607,7 @@ RUN_TESTS(
     TEST_CASE(test_the_clock_moves_past_the_gateways_hlc_in_the_answer),
     TEST_CASE(test_a_pulled_page_is_applied_and_the_cursor_stored),
     TEST_CASE(test_a_page_that_fails_to_apply_leaves_its_rows_and_the_cursor_as_they_were),
+    TEST_CASE(test_a_pulled_vin_a_synced_local_vehicle_still_holds_is_applied_and_the_cursor_moves),
     TEST_CASE(test_a_pulled_column_with_an_unpushed_local_change_keeps_the_local_value),
     TEST_CASE(test_pages_are_pulled_until_the_gateway_says_there_are_no_more),
     TEST_CASE(test_a_device_behind_the_purge_watermark_reconciles_and_keeps_unpushed_rows),
