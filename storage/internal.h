@@ -192,4 +192,7 @@ int odo_store_soft_delete(struct odo_store *s, const struct odo_soft_delete *d, 
 /* Runs migrations against s->db; see storage/migrate.h. */
 int odo_migrate_run(struct odo_store *s, struct odo_err *err) ODO_MUST_CHECK;
 
+/* SQLite's side of the migration runner (platform/migration.h); its handle is the store. */
+extern const struct odo_migration_backend odo_migrate_sqlite;
+
 #endif
