@@ -83,9 +83,9 @@ static int apply_one(const struct odo_migration_backend *b, void *db, const stru
     }
     if ((rc = b->apply(db, m, where, &why)) != 0) {
         rc = odo_err_set(err, ODO_EMIGRATE,
-                         "migration %s failed at %s: %s; the database was left as it was before "
+                         "migration %s failed%s%s: %s; the database was left as it was before "
                          "this file",
-                         m->name, where, odo_err_text(&why, rc));
+                         m->name, where[0] ? " at " : "", where, odo_err_text(&why, rc));
         goto out_rollback;
     }
     if ((rc = b->record(db, m, want, err)))

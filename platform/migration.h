@@ -62,8 +62,9 @@ struct odo_migration_backend {
     /* Opens the transaction one file runs in, holding the lock that serialises runners and
      * creating the record table if needed. A failure leaves no transaction open. */
     int (*begin)(void *db, struct odo_err *err);
-    /* Runs the file in that transaction. On failure fills `where` (where in the file) and err
-     * with the database's own message; the runner words the sentence. */
+    /* Runs the file in that transaction. On failure fills `where` (where in the file, or ""
+     * when the database does not say) and err with the database's own message; the runner
+     * words the sentence. */
     int (*apply)(void *db, const struct odo_migration *m, char where[ODO_MIGRATION_WHERE_MAX],
                  struct odo_err *err);
     /* Records m as applied with rec (its checksum), in that transaction. */

@@ -226,7 +226,6 @@ static int pg_mig_apply(void *db, const struct odo_migration *m,
     PGresult *r = PQexec(db, m->sql);
     const char *pos, *msg;
     char line[100] = "";
-    int ln;
 
     if (PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK) {
         PQclear(r);
@@ -234,8 +233,10 @@ static int pg_mig_apply(void *db, const struct odo_migration *m,
     }
     pos = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
     msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
-    ln = pos ? line_of(m->sql, atol(pos), line, sizeof(line)) : 0;
-    snprintf(where, ODO_MIGRATION_WHERE_MAX, "line %d (%s)", ln, line);
+    if (pos) {
+        int ln = line_of(m->sql, atol(pos), line, sizeof(line));
+        snprintf(where, ODO_MIGRATION_WHERE_MAX, "line %d (%s)", ln, line);
+    }
     odo_err_set(err, ODO_EMIGRATE, "%s", msg ? msg : PQresultErrorMessage(r));
     PQclear(r);
     return ODO_EMIGRATE;
