@@ -158,55 +158,38 @@ int odo_store_each(struct odo_store *s, sqlite3_stmt *st, int (*row)(sqlite3_stm
     return out < 0 ? out : 0;
 }
 
-/* odo_store_row's reader, which stops after the first row. */
-struct first_row {
-    void (*read)(sqlite3_stmt *st, void *out);
+/* The reader of odo_store_row and odo_store_one: copies the first row, counts up to `enough`. */
+struct first_rows {
+    void (*read)(sqlite3_stmt *st, void *out); /* may be NULL */
     void *out;
-    bool found;
+    int n, enough;
 };
 
 static int read_first(sqlite3_stmt *st, void *ctx)
 {
-    struct first_row *f = ctx;
+    struct first_rows *f = ctx;
 
-    if (f->read)
+    if (++f->n == 1 && f->read)
         f->read(st, f->out);
-    f->found = true;
-    return 1;
+    return f->n >= f->enough;
 }
 
 int odo_store_row(struct odo_store *s, sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *out),
                   void *out, bool *found, const char *doing, struct odo_err *err)
 {
-    struct first_row f = {read, out, false};
+    struct first_rows f = {read, out, 0, 1};
     int rc = odo_store_each(s, st, read_first, &f, doing, err);
 
     if (found)
-        *found = f.found;
+        *found = f.n > 0;
     return rc;
-}
-
-/* odo_store_one's reader: copies the first row and stops at the second. */
-struct only_row {
-    void (*read)(sqlite3_stmt *st, void *out);
-    void *out;
-    int n;
-};
-
-static int read_only(sqlite3_stmt *st, void *ctx)
-{
-    struct only_row *o = ctx;
-
-    if (++o->n == 1)
-        o->read(st, o->out);
-    return o->n > 1;
 }
 
 int odo_store_one(struct odo_store *s, sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *out),
                   void *out, const char *kind, const char *ref, struct odo_err *err)
 {
-    struct only_row o = {read, out, 0};
-    int rc = odo_store_each(s, st, read_only, &o, "looking it up", err);
+    struct first_rows o = {read, out, 0, 2};
+    int rc = odo_store_each(s, st, read_first, &o, "looking it up", err);
 
     if (rc != 0)
         return rc;

@@ -138,8 +138,11 @@ static void test_a_migration_edited_after_it_was_applied_stops_the_runner_naming
 
 static void test_a_failing_migration_leaves_the_database_as_before_and_names_the_statement(void)
 {
+    static const char M2_AGAIN[] = "CREATE TABLE t (x INTEGER, z TEXT);\n";
     const struct odo_migration set[] = {{"001_first.sql", M1, sizeof(M1) - 1},
                                         {"002_second.sql", M2_BAD, sizeof(M2_BAD) - 1}};
+    const struct odo_migration again[] = {{"001_first.sql", M1, sizeof(M1) - 1},
+                                          {"002_second.sql", M2_AGAIN, sizeof(M2_AGAIN) - 1}};
     char dir[256], path[300];
     struct odo_store *s;
     struct odo_err err;
@@ -154,6 +157,11 @@ static void test_a_failing_migration_leaves_the_database_as_before_and_names_the
     ASSERT_EQ(peek_int(path, "SELECT count(*) FROM _migrations"), 1);
     ASSERT_EQ(peek_int(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'u'"), 0);
     ASSERT_EQ(peek_int(path, "SELECT x FROM t"), 1);
+    /* A statement that does not even prepare (SQLite stops parsing it at the table's name) is
+     * named by its whole first line. */
+    ASSERT_EQ(open_with(path, again, 2, &s, &err), ODO_EMIGRATE);
+    ASSERT_CONTAINS(err.msg, "statement 1 (CREATE TABLE t (x INTEGER, z TEXT);)");
+    ASSERT_CONTAINS(err.msg, "already exists");
     test_rmdir(dir);
 }
 
@@ -167,24 +175,6 @@ static int open_unmigrated(const char *path, const struct odo_migration *set, si
 static void count_state(const struct odo_migration_status *st, void *ctx)
 {
     ((int *)ctx)[st->state]++;
-}
-
-static void test_a_statement_that_does_not_prepare_is_named_by_its_whole_first_line(void)
-{
-    /* SQLite stops parsing this one at the table's name, in the middle of the statement. */
-    static const char again[] = "CREATE TABLE t (x INTEGER, z TEXT);\n";
-    const struct odo_migration set[] = {{"001_first.sql", M1, sizeof(M1) - 1},
-                                        {"002_second.sql", again, sizeof(again) - 1}};
-    char dir[256], path[300];
-    struct odo_store *s;
-    struct odo_err err;
-
-    test_tmpdir(dir);
-    snprintf(path, sizeof(path), "%s/o.db", dir);
-    ASSERT_EQ(open_with(path, set, 2, &s, &err), ODO_EMIGRATE);
-    ASSERT_CONTAINS(err.msg, "statement 1 (CREATE TABLE t (x INTEGER, z TEXT);)");
-    ASSERT_CONTAINS(err.msg, "already exists");
-    test_rmdir(dir);
 }
 
 static void test_a_database_written_by_a_newer_odolog_is_refused(void)
@@ -235,41 +225,43 @@ static int begin_after_a_rival(void *db, struct odo_err *err)
     return odo_migrate_sqlite.begin(db, err);
 }
 
-/* A store on path with 001 applied by the plain runner, and 002 of `set` still pending. */
-static struct odo_store *first_applied(const char *path, const struct odo_migration *set)
+/*
+ * Runs set (001, 002) on a database at path where the plain runner has applied 001, while
+ * rival_set's 002 is applied by another runner just before the first lock is taken.
+ */
+static int run_in_a_race(const char *path, const struct odo_migration *set,
+                         const struct odo_migration *rival_set, int *applied, struct odo_err *err)
 {
+    struct odo_migration_backend racing = odo_migrate_sqlite;
     struct odo_store *s;
-    struct odo_err err;
-    int applied = -1;
+    int rc, first = -1;
 
-    ASSERT_OK(open_unmigrated(path, set, 2, &s, &err), &err);
-    ASSERT_OK(odo_migration_run(&odo_migrate_sqlite, s, set, 1, &applied, &err), &err);
-    ASSERT_EQ(applied, 1);
-    return s;
+    ASSERT_OK(open_unmigrated(path, set, 2, &s, err), err);
+    ASSERT_OK(odo_migration_run(&odo_migrate_sqlite, s, set, 1, &first, err), err);
+    ASSERT_EQ(first, 1);
+    rival.path = path;
+    rival.set = rival_set;
+    rival.n = 2;
+    rival.raced = 0;
+    racing.begin = begin_after_a_rival;
+    rc = odo_migration_run(&racing, s, set, 2, applied, err);
+    odo_store_close(s);
+    ASSERT_EQ(rival.raced, 1);
+    return rc;
 }
 
 static void test_a_file_another_runner_applied_meanwhile_is_seen_under_the_lock_and_runs_once(void)
 {
     const struct odo_migration set[] = {{"001_first.sql", M1, sizeof(M1) - 1},
                                         {"002_second.sql", M2_GOOD, sizeof(M2_GOOD) - 1}};
-    struct odo_migration_backend racing = odo_migrate_sqlite;
     char dir[256], path[300];
-    struct odo_store *s;
     struct odo_err err;
     int applied = -1;
 
     test_tmpdir(dir);
     snprintf(path, sizeof(path), "%s/o.db", dir);
-    s = first_applied(path, set);
-    rival.path = path;
-    rival.set = set;
-    rival.n = 2;
-    rival.raced = 0;
-    racing.begin = begin_after_a_rival;
     /* Run twice, 002's CREATE TABLE would fail: the look under the lock must find it applied. */
-    ASSERT_OK(odo_migration_run(&racing, s, set, 2, &applied, &err), &err);
-    odo_store_close(s);
-    ASSERT_EQ(rival.raced, 1);
+    ASSERT_OK(run_in_a_race(path, set, set, &applied, &err), &err);
     ASSERT_EQ(applied, 0);
     ASSERT_EQ(peek_int(path, "SELECT count(*) FROM _migrations"), 2);
     test_rmdir(dir);
@@ -281,22 +273,13 @@ static void test_a_file_another_runner_applied_edited_meanwhile_is_refused_under
                                         {"002_second.sql", M2_GOOD, sizeof(M2_GOOD) - 1}};
     const struct odo_migration edited[] = {{"001_first.sql", M1, sizeof(M1) - 1},
                                            {"002_second.sql", M2_EDITED, sizeof(M2_EDITED) - 1}};
-    struct odo_migration_backend racing = odo_migrate_sqlite;
     char dir[256], path[300];
-    struct odo_store *s;
     struct odo_err err;
     int applied = -1;
 
     test_tmpdir(dir);
     snprintf(path, sizeof(path), "%s/o.db", dir);
-    s = first_applied(path, set);
-    rival.path = path;
-    rival.set = edited;
-    rival.n = 2;
-    rival.raced = 0;
-    racing.begin = begin_after_a_rival;
-    ASSERT_EQ(odo_migration_run(&racing, s, set, 2, &applied, &err), ODO_EMIGRATE);
-    odo_store_close(s);
+    ASSERT_EQ(run_in_a_race(path, set, edited, &applied, &err), ODO_EMIGRATE);
     ASSERT_CONTAINS(err.msg, "002_second.sql");
     ASSERT_CONTAINS(err.msg, "changed after it was applied");
     ASSERT_EQ(applied, 0);
@@ -553,7 +536,6 @@ RUN_TESTS(
     TEST_CASE(test_migrations_apply_once_and_record_name_checksum_and_time),
     TEST_CASE(test_a_migration_edited_after_it_was_applied_stops_the_runner_naming_it),
     TEST_CASE(test_a_failing_migration_leaves_the_database_as_before_and_names_the_statement),
-    TEST_CASE(test_a_statement_that_does_not_prepare_is_named_by_its_whole_first_line),
     TEST_CASE(test_a_database_written_by_a_newer_odolog_is_refused),
     TEST_CASE(test_a_file_another_runner_applied_meanwhile_is_seen_under_the_lock_and_runs_once),
     TEST_CASE(test_a_file_another_runner_applied_edited_meanwhile_is_refused_under_the_lock),
