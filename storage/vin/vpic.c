@@ -853,18 +853,8 @@ int odo_vpic_install(const char *src, const char *dst, struct odo_err *err)
         goto fail;
     }
     db = NULL;
-    if ((fd = open(tmp, O_RDONLY | O_CLOEXEC)) < 0 || fsync(fd) != 0) {
-        rc = odo_err_set(err, ODO_EIO, "cannot sync %s: %s", tmp, strerror(errno));
-        if (fd >= 0)
-            close(fd);
+    if ((rc = odo_fs_replace(tmp, dst, err)))
         goto fail;
-    }
-    close(fd);
-    if (rename(tmp, dst) != 0) {
-        rc = odo_err_set(err, ODO_EIO, "cannot move %s into place: %s", dst, strerror(errno));
-        goto fail;
-    }
-    (void)!odo_fs_sync_dir(dir); /* the rename is durable once the directory is synced */
     return 0;
 fail:
     sqlite3_finalize(st);
