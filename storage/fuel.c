@@ -101,14 +101,8 @@ static int check_fields(struct odo_store *s, struct odo_fuel_log *f, struct odo_
         return odo_err_set(err, ODO_EINVAL, "the total must be between 0 and 10000000");
     if (f->filled_at > odo_clock_now(s->clock) + 86400000LL)
         return odo_err_set(err, ODO_EINVAL, "the fill-up is dated more than a day ahead");
-    if (f->currency[0]) {
-        for (int i = 0; i < 3; i++)
-            f->currency[i] = (char)toupper((unsigned char)f->currency[i]);
-        if (strlen(f->currency) != 3 || !isalpha((unsigned char)f->currency[0]) ||
-            !isalpha((unsigned char)f->currency[1]) || !isalpha((unsigned char)f->currency[2]))
-            return odo_err_set(err, ODO_EINVAL, "a currency is a three-letter ISO code");
-    }
-    if ((rc = odo_text_check(f->station, ODO_LABEL_MAX, "the station", err)) ||
+    if ((rc = odo_currency_check(f->currency, err)) ||
+        (rc = odo_text_check(f->station, ODO_LABEL_MAX, "the station", err)) ||
         (rc = odo_text_check(f->notes, ODO_NOTES_MAX, "the notes", err)))
         return rc;
     /* volume (scale 3) * price (scale 3) is scale 6; the total has scale 2. */

@@ -10,8 +10,7 @@
  * where migrations/device has a CHECK on it). Its CHECK constraints are reached as a pulled row
  * reaches them, through odo_replica_apply_row: the triggers on a synced table call functions
  * only the store registers, so a plain SQLite connection may read the file (PRAGMA table_info)
- * but cannot write a row. Where the two sides disagree today, `known_disagreements` says so;
- * each entry must still disagree, so a fix shows here and its entry goes.
+ * but cannot write a row.
  */
 #include <ctype.h>
 #include <sqlite3.h>
@@ -118,33 +117,12 @@ static const struct field fields[] = {
     TEXT("renewals", struct odo_renewal, notes, false, false),
 };
 
-/*
- * Found by this test: the API keeps a currency the wire refuses ("e1x", "eur") for renewals and
- * service records, which storage/renewals.c and odo_maint_complete store as given; fuel logs
- * check it (storage/fuel.c). The gateway then refuses those rows at every push.
- */
-static const struct {
-    const char *table, *col;
-} known_disagreements[] = {
-    {"renewals", "currency"},
-    {"service_records", "currency"},
-};
-
 static const struct field *field_of(const char *table, const char *col)
 {
     for (size_t i = 0; i < ODO_ARRAY_LEN(fields); i++)
         if (strcmp(fields[i].table, table) == 0 && strcmp(fields[i].col, col) == 0)
             return &fields[i];
     return NULL;
-}
-
-static bool known_disagreement(const char *table, const char *col)
-{
-    for (size_t i = 0; i < ODO_ARRAY_LEN(known_disagreements); i++)
-        if (strcmp(known_disagreements[i].table, table) == 0 &&
-            strcmp(known_disagreements[i].col, col) == 0)
-            return true;
-    return false;
 }
 
 /* The store's enum behind an ENUM column: member i's name, or NULL past the last member (the
@@ -888,8 +866,8 @@ static void test_every_integer_and_flag_is_bounded_as_the_store_bounds_it(void)
 }
 
 /* Three letters on the wire, three characters in the CHECK; and what a person types goes
- * through the API: whatever it keeps, the wire must take (or the column is a known
- * disagreement, which must still disagree). */
+ * through the API: whatever it keeps, the wire must take ("eur" is kept as "EUR"), and what the
+ * wire refuses ("e1x") the API refuses too. */
 static void currency_agrees(struct fixture *f, size_t t, const struct odo_wire_col *c,
                             const struct field *fld)
 {
@@ -897,8 +875,6 @@ static void currency_agrees(struct fixture *f, size_t t, const struct odo_wire_c
     char id[ODO_UUID_TEXT_LEN + 1];
     struct readback got;
     struct value v;
-    bool agrees = true;
-
     ASSERT_EQ(fld->size - 1, 3);
     text_value("EUR", &v);
     ASSERT(odo_val_check(c, &v.wire) == NULL);
@@ -913,17 +889,13 @@ static void currency_agrees(struct fixture *f, size_t t, const struct odo_wire_c
             continue;
         read_back(f, fld->table, id, fld->col, &got);
         text_value(got.s, &v);
-        if (odo_val_check(c, &v.wire) != NULL) {
-            agrees = false;
-            printf("  disagreement: %s.%s: the store keeps '%s' (typed '%s'), which the wire "
-                   "refuses\n",
-                   fld->table, fld->col, got.s, typed[k]);
-        }
+        if (odo_val_check(c, &v.wire) != NULL)
+            TEST_FAIL("%s.%s: the store keeps '%s' (typed '%s'), which the wire refuses",
+                      fld->table, fld->col, got.s, typed[k]);
+        if (strcmp(typed[k], "e1x") == 0)
+            TEST_FAIL("%s.%s: the store kept '%s', which is no currency", fld->table, fld->col,
+                      got.s);
     }
-    if (known_disagreement(fld->table, fld->col) ? agrees : !agrees)
-        TEST_FAIL("%s.%s: the store and the wire %s on currencies now: update "
-                  "known_disagreements",
-                  fld->table, fld->col, agrees ? "agree" : "disagree");
 }
 
 static void test_a_currency_the_store_keeps_is_one_the_wire_takes(void)
