@@ -224,9 +224,11 @@ int odo_replica_apply_row(struct odo_store *s, const char *user, const char *tbl
     if (rc && rc != ODO_EINVAL && rc != ODO_EEXIST)
         return rc;
     {
-        /* "not applied: <the rule it broke>", the rule as SQLite names it. */
-        const char *rule = strstr(why.msg, "(") ? strstr(why.msg, "(") + 1 : why.msg;
-        int len = (int)strcspn(rule, ")");
+        /* "not applied: <the rule it broke>", the rule as SQLite names it in the parentheses
+         * of the sentence. */
+        const char *open = strchr(why.msg, '('), *close = strrchr(why.msg, ')');
+        const char *rule = open && close > open ? open + 1 : why.msg;
+        int len = open && close > open ? (int)(close - rule) : (int)strlen(rule);
         int room = (int)(sizeof(reason) - sizeof(ODO_CONFLICT_NOT_APPLIED) - 2);
         snprintf(reason, sizeof(reason), "%s: %.*s", ODO_CONFLICT_NOT_APPLIED,
                  len < room ? len : room, rule);

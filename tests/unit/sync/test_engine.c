@@ -386,8 +386,8 @@ static void test_a_page_that_fails_to_apply_leaves_its_rows_and_the_cursor_as_th
     teardown(&f);
 }
 
-static void test_a_pulled_vin_a_synced_local_vehicle_still_holds_is_applied_and_the_cursor_moves(
-    void)
+static void
+test_a_pulled_vin_a_synced_local_vehicle_still_holds_is_applied_and_the_cursor_moves(void)
 {
     struct fixture f;
     struct gw_row *q;
