@@ -342,13 +342,22 @@ int odo_replica_refused(struct odo_store *s, const char *user, const char *tbl, 
 int odo_replica_rekey(struct odo_store *s, const char *user, const char *tbl, const char *from,
                       const char *to, struct odo_err *err)
 {
-    char sql[512];
+    char sql[512], *vals = NULL;
     bool to_exists;
     int rc;
 
     if ((rc = odo_rep_check_table(tbl, err)) ||
-        (rc = odo_rep_row_exists(s, tbl, to, &to_exists, err)))
+        (rc = odo_rep_row_exists(s, tbl, to, &to_exists, err)) ||
+        (rc = odo_rep_row_json(s, tbl, from, NULL, 0, &vals, err)))
         return rc;
+    /* What `from` held goes into the conflicts list: from now on the row shows the values of
+     * the one registered first. */
+    if (vals) {
+        rc = odo_rep_conflict(s, user, tbl, from, ODO_CONFLICT_MERGED, vals, err);
+        free(vals);
+        if (rc)
+            return rc;
+    }
     /* Two items of one type on the merged vehicle become one first. */
     if (to_exists && strcmp(tbl, "vehicles") == 0 &&
         (rc = odo_rep_merge_items(s, user, from, to, err)))

@@ -18,7 +18,8 @@ enum {
     OPT_CA,
     OPT_PUSH_ONLY,
     OPT_PULL_ONLY,
-    OPT_BATCH
+    OPT_BATCH,
+    OPT_DISMISS
 };
 
 int cmd_login(struct cli *c, int argc, char **argv)
@@ -157,6 +158,7 @@ int cmd_sync(struct cli *c, int argc, char **argv)
         cJSON_AddNumberToObject(o, "pages", rep.pages);
         cJSON_AddBoolToObject(o, "reconciled", rep.reconciled);
         cJSON_AddNumberToObject(o, "dropped", rep.dropped);
+        cJSON_AddNumberToObject(o, "conflicts", rep.conflicts);
         cJSON_AddNumberToObject(o, "cursor", (double)rep.cursor);
         cJSON_AddNumberToObject(o, "requests", (double)ts->requests);
         cJSON_AddNumberToObject(o, "bytes_out", (double)ts->body_out);
@@ -174,24 +176,66 @@ int cmd_sync(struct cli *c, int argc, char **argv)
         printf("; cursor %lld; %llu round trip%s\n", (long long)rep.cursor,
                (unsigned long long)ts->requests, ts->requests == 1 ? "" : "s");
         if (rep.rekeyed)
-            printf("%d vehicle%s merged with one registered on another device\n", rep.rekeyed,
+            printf("%d row%s merged with the same one registered on another device\n", rep.rekeyed,
                    rep.rekeyed == 1 ? "" : "s");
+        if (rep.conflicts)
+            printf("%d conflict%s recorded: see 'odolog sync status'\n", rep.conflicts,
+                   rep.conflicts == 1 ? "" : "s");
     }
     odo_transport_close(t);
     return rc ? sync_exit(c, rc) : 0;
 }
 
+/* The conflicts list, for sync status. */
+struct conflicts_out {
+    cJSON *array; /* --json */
+    int n;
+};
+
+static int print_conflict(const struct odo_conflict *k, void *ctx)
+{
+    struct conflicts_out *out = ctx;
+    const char *advice = odo_sync_conflict_advice(k->reason);
+
+    out->n++;
+    if (out->array) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "table", k->tbl);
+        cJSON_AddStringToObject(o, "id", k->row_id);
+        cJSON_AddStringToObject(o, "reason", k->reason);
+        cJSON_AddItemToObject(o, "values", k->vals ? cJSON_Parse(k->vals) : cJSON_CreateNull());
+        cJSON_AddStringToObject(o, "at", k->at);
+        cJSON_AddStringToObject(o, "what_to_do", advice);
+        cJSON_AddItemToArray(out->array, o);
+        return 0;
+    }
+    printf("  %s  %s %s: %s\n", k->at, k->tbl, k->row_id, k->reason);
+    if (k->vals)
+        printf("    values: %s\n", k->vals);
+    printf("    what to do: %s\n", advice);
+    return 0;
+}
+
 int cmd_sync_status(struct cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"dismiss", no_argument, NULL, OPT_DISMISS},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     const struct cli_command *cmd = cli_find("sync", "status");
     struct odo_sync_state st;
     struct odo_sync_config cfg;
+    struct conflicts_out conflicts = {NULL, 0};
     char age[64] = "-";
+    bool dismiss = false;
     int ch, rc;
 
-    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1)
-        return ch == 'h' ? 0 : EXIT_USAGE;
+    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1) {
+        if (ch == 'h')
+            return 0;
+        if (ch != OPT_DISMISS)
+            return EXIT_USAGE;
+        dismiss = true;
+    }
     if (optind < argc)
         return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
     if ((rc = cli_open(c)))
@@ -226,24 +270,40 @@ int cmd_sync_status(struct cli *c, int argc, char **argv)
         json_str(o, "last_success", st.last_success);
         json_str(o, "last_error", st.last_error);
         json_str(o, "last_error_at", st.last_error_at);
-        json_print(o);
-        odo_sync_config_clear(&cfg);
-        return 0;
+        conflicts.array = cJSON_AddArrayToObject(o, "conflicts");
+        rc = odo_replica_conflicts(c->store, c->user, print_conflict, &conflicts, &c->err);
+        if (rc == 0)
+            json_print(o);
+        else
+            cJSON_Delete(o);
+    } else {
+        printf("device:          %s\n", odo_store_device_id(c->store));
+        printf("user:            %s (%s)\n", c->user, st.logged_in ? "logged in" : "not logged in");
+        printf("gateway:         %s\n",
+               cfg.gateway[0] ? cfg.gateway : "(not set: odolog login --gateway URL)");
+        printf("outbox:          %lld change%s waiting", (long long)st.outbox,
+               st.outbox == 1 ? "" : "s");
+        if (st.oldest[0])
+            printf(", the oldest %s old", age);
+        printf("\ncursor:          %lld\n", (long long)st.cursor);
+        printf("last success:    %s\n", st.last_success[0] ? st.last_success : "never");
+        if (st.last_error[0])
+            printf("last error:      %s (%s)\n", st.last_error, st.last_error_at);
+        if (st.refused)
+            printf("refused changes: %lld (last: %s)\n", (long long)st.refused, st.last_refusal);
+        /* Counted first so that the heading says how many follow. */
+        int64_t n = 0;
+        if ((rc = odo_replica_conflict_count(c->store, c->user, "", &n, &c->err)) == 0) {
+            if (n)
+                printf("conflicts:       %lld, the newest first (--dismiss forgets them)\n",
+                       (long long)n);
+            else
+                printf("conflicts:       none\n");
+            rc = odo_replica_conflicts(c->store, c->user, print_conflict, &conflicts, &c->err);
+        }
     }
-    printf("device:          %s\n", odo_store_device_id(c->store));
-    printf("user:            %s (%s)\n", c->user, st.logged_in ? "logged in" : "not logged in");
-    printf("gateway:         %s\n",
-           cfg.gateway[0] ? cfg.gateway : "(not set: odolog login --gateway URL)");
-    printf("outbox:          %lld change%s waiting", (long long)st.outbox,
-           st.outbox == 1 ? "" : "s");
-    if (st.oldest[0])
-        printf(", the oldest %s old", age);
-    printf("\ncursor:          %lld\n", (long long)st.cursor);
-    printf("last success:    %s\n", st.last_success[0] ? st.last_success : "never");
-    if (st.last_error[0])
-        printf("last error:      %s (%s)\n", st.last_error, st.last_error_at);
-    if (st.refused)
-        printf("refused changes: %lld (last: %s)\n", (long long)st.refused, st.last_refusal);
     odo_sync_config_clear(&cfg);
-    return 0;
+    if (rc == 0 && dismiss)
+        rc = odo_replica_conflicts_clear(c->store, c->user, &c->err);
+    return rc ? cli_fail(c, rc) : 0;
 }

@@ -171,8 +171,11 @@ const struct cli_command cli_commands[] = {
      "whole device; the token is for --user. The gateway operator registers the device id\n"
      "this prints: odolog-gateway device add --id ID.\n"},
     {"sync", "status", cmd_sync_status, "what is waiting to sync, and how the last sync went",
-     "sync status\n\nShows the outbox depth and the age of the oldest unsynced change, the pull "
-     "cursor,\nthe last success and the last error, for --user.\n"},
+     "sync status [--dismiss]\n\nShows the outbox depth and the age of the oldest unsynced change, "
+     "the pull cursor,\nthe last success and the last error, for --user, and the conflicts: what "
+     "sync could not\nkeep (a change the gateway refused, a local value that gave way, a row "
+     "merged or dropped),\neach with its values and what to do. --dismiss forgets the conflicts "
+     "listed.\n"},
     {"sync", NULL, cmd_sync, "sync with the gateway now",
      "sync [--push-only | --pull-only] [--batch N]\n\n"
      "Runs one sync cycle for --user: pushes the outbox in batches of N changes (default 2000)\n"

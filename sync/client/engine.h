@@ -53,9 +53,9 @@ int odo_sync_cycle(struct odo_store *s, const char *user, struct odo_transport *
 
 /*
  * What a person can do about a conflict of the list `odolog sync status` shows (storage/replica.h),
- * by its table and reason: one sentence, never NULL.
+ * by its reason: one sentence, never NULL (advice.c).
  */
-const char *odo_sync_conflict_advice(const char *tbl, const char *reason);
+const char *odo_sync_conflict_advice(const char *reason);
 
 /* Opens the transport the device is configured for (odolog login): gateway URL, this device's
  * id and pre-shared key for coaps, the CA file for HTTPS. */

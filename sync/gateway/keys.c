@@ -207,6 +207,11 @@ int odo_gw_keys_check(struct odo_gw_push_state *ps, struct odo_buf *sql)
     odo_gw_ps_only(ps, sql, "s");
     if (!(r = odo_gw_ps_run(ps, sql->data, 1, NULL, "checking natural keys")))
         return ODO_ESTORAGE;
+    if (ps->defer_keys && PQntuples(r) > 0) {
+        PQclear(r);
+        ps->deferred = true;
+        return odo_err_set(ps->err, ODO_EEXIST, "a change takes a key another row holds");
+    }
     for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
         size_t ord = (size_t)atol(PQgetvalue(r, i, 0));
         char drop[96];
@@ -216,6 +221,14 @@ int odo_gw_keys_check(struct odo_gw_push_state *ps, struct odo_buf *sql)
     }
     PQclear(r);
     return rc;
+}
+
+bool odo_gw_keys_broken(const struct odo_gw_push_state *ps)
+{
+    for (size_t i = 0; i < ODO_ARRAY_LEN(natural_keys); i++)
+        if (strcmp(ps->constraint, natural_keys[i].index) == 0)
+            return strcmp(ps->sqlstate, "23505") == 0;
+    return false;
 }
 
 void odo_gw_keys_reason(const struct odo_gw_push_state *ps, char out[ODO_REASON_MAX])

@@ -46,6 +46,9 @@ struct odo_gw_push_state {
     const struct odo_push_group *g;
     int k;        /* its stage table is s<k> */
     int64_t only; /* row by row: the stage row (its ord) being merged; -1: every row */
+    /* A change into a key another live row holds is put off (ODO_EEXIST, *deferred set)
+     * rather than refused: a row later in the batch may free the key. */
+    bool defer_keys, deferred;
     /* the last statement that failed: its SQLSTATE and the constraint it broke, if any */
     char sqlstate[ODO_GW_SQLSTATE_LEN + 1];
     char constraint[64];
@@ -90,8 +93,12 @@ int odo_gw_keys_rewrite(struct odo_gw_push_state *ps, struct odo_buf *sql,
 int odo_gw_keys_alias_new(struct odo_gw_push_state *ps, struct odo_buf *sql) ODO_MUST_CHECK;
 
 /* An edit or undelete that would give a live row a natural key another live row holds is
- * refused ("vin already registered", "maintenance item already exists"). */
+ * refused ("vin already registered", "maintenance item already exists"), or with
+ * ps->defer_keys put off: ODO_EEXIST and ps->deferred. */
 int odo_gw_keys_check(struct odo_gw_push_state *ps, struct odo_buf *sql) ODO_MUST_CHECK;
+
+/* Whether the last failure broke the unique index of a natural key. */
+bool odo_gw_keys_broken(const struct odo_gw_push_state *ps);
 
 /* The refusal for a row whose merge broke ps->constraint (row by row). */
 void odo_gw_keys_reason(const struct odo_gw_push_state *ps, char out[ODO_REASON_MAX]);

@@ -188,24 +188,26 @@ static int attempt_end(struct odo_gw_push_state *ps, struct attempt *a, bool kee
     return rc;
 }
 
-/* The group again, one staged row at a time: a row that breaks a rule is refused alone. */
-static int merge_row_by_row(struct odo_gw_push_state *ps, struct odo_buf *sql)
+/*
+ * One pass over the staged rows ords[0..n), each under its own savepoint: a row that breaks a
+ * rule is refused alone. Before the last pass, a row that takes a key another row holds is put
+ * off into deferred[] instead: a row after it may free the key.
+ */
+static int row_pass(struct odo_gw_push_state *ps, struct odo_buf *sql, const size_t *ords, size_t n,
+                    bool last, size_t *deferred, size_t *ndeferred)
 {
     const struct odo_push_group *g = ps->g;
-    PGresult *ords;
     int rc = 0;
 
-    odo_buf_reset(sql);
-    odo_buf_printf(sql, "SELECT ord FROM s%d ORDER BY ord", ps->k);
-    if (!(ords = odo_gw_ps_run(ps, sql->data, 0, NULL, "merging row by row")))
-        return ODO_ESTORAGE;
-    for (int i = 0; i < PQntuples(ords) && rc == 0; i++) {
-        size_t ord = (size_t)atol(PQgetvalue(ords, i, 0));
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        size_t ord = ords[i];
+        const char *id = g->rows[ord - g->first].id;
         struct attempt a;
         bool twice = false;
-        if (ord < g->first || ord >= g->first + g->nrows)
-            continue;
+
         ps->only = (int64_t)ord;
+        ps->defer_keys = !last;
+        ps->deferred = false;
         if ((rc = attempt_begin(ps, &a, ord, 1))) {
             free(a.results);
             break;
@@ -213,19 +215,57 @@ static int merge_row_by_row(struct odo_gw_push_state *ps, struct odo_buf *sql)
         rc = merge_steps(ps, sql, &twice);
         if (rc == 0) {
             rc = attempt_end(ps, &a, true);
+        } else if (!last && (ps->deferred || odo_gw_keys_broken(ps))) {
+            deferred[(*ndeferred)++] = ord;
+            rc = attempt_end(ps, &a, false);
         } else if (rule_broken(ps)) {
             char reason[ODO_REASON_MAX];
             odo_gw_keys_reason(ps, reason);
             odo_log(ps->call->log, ODO_LOG_WARN, "user %s: %s %s refused: %s (%s)", ps->call->user,
-                    g->table->name, g->rows[ord - g->first].id, reason, ps->err->msg);
+                    g->table->name, id, reason, ps->err->msg);
             if ((rc = attempt_end(ps, &a, false)) == 0)
-                rc = odo_gw_ps_refuse(ps, ord, g->rows[ord - g->first].id, reason);
+                rc = odo_gw_ps_refuse(ps, ord, id, reason);
         } else {
             (void)attempt_end(ps, &a, false);
         }
     }
     ps->only = -1;
-    PQclear(ords);
+    ps->defer_keys = false;
+    return rc;
+}
+
+/* The group again, one staged row at a time, in two passes: the rows put off by the first
+ * meet the keys as the first left them. */
+static int merge_row_by_row(struct odo_gw_push_state *ps, struct odo_buf *sql)
+{
+    const struct odo_push_group *g = ps->g;
+    size_t *ords = calloc(g->nrows + 1, sizeof(*ords)),
+           *later = calloc(g->nrows + 1, sizeof(*later));
+    size_t n = 0, nlater = 0;
+    PGresult *r = NULL;
+    int rc;
+
+    if (!ords || !later) {
+        rc = odo_err_set(ps->err, ODO_ENOMEM, "out of memory");
+        goto out;
+    }
+    odo_buf_reset(sql);
+    odo_buf_printf(sql, "SELECT ord FROM s%d ORDER BY ord", ps->k);
+    if (!(r = odo_gw_ps_run(ps, sql->data, 0, NULL, "merging row by row"))) {
+        rc = ODO_ESTORAGE;
+        goto out;
+    }
+    for (int i = 0; i < PQntuples(r); i++) {
+        size_t ord = (size_t)atol(PQgetvalue(r, i, 0));
+        if (ord >= g->first && ord < g->first + g->nrows && n < g->nrows)
+            ords[n++] = ord;
+    }
+    if ((rc = row_pass(ps, sql, ords, n, false, later, &nlater)) == 0 && nlater)
+        rc = row_pass(ps, sql, later, nlater, true, NULL, NULL);
+out:
+    PQclear(r);
+    free(ords);
+    free(later);
     return rc;
 }
 
@@ -240,6 +280,8 @@ static int apply_group(struct odo_gw_push_state *ps, const struct odo_push_group
     ps->g = g;
     ps->k = k;
     ps->only = -1;
+    ps->defer_keys = true; /* set-wise, a change into a held key is merged row by row */
+    ps->deferred = false;
     for (size_t i = 0; i < g->nrows; i++)
         if (g->rows[i].refused[0] &&
             (rc = odo_gw_ps_refuse(ps, g->first + i, g->rows[i].id, g->rows[i].refused)))
@@ -251,9 +293,10 @@ static int apply_group(struct odo_gw_push_state *ps, const struct odo_push_group
         return rc;
     }
     rc = merge_steps(ps, sql, &twice);
+    ps->defer_keys = false;
     if (rc == 0 && !twice)
         return attempt_end(ps, &a, true);
-    if (rc != 0 && !rule_broken(ps)) {
+    if (rc != 0 && !ps->deferred && !rule_broken(ps)) {
         (void)attempt_end(ps, &a, false);
         return rc;
     }
@@ -333,6 +376,34 @@ static int write_answer(struct odo_gw_push_state *ps, struct odo_buf *ans, struc
 }
 
 /* ---- push ------------------------------------------------------------------------------- */
+
+/* A group that can only change rows that exist: it lacks a column a new row must have. */
+static bool updates_only(const struct odo_push_group *g)
+{
+    for (size_t c = 0; c < g->table->ncols; c++) {
+        bool present = false;
+        for (int j = 0; j < g->ncols; j++)
+            present |= g->cols[j] == (int)c;
+        if (!present && !g->table->cols[c].nullable)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * The order groups are merged in: parents before children (vehicles, then maintenance, then
+ * the rest; tables in the wire schema's order), and within a table changes of existing rows
+ * before groups that may hold new rows, so that a key a batch frees (an item deleted, a VIN
+ * changed) can be taken by a row the same batch adds. Otherwise the order of the request.
+ */
+static bool group_before(const struct odo_push_group *a, const struct odo_push_group *b)
+{
+    if (a->table->apply_order != b->table->apply_order)
+        return a->table->apply_order < b->table->apply_order;
+    if (a->table != b->table)
+        return a->table < b->table; /* both point into the wire schema's array of tables */
+    return updates_only(a) && !updates_only(b);
+}
 
 /*
  * Moves the gateway's clock past the changes it accepted (clamped): a refused change, however
@@ -428,13 +499,11 @@ int odo_gw_push(const struct odo_gw_call *call, const struct odo_push_req *req, 
     }
     PQclear(r);
 
-    /* Parents before children: vehicles, then maintenance, then the rest. */
     for (size_t i = 0; i < req->ngroups; i++)
         order[i] = i;
     for (size_t i = 1; i < req->ngroups; i++)
-        for (size_t j = i; j > 0 && req->groups[order[j]].table->apply_order <
-                                        req->groups[order[j - 1]].table->apply_order;
-             j--) {
+        for (size_t j = i;
+             j > 0 && group_before(&req->groups[order[j]], &req->groups[order[j - 1]]); j--) {
             size_t tmp = order[j];
             order[j] = order[j - 1];
             order[j - 1] = tmp;

@@ -374,3 +374,42 @@ class FaultProxy:
         self.stop_flag = True
         self.thread.join(timeout=5)
         self.sock.close()
+
+
+# ---- devices that collided (tests/integration/test_collisions.py) ------------------------------
+
+SYNCED_TABLES = ["vehicles", "fuel_logs", "odometer_readings", "maintenance", "service_records",
+                 "renewals"]
+
+
+def store_problems(device):
+    """What SQLite's own checks find wrong in a device's database: rows whose parent is missing
+    (PRAGMA foreign_key_check) and damage (PRAGMA integrity_check); empty when it is sound."""
+    problems = [f"{t} row {rowid} names a missing {parent}"
+                for t, rowid, parent, _ in device.query("PRAGMA foreign_key_check")]
+    problems += [r[0] for r in device.query("PRAGMA integrity_check") if r[0] != "ok"]
+    return problems
+
+
+def conflicts(device):
+    """The conflicts `odolog sync status --json` lists, newest first."""
+    return device.json("sync", "status")["conflicts"]
+
+
+def raw_push(gw, transport, user, device_id, batch, tables, hlc="0190000000000000",
+             key=None):
+    """A push written here rather than by odolog (the shape another implementation, or an
+    older device, could send), over HTTPS through Python's TLS stack or over coaps through
+    coap-client-openssl as device_id with key (registered with outside_device). Returns
+    (status, answer): an HTTP status, or for coaps 200 when coap-client printed an answer."""
+    token = gw.token(user)
+    body = {"v": 1, "device": device_id, "batch": batch, "schema": 1, "hlc": hlc,
+            "tables": tables}
+    if transport == "https":
+        return gw.https("POST", "/v1/sync/push", body, token)
+    out = gw.coap_client(device_id, key, "post", "/v1/sync/push",
+                         json.dumps(dict(body, token=token)))
+    try:
+        return 200, json.loads(out.stdout)
+    except ValueError:
+        return 500, {"error": out.stdout + out.stderr}
