@@ -47,17 +47,24 @@ static struct gw_row *gw_new(struct gateway *gw, const struct odo_wire_table *t,
     return r;
 }
 
+struct gw_row *gw_add(struct gateway *gw, const char *table, const char *id)
+{
+    struct gw_row *r = gw_new(gw, odo_wire_table(table), id);
+    struct odo_val when = {ODO_VAL_INT, gw->device->now_ms - 86400000, NULL, 0};
+
+    gw_set(r, "created_at", &when);
+    gw_set(r, "updated_at", &when);
+    r->rev = ++gw->rev;
+    return r;
+}
+
 struct gw_row *gw_vehicle(struct gateway *gw, const char *id, const char *name, const char *vin)
 {
-    struct gw_row *r = gw_new(gw, odo_wire_table("vehicles"), id);
-    struct odo_val when = {ODO_VAL_INT, gw->device->now_ms - 86400000, NULL, 0};
+    struct gw_row *r = gw_add(gw, "vehicles", id);
 
     gw_set_text(r, "name", name);
     gw_set_text(r, "vin", vin);
     gw_set_text(r, "odometer_unit", "km");
-    gw_set(r, "created_at", &when);
-    gw_set(r, "updated_at", &when);
-    r->rev = ++gw->rev;
     return r;
 }
 
@@ -80,7 +87,7 @@ struct answer {
     size_t nresults;
     int64_t revs[GW_ROWS];
     const char *refused[GW_ROWS];
-    const char *rekey_from, *rekey_to;
+    const char *rekey_from, *rekey_to, *rekey_table;
     const struct gw_row *rows[GW_ROWS]; /* push winners, page rows, live ids */
     size_t nrows;
     int64_t cursor; /* page */
@@ -119,7 +126,8 @@ static void write_answer(struct odo_buf *b, odo_hlc hlc, const struct answer *a)
             odo_push_ans_write_winner(&w, a->rows[i]->id, a->rows[i]->rev, a->rows[i]->vals, ncols);
         }
         if (a->rekey_from)
-            odo_push_ans_write_rekey(&w, odo_wire_table("vehicles"), a->rekey_from, a->rekey_to);
+            odo_push_ans_write_rekey(&w, odo_wire_table(a->rekey_table), a->rekey_from,
+                                     a->rekey_to);
         odo_push_ans_write_end(&w);
         break;
     }
@@ -174,6 +182,8 @@ static void gw_apply_row(struct gateway *gw, const struct odo_push_req *req,
     }
     if (gw->refuse_id && strcmp(row->id, gw->refuse_id) == 0) {
         a->refused[i] = gw->refuse_reason;
+        if ((r = gw_find(gw, g->table, row->id)))
+            a->rows[a->nrows++] = r; /* a refused change brings the row back */
         return;
     }
     if (gw->alias_id && strcmp(row->id, gw->alias_id) == 0) {
@@ -181,6 +191,7 @@ static void gw_apply_row(struct gateway *gw, const struct odo_push_req *req,
         ASSERT(r);
         a->rekey_from = gw->alias_id;
         a->rekey_to = gw->canonical_id;
+        a->rekey_table = gw->alias_table ? gw->alias_table : "vehicles";
         a->revs[i] = r->rev;
         a->rows[a->nrows++] = r;
         return;

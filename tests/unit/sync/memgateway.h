@@ -48,8 +48,9 @@ struct gateway {
     bool lose_next_answer; /* the next push is applied and its answer lost */
     int fail_count;        /* the next fail_count requests are answered with fail_with */
     enum odo_pe fail_with;
-    const char *refuse_id, *refuse_reason;
-    const char *alias_id, *canonical_id; /* a pushed vehicle alias_id is made an alias */
+    const char *refuse_id, *refuse_reason; /* refused; the row it holds goes back as a winner */
+    const char *alias_id, *canonical_id;   /* a pushed row alias_id is made an alias */
+    const char *alias_table;               /* of this table ("vehicles" when NULL) */
     /* what it saw */
     int requests, pushes, pulls, applied, replays;
     char *push_body[GW_PUSHES];
@@ -70,6 +71,9 @@ struct gw_row *gw_find(struct gateway *gw, const struct odo_wire_table *t, const
 /* Sets column col of r (text NULL: SQL NULL); the revision stays. */
 void gw_set(struct gw_row *r, const char *col, const struct odo_val *v);
 void gw_set_text(struct gw_row *r, const char *col, const char *text);
+/* A live row of table written centrally (by another device) at the next revision, its columns
+ * NULL but created_at and updated_at; the test sets the others with gw_set. */
+struct gw_row *gw_add(struct gateway *gw, const char *table, const char *id);
 /* A live vehicle written centrally (by another device) at the next revision; vin may be NULL. */
 struct gw_row *gw_vehicle(struct gateway *gw, const char *id, const char *name, const char *vin);
 /* Another device changed r: it takes the next revision. */
