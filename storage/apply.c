@@ -57,7 +57,8 @@ int odo_rep_run2(struct odo_store *s, const char *sql, const char *a, const char
     if (!st)
         return ODO_ESTORAGE;
     sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+    if (b)
+        sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
     return odo_store_step_done(s, st, err, doing);
 }
 
@@ -254,15 +255,9 @@ int odo_replica_accepted(struct odo_store *s, const char *user, const char *tbl,
              "UPDATE %s SET rev = max(rev, j.value ->> 1) FROM json_each(?1) AS j "
              "WHERE %s.id = j.value ->> 0%s",
              tbl, tbl, odo_rep_has_user(tbl) ? " AND user_id = ?2" : "");
-    if (!(list = odo_rep_id_array(ids, n, revs)))
-        return odo_err_set(err, ODO_EINVAL, "recording accepted changes: an id is not a UUID");
-    if (!(st = odo_store_stmt_text(s, sql, err))) {
-        free(list);
-        return ODO_ESTORAGE;
-    }
-    sqlite3_bind_text(st, 1, list, -1, SQLITE_STATIC);
-    if (odo_rep_has_user(tbl))
-        sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
+    if ((rc = odo_rep_ids_stmt(s, sql, tbl, user, ids, n, revs, &list, &st,
+                               "recording accepted changes", err)))
+        return rc;
     rc = odo_store_step_done(s, st, err, "recording accepted changes");
     free(list);
     return rc;

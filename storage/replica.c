@@ -173,6 +173,23 @@ char *odo_rep_id_array(const char *const *ids, int n, const int64_t *revs)
     return out;
 }
 
+int odo_rep_ids_stmt(struct odo_store *s, const char *sql, const char *tbl, const char *user,
+                     const char *const *ids, int n, const int64_t *revs, char **list,
+                     sqlite3_stmt **st, const char *doing, struct odo_err *err)
+{
+    if (!(*list = odo_rep_id_array(ids, n, revs)))
+        return odo_err_set(err, ODO_EINVAL, "%s: an id is not a UUID", doing);
+    if (!(*st = odo_store_stmt_text(s, sql, err))) {
+        free(*list);
+        *list = NULL;
+        return ODO_ESTORAGE;
+    }
+    sqlite3_bind_text(*st, 1, *list, -1, SQLITE_STATIC);
+    if (odo_rep_has_user(tbl))
+        sqlite3_bind_text(*st, 2, user, -1, SQLITE_STATIC);
+    return 0;
+}
+
 int odo_replica_read_rows(struct odo_store *s, const char *user, const char *tbl,
                           const char *const *ids, int n, const char *const *cols, int ncols,
                           int (*fn)(int index, const struct odo_cell *cells, void *ctx), void *ctx,
@@ -196,15 +213,9 @@ int odo_replica_read_rows(struct odo_store *s, const char *user, const char *tbl
     snprintf(sql + len, sizeof(sql) - len,
              " FROM json_each(?1) AS j JOIN %s AS t ON t.id = j.value%s ORDER BY j.key", tbl,
              odo_rep_has_user(tbl) ? " AND t.user_id = ?2" : "");
-    if (!(list = odo_rep_id_array(ids, n, NULL)))
-        return odo_err_set(err, ODO_EINVAL, "reading rows to push: an id is not a UUID");
-    if (!(st = odo_store_stmt_text(s, sql, err))) {
-        free(list);
-        return ODO_ESTORAGE;
-    }
-    sqlite3_bind_text(st, 1, list, -1, SQLITE_STATIC);
-    if (odo_rep_has_user(tbl))
-        sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
+    if ((rc = odo_rep_ids_stmt(s, sql, tbl, user, ids, n, NULL, &list, &st, "reading rows to push",
+                               err)))
+        return rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         for (int i = 0; i < ncols; i++) {
             switch (sqlite3_column_type(st, i + 1)) {

@@ -30,7 +30,13 @@ void odo_rep_ensure_user(struct odo_store *s, const char *user);
 /* ids as a JSON array of strings (with revs: of [id, rev] pairs), for json_each(); NULL when out
  * of memory or not all UUIDs. The caller frees it. */
 char *odo_rep_id_array(const char *const *ids, int n, const int64_t *revs);
-/* Runs sql with ?1 = a, ?2 = b (text); "doing" names it in an error. */
+/* *st: the statement sql (built for tbl) with ?1 bound to odo_rep_id_array(ids, n, revs),
+ * which *list receives and the caller frees after stepping, and ?2 to user when tbl has users.
+ * ODO_EINVAL ("<doing>: an id is not a UUID") or ODO_ESTORAGE, with nothing to free. */
+int odo_rep_ids_stmt(struct odo_store *s, const char *sql, const char *tbl, const char *user,
+                     const char *const *ids, int n, const int64_t *revs, char **list,
+                     sqlite3_stmt **st, const char *doing, struct odo_err *err) ODO_MUST_CHECK;
+/* Runs sql with ?1 = a and, unless b is NULL, ?2 = b (text); "doing" names it in an error. */
 int odo_rep_run2(struct odo_store *s, const char *sql, const char *a, const char *b,
                  const char *doing, struct odo_err *err) ODO_MUST_CHECK;
 /* Whether row id of tbl exists (any user). */

@@ -10,6 +10,10 @@
 -- The multi-column rules the devices check are checked here too (NOT VALID: rows written
 -- before are not re-checked), so a merge that would break one is refused for that change alone.
 
+-- Foreign keys checked as each statement runs: an index cannot be built on a table with checks
+-- still pending in the transaction.
+SET CONSTRAINTS ALL IMMEDIATE;
+
 CREATE TABLE maintenance_aliases (
   alias_id     uuid PRIMARY KEY,
   canonical_id uuid NOT NULL REFERENCES maintenance (id),

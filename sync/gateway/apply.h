@@ -46,9 +46,9 @@ int odo_gw_pull(const struct odo_gw_call *call, const struct odo_pull_req *req, 
                 enum odo_pe *pe, struct odo_err *err) ODO_MUST_CHECK;
 
 /*
- * Deletes tombstones older than older_than_s seconds (children before parents; a vehicle that
- * still has rows or aliases stays) and raises the purge watermark to the highest revision
- * removed. *purged and *watermark receive the count and the new watermark.
+ * Deletes tombstones older than older_than_s seconds (children before parents; a vehicle or a
+ * maintenance item that still has rows or aliases stays) and raises the purge watermark to the
+ * highest revision removed. *purged and *watermark receive the count and the new watermark.
  */
 int odo_gw_purge(PGconn *pg, int64_t older_than_s, int64_t *purged, int64_t *watermark,
                  struct odo_err *err) ODO_MUST_CHECK;

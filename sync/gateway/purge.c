@@ -1,6 +1,7 @@
 /*
  * Purging old tombstones from PostgreSQL (apply.h): children before parents, and the purge
- * watermark raised to the highest revision removed, in one transaction.
+ * watermark raised to the highest revision removed, in one transaction. A tombstone that rows
+ * still hang off (children, service records, aliases) stays.
  */
 #include "sync/gateway/apply.h"
 
@@ -35,7 +36,8 @@ int odo_gw_purge(PGconn *pg, int64_t older_than_s, int64_t *purged, int64_t *wm,
                      children[i],
                      strcmp(children[i], "maintenance") == 0
                          ? " AND NOT EXISTS (SELECT 1 FROM service_records s WHERE "
-                           "s.maintenance_id = maintenance.id)"
+                           "s.maintenance_id = maintenance.id) AND NOT EXISTS (SELECT 1 FROM "
+                           "maintenance_aliases a WHERE a.canonical_id = maintenance.id)"
                          : "");
         else
             snprintf(sql, sizeof(sql),

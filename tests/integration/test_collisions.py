@@ -5,11 +5,14 @@ real gateway, a real PostgreSQL, coaps and HTTPS. After each story every device 
 rows as the others and as PostgreSQL, nothing is wedged (syncs exit 0, outboxes empty), SQLite's
 own checks find nothing wrong, and what one device lost is in its conflicts list.
 """
+import hashlib
+import os
+import subprocess
 import time
 import unittest
 import uuid
 
-from harness import (SYNCED_TABLES, VIN, GatewayTest, conflicts, fresh_user, raw_push,
+from harness import (GATEWAY, ROOT, SYNCED_TABLES, VIN, GatewayTest, conflicts, fresh_user, raw_push,
                      store_problems)
 
 OTHER_VIN = "1FTFW5L86RFB45612"
@@ -88,6 +91,73 @@ class CollisionTest(GatewayTest):
                 # The item B made is one with A's now; what B's held is on B's list.
                 self.assertIn("merged with the same item from another device",
                               [c["reason"] for c in conflicts(b) if c["table"] == "maintenance"])
+        # An item that aliases point at is kept by the purge while it has them; the purge runs.
+        a.ok("maint", "rm", "oil_change")
+        a.sync()
+        self.assertIn("purged", self.gw.cmd("purge", "--older-than", "0").stdout)
+
+    def test_the_central_migration_merges_maintenance_items_registered_twice_before_it(self):
+        db = f"legacy_{uuid.uuid4().hex[:8]}"
+        self.pg.sql(f"CREATE DATABASE {db}")
+        conninfo = self.pg.conninfo.replace("dbname=odolog", f"dbname={db}")
+
+        def psql(*args):
+            out = subprocess.run(["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", conninfo, *args],
+                                 capture_output=True, text=True, timeout=120)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            return out.stdout.strip()
+
+        # A database migrated by a gateway from before 004, holding one type twice on a vehicle.
+        psql("-c", "CREATE TABLE _migrations (name text PRIMARY KEY, checksum text NOT NULL, "
+                   "applied_at timestamptz NOT NULL)")
+        for name in ("001_init.sql", "002_origin.sql", "003_vehicle_details.sql"):
+            path = os.path.join(ROOT, "migrations", "central", name)
+            psql("-f", path)
+            with open(path, "rb") as f:
+                digest = hashlib.sha256(f.read()).hexdigest()
+            psql("-c", f"INSERT INTO _migrations VALUES ('{name}', '{digest}', now())")
+        vehicle, first, second, other, record = (str(uuid.uuid4()) for _ in range(5))
+        first, second = sorted([first, second])  # ids order by creation
+        psql("-c", f"""
+            INSERT INTO vehicles (id, user_id, name, odometer_unit, created_at, updated_at, rev)
+              VALUES ('{vehicle}', 'u', 'Van', 'km', now(), now(), nextval('rev_seq'));
+            INSERT INTO maintenance (id, user_id, vehicle_id, type, category, due_date,
+                                     created_at, updated_at, rev)
+              VALUES ('{first}', 'u', '{vehicle}', 'oil_change', 'fluids', '2026-01-01', now(),
+                      now(), nextval('rev_seq')),
+                     ('{second}', 'u', '{vehicle}', 'oil_change', 'fluids', '2026-02-01', now(),
+                      now(), nextval('rev_seq')),
+                     ('{other}', 'u', '{vehicle}', 'tires', 'tires', '2026-03-01', now(), now(),
+                      nextval('rev_seq'));
+            INSERT INTO service_records (id, user_id, vehicle_id, maintenance_id, performed_at,
+                                         description, created_at, updated_at, rev)
+              VALUES ('{record}', 'u', '{vehicle}', '{second}', now(), 'oil', now(), now(),
+                      nextval('rev_seq'));""")
+        before = int(psql("-c", "SELECT last_value FROM rev_seq"))
+        env = dict(self.gw.env, DATABASE_URL=conninfo)
+        out = subprocess.run([GATEWAY, "migrate"], env=env, capture_output=True,
+                             text=True, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(psql("-c", "SELECT string_agg(id::text, ',' ORDER BY id) FROM "
+                                    "maintenance WHERE deleted_at IS NULL"),
+                         ",".join(sorted([first, other])))
+        self.assertEqual(psql("-c", "SELECT alias_id || ' ' || canonical_id FROM "
+                                    "maintenance_aliases"), f"{second} {first}")
+        self.assertEqual(psql("-c", f"SELECT maintenance_id FROM service_records WHERE "
+                                    f"id = '{record}'"), first)
+        # Devices pull the merge: the rows it changed took new revisions.
+        self.assertEqual(psql("-c", f"SELECT count(*) FROM maintenance WHERE id = '{second}' "
+                                    f"AND rev > {before}"), "1")
+        self.assertEqual(psql("-c", f"SELECT count(*) FROM service_records WHERE rev > {before}"),
+                         "1")
+        # From now on one live item per vehicle and type.
+        dup = subprocess.run(
+            ["psql", "-X", "-At", conninfo, "-c",
+             f"INSERT INTO maintenance (id, user_id, vehicle_id, type, category, due_date, "
+             f"created_at, updated_at, rev) VALUES ('{uuid.uuid4()}', 'u', '{vehicle}', "
+             f"'oil_change', 'fluids', '2026-01-01', now(), now(), 1)"],
+            capture_output=True, text=True, timeout=60)
+        self.assertIn("maintenance_live_type", dup.stderr)
 
     # ---- case 2: one VIN set on two vehicles ----------------------------------------------
 

@@ -272,6 +272,30 @@ static void test_a_pulled_row_that_breaks_a_check_is_set_aside_and_listed_with_i
     fixture_teardown(&f);
 }
 
+/* Fill-up F1 on V1 as pulled at rev: volume, price and total scaled as the store keeps them. */
+static void pull_fill(struct store_fixture *f, int64_t rev, int64_t volume, int64_t price,
+                      int64_t total)
+{
+    static const char *const cols[] = {"vehicle_id",  "filled_at",  "odometer",   "volume",
+                                       "volume_unit", "unit_price", "total_cost", "is_full",
+                                       "missed",      "created_at", "updated_at", "deleted_at"};
+    struct odo_cell c[12] = {text(V1),  text(WHEN), num(10000), num(volume),
+                             text("L"), num(price), num(total), num(1),
+                             num(0),    text(WHEN), text(WHEN), null_cell};
+    apply(f, "fuel_logs", cols, NULL, 12, F1, rev, c);
+}
+
+/* A fresh store holding V1 and its fill-up F1 of 40 L at 1.500 (60.00), as pulled. */
+static struct odo_fuel_log synced_fill(struct store_fixture *f)
+{
+    struct odo_fuel_log l;
+    fixture_setup(f);
+    pull_vehicle(f, V1, 1, NULL, "Van");
+    pull_fill(f, 2, 40000, 1500, 6000);
+    ASSERT_OK(odo_fuel_get(f->s, USER, F1, &l, &f->err), &f->err);
+    return l;
+}
+
 /* ---- merge groups and derived values ------------------------------------------------------ */
 
 static void test_columns_of_a_merge_group_stay_local_together_when_one_has_a_change(void)
@@ -305,27 +329,17 @@ static void test_columns_of_a_merge_group_stay_local_together_when_one_has_a_cha
 
 static void test_a_pulled_volume_over_a_price_changed_here_gives_the_derived_total(void)
 {
-    static const char *const cols[] = {"vehicle_id",  "filled_at",  "odometer",   "volume",
-                                       "volume_unit", "unit_price", "total_cost", "is_full",
-                                       "missed",      "created_at", "updated_at", "deleted_at"};
-    struct odo_cell c[12] = {text(V1),  text(WHEN), num(10000), num(40000), text("L"),  num(1500),
-                             num(6000), num(1),     num(0),     text(WHEN), text(WHEN), null_cell};
     struct store_fixture f;
     struct odo_fuel_log l;
 
-    fixture_setup(&f);
-    pull_vehicle(&f, V1, 1, NULL, "Van");
-    apply(&f, "fuel_logs", cols, NULL, 12, F1, 2, c);
+    l = synced_fill(&f);
     /* Here: the price corrected to 2.000 (the total follows: 80.00). */
-    ASSERT_OK(odo_fuel_get(f.s, USER, F1, &l, &f.err), &f.err);
     l.unit_price = 2000;
     l.total_cost = ODO_NONE;
     ASSERT_OK(odo_fuel_update(f.s, USER, &l, &f.err), &f.err);
     ASSERT_EQ(FIXTURE_SQL_INT(&f, "SELECT total_cost FROM fuel_logs"), 8000);
     /* There: the volume corrected to 50 L (at 1.500: 75.00). */
-    c[3] = num(50000);
-    c[6] = num(7500);
-    apply(&f, "fuel_logs", cols, NULL, 12, F1, 3, c);
+    pull_fill(&f, 3, 50000, 1500, 7500);
     ASSERT_EQ(FIXTURE_SQL_INT(&f, "SELECT volume FROM fuel_logs"), 50000);
     ASSERT_EQ(FIXTURE_SQL_INT(&f, "SELECT unit_price FROM fuel_logs"), 2000);
     ASSERT_EQ(FIXTURE_SQL_INT(&f, "SELECT total_cost FROM fuel_logs"), 10000);
@@ -334,29 +348,18 @@ static void test_a_pulled_volume_over_a_price_changed_here_gives_the_derived_tot
 
 static void test_a_total_the_price_was_derived_from_stays_over_a_volume_changed_here(void)
 {
-    static const char *const cols[] = {"vehicle_id",  "filled_at",  "odometer",   "volume",
-                                       "volume_unit", "unit_price", "total_cost", "is_full",
-                                       "missed",      "created_at", "updated_at", "deleted_at"};
-    struct odo_cell c[12] = {text(V1),  text(WHEN), num(10000), num(40000), text("L"),  num(1500),
-                             num(6000), num(1),     num(0),     text(WHEN), text(WHEN), null_cell};
     struct store_fixture f;
     struct odo_fuel_log l;
 
-    fixture_setup(&f);
-    pull_vehicle(&f, V1, 1, NULL, "Van");
-    apply(&f, "fuel_logs", cols, NULL, 12, F1, 2, c);
+    l = synced_fill(&f);
     /* Here: the volume corrected to 50 L, price and total left as they were. */
-    ASSERT_OK(odo_fuel_get(f.s, USER, F1, &l, &f.err), &f.err);
     l.volume = 50000;
     ASSERT_OK(odo_fuel_update(f.s, USER, &l, &f.err), &f.err);
     /* There: 99.99 paid, the price derived from it (2.000): 50 L for 99.99 is consistent. */
-    c[5] = num(2000);
-    c[6] = num(9999);
-    apply(&f, "fuel_logs", cols, NULL, 12, F1, 3, c);
+    pull_fill(&f, 3, 40000, 2000, 9999);
     ASSERT_EQ(FIXTURE_SQL_INT(&f, "SELECT total_cost FROM fuel_logs"), 9999);
     /* A total that fits neither way follows volume × price. */
-    c[6] = num(8000);
-    apply(&f, "fuel_logs", cols, NULL, 12, F1, 4, c);
+    pull_fill(&f, 4, 40000, 2000, 8000);
     ASSERT_EQ(FIXTURE_SQL_INT(&f, "SELECT total_cost FROM fuel_logs"), 10000);
     fixture_teardown(&f);
 }
