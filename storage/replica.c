@@ -439,29 +439,13 @@ int odo_replica_sweep(struct odo_store *s, const char *user, int64_t watermark, 
     odo_rep_ensure_user(s, user);
     for (size_t i = 0; i < ODO_ARRAY_LEN(children_first); i++) {
         const char *t = children_first[i];
-        char sql[1536];
-        size_t n = 0;
+        char sql[512];
         sqlite3_stmt *st;
-        n += (size_t)snprintf(
-            sql + n, sizeof(sql) - n,
-            "DELETE FROM %s WHERE user_id = ?1 AND rev > 0 AND NOT EXISTS (SELECT 1 FROM "
-            "sync_seen v WHERE v.user_id = ?1 AND v.tbl = '%s' AND v.row_id = %s.id) AND "
-            "NOT EXISTS (SELECT 1 FROM outbox o WHERE o.tbl = '%s' AND o.row_id = %s.id)",
-            t, t, t, t, t);
-        /* A tombstone the gateway keeps because live rows hang off it (it lists live rows
-         * only) stays with them. */
-        for (size_t c = 0; c < ODO_ARRAY_LEN(odo_rep_vehicle_children); c++) {
-            const char *child = odo_rep_vehicle_children[c];
-            bool of_vehicle = strcmp(t, "vehicles") == 0;
-            if (!of_vehicle &&
-                !(strcmp(t, "maintenance") == 0 && strcmp(child, "service_records") == 0))
-                continue;
-            n += (size_t)snprintf(sql + n, sizeof(sql) - n,
-                                  " AND NOT EXISTS (SELECT 1 FROM %s c JOIN sync_seen v ON "
-                                  "v.user_id = ?1 AND v.tbl = '%s' AND v.row_id = c.id WHERE "
-                                  "c.%s = %s.id)",
-                                  child, child, of_vehicle ? "vehicle_id" : "maintenance_id", t);
-        }
+        snprintf(sql, sizeof(sql),
+                 "DELETE FROM %s WHERE user_id = ?1 AND rev > 0 AND NOT EXISTS (SELECT 1 FROM "
+                 "sync_seen v WHERE v.user_id = ?1 AND v.tbl = '%s' AND v.row_id = %s.id) AND "
+                 "NOT EXISTS (SELECT 1 FROM outbox o WHERE o.tbl = '%s' AND o.row_id = %s.id)",
+                 t, t, t, t, t);
         if (!(st = odo_store_stmt_text(s, sql, err))) {
             rc = ODO_ESTORAGE;
             goto out;

@@ -42,7 +42,13 @@ FROM maintenance_aliases a WHERE a.alias_id = m.id;
 
 CREATE UNIQUE INDEX maintenance_live_type ON maintenance (vehicle_id, type)
   WHERE deleted_at IS NULL;
+-- What hangs off a row, found by index: purge keeps a tombstone with rows under it, and a
+-- reconcile lists it.
 CREATE INDEX service_records_maintenance ON service_records (maintenance_id);
+CREATE INDEX maintenance_vehicle ON maintenance (vehicle_id);
+CREATE INDEX odometer_readings_vehicle ON odometer_readings (vehicle_id);
+CREATE INDEX service_records_vehicle ON service_records (vehicle_id);
+CREATE INDEX renewals_vehicle ON renewals (vehicle_id);
 
 ALTER TABLE maintenance ADD CONSTRAINT maintenance_schedule
   CHECK (due_date IS NOT NULL OR due_odometer IS NOT NULL OR last_done_date IS NOT NULL) NOT VALID;

@@ -284,6 +284,28 @@ class CollisionTest(GatewayTest):
         self.assert_converged(user, a, b, where="deleted_at IS NULL")
         self.assertEqual(a.sync()["refused"], 0, "nothing is sent again")
 
+    def test_a_deleted_vehicle_a_fill_up_from_another_device_hangs_off_survives_a_reconcile(self):
+        user, a, b = self.pair("kept")
+        c = self.device(user, "https", "c")
+        a.ok("vehicle", "add", "--name", "Van")
+        a.ok("vehicle", "add", "--name", "Old")
+        self.settle(a, b, c)
+        # A deletes the van; B, not having heard, adds a fill-up to it: the gateway takes it
+        # under the tombstone. The old vehicle is deleted and purged, so C, which slept
+        # through it all, must reconcile.
+        a.ok("vehicle", "rm", "Van")
+        a.ok("vehicle", "rm", "Old")
+        a.sync()
+        fill = b.json("fuel", "add", "--vehicle", "Van", "--odometer", "900", "--volume", "30",
+                      "--date", "2024-05-02")["id"]
+        b.sync("--push-only")
+        self.assertIn("purged", self.gw.cmd("purge", "--older-than", "0").stdout)
+        self.assertTrue(c.sync()["reconciled"])
+        self.assertIn(fill, c.rows("fuel_logs", "deleted_at IS NULL"))
+        self.assertEqual(store_problems(c), [], "the fill-up's vehicle is kept with it")
+        self.settle(a, b, c)
+        self.assert_converged(user, a, b, c, where="deleted_at IS NULL")
+
     # ---- case 7: a refused change does not move the gateway's clock --------------------------
 
     def test_a_refused_change_from_far_in_the_future_moves_no_clock(self):

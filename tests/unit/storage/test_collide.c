@@ -3,7 +3,7 @@
  * (storage/replica.h, storage/collide.c; docs/protocol.md, "Collisions"): a pulled row that
  * takes a VIN or a maintenance type a local row holds, merge groups that stay local whole, the
  * derived total of a fill-up, items merged when their vehicles merge, service records following
- * a re-keyed item, orphans dropped with their vehicle, and the conflicts list that records what
+ * a re-keyed item, rows dropped with their vehicle, and the conflicts list that records what
  * a device lost. After each, SQLite's foreign_key_check finds nothing.
  */
 #include "storage/maintenance.h"
@@ -443,34 +443,6 @@ static void test_the_sweep_drops_what_hangs_off_a_dropped_vehicle_and_lists_what
     fixture_teardown(&f);
 }
 
-static void test_the_sweep_keeps_a_deleted_vehicle_that_live_listed_rows_hang_off(void)
-{
-    static const char *const cols[] = {"vehicle_id", "read_at",    "odometer",  "forced",
-                                       "created_at", "updated_at", "deleted_at"};
-    struct odo_cell c[7] = {text(V1),   text(WHEN), num(1000), num(0),
-                            text(WHEN), text(WHEN), null_cell};
-    const char *live[1] = {F1};
-    struct store_fixture f;
-    int dropped = 0;
-
-    fixture_setup(&f);
-    pull_vehicle(&f, V1, 1, NULL, "Van");
-    apply(&f, "odometer_readings", cols, NULL, 7, F1, 2, c);
-    /* Deleted here (and, as far as this test goes, there): nothing waits to be pushed. */
-    ASSERT_OK(odo_vehicle_remove(f.s, USER, V1, &f.err), &f.err);
-    refuse_pending(&f, "refused by the test");
-    /* Deleted here and there, but a reading another device added stays live under it. */
-    c[6] = null_cell;
-    apply(&f, "odometer_readings", cols, NULL, 7, F1, 3, c);
-    ASSERT_OK(odo_replica_mark_live(f.s, USER, "odometer_readings", live, 1, &f.err), &f.err);
-    ASSERT_OK(odo_replica_sweep(f.s, USER, 10, &dropped, &f.err), &f.err);
-    ASSERT_EQ(dropped, 0);
-    ASSERT_EQ(FIXTURE_SQL_INT(&f, "SELECT count(*) FROM vehicles"), 1);
-    ASSERT_EQ(FIXTURE_SQL_INT(&f, "SELECT count(*) FROM odometer_readings"), 1);
-    assert_no_orphans(&f);
-    fixture_teardown(&f);
-}
-
 static void test_an_unknown_row_refusal_drops_the_vehicle_and_what_hangs_off_it(void)
 {
     struct store_fixture f;
@@ -551,7 +523,6 @@ RUN_TESTS(
     TEST_CASE(test_a_vehicle_merge_makes_one_item_of_two_of_a_type_keeping_the_synced_one),
     TEST_CASE(test_a_rekeyed_item_takes_its_service_records_with_it),
     TEST_CASE(test_the_sweep_drops_what_hangs_off_a_dropped_vehicle_and_lists_what_never_synced),
-    TEST_CASE(test_the_sweep_keeps_a_deleted_vehicle_that_live_listed_rows_hang_off),
     TEST_CASE(test_an_unknown_row_refusal_drops_the_vehicle_and_what_hangs_off_it),
     TEST_CASE(test_a_refused_change_is_listed_with_the_values_it_carried_and_no_others),
     TEST_CASE(test_the_list_keeps_the_newest_conflicts_up_to_its_bound_and_can_be_cleared))
