@@ -418,7 +418,7 @@ int odo_replica_mark_live(struct odo_store *s, const char *user, const char *tbl
         sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, tbl, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, ids[i], -1, SQLITE_STATIC);
-        if ((rc = odo_store_step_done(s, st, err, "remembering live rows")))
+        if ((rc = odo_store_step_done(s, st, err, "remembering listed rows")))
             break;
     }
     if (rc) {

@@ -146,10 +146,11 @@ int odo_replica_receive_hlc(struct odo_store *s, odo_hlc remote,
 /* The HLC as persisted now (for stamping a batch). */
 int odo_replica_hlc(struct odo_store *s, odo_hlc *out, struct odo_err *err) ODO_MUST_CHECK;
 
-/* Reconcile: remembers ids the gateway listed as live; the sweep then drops local synced rows
- * (known revision > 0) that were not listed and have no pending change, children first, then
- * every row whose vehicle is gone, synced or not (those with unpushed work are recorded in the
- * conflicts list), and records the watermark reconciled against. */
+/* Reconcile: remembers ids the gateway listed (the rows it still holds, live or tombstones); the
+ * sweep then drops local synced rows (known revision > 0) that were not listed (purged) and
+ * have no pending change, children first, then every row whose vehicle is gone, synced or not
+ * (those with unpushed work are recorded in the conflicts list), and records the watermark
+ * reconciled against. */
 int odo_replica_mark_live(struct odo_store *s, const char *user, const char *tbl,
                           const char *const *ids, int n, struct odo_err *err) ODO_MUST_CHECK;
 int odo_replica_sweep(struct odo_store *s, const char *user, int64_t watermark, int *dropped,

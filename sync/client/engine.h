@@ -9,7 +9,8 @@
  * aliases re-keyed, winning rows applied, the batch's outbox entries removed, the clock moved.
  * Pull: each page is applied with its cursor in one transaction; columns with an unpushed local
  * change keep the local value. When the gateway says the cursor is behind its purge watermark,
- * the engine reconciles (lists the live rows, drops local synced rows that are gone) first.
+ * the engine reconciles (lists the rows the gateway holds, drops local synced rows that are
+ * gone) first.
  */
 #ifndef ODO_SYNC_ENGINE_H
 #define ODO_SYNC_ENGINE_H

@@ -29,29 +29,12 @@ static int64_t watermark(PGconn *c, struct odo_err *err, int *rc)
 }
 
 /*
- * A tombstone that live rows hang off is kept centrally until they go (purge keeps it), and a
- * device must keep it too, or the live rows it pulls would name a parent it dropped: the
- * reconcile lists it with the live rows. The condition that keeps one, for tables that are
- * parents.
+ * A reconcile page: the ids of the rows the gateway still holds, live or tombstones, table by
+ * table, after `after`. A device drops the rows it had that are not listed (purged): a
+ * tombstone still held stays listed, so a device keeps the parent of a row that arrives under
+ * it later (a fill-up another device added to a deleted vehicle, or the fill-up's own
+ * tombstone).
  */
-static const char *kept_parent(const char *table)
-{
-    if (strcmp(table, "vehicles") == 0)
-        return " OR EXISTS (SELECT 1 FROM fuel_logs c WHERE c.vehicle_id = t.id AND "
-               "c.deleted_at IS NULL) OR EXISTS (SELECT 1 FROM odometer_readings c WHERE "
-               "c.vehicle_id = t.id AND c.deleted_at IS NULL) OR EXISTS (SELECT 1 FROM "
-               "maintenance c WHERE c.vehicle_id = t.id AND c.deleted_at IS NULL) OR EXISTS "
-               "(SELECT 1 FROM service_records c WHERE c.vehicle_id = t.id AND c.deleted_at IS "
-               "NULL) OR EXISTS (SELECT 1 FROM renewals c WHERE c.vehicle_id = t.id AND "
-               "c.deleted_at IS NULL)";
-    if (strcmp(table, "maintenance") == 0)
-        return " OR EXISTS (SELECT 1 FROM service_records c WHERE c.maintenance_id = t.id AND "
-               "c.deleted_at IS NULL)";
-    return "";
-}
-
-/* A reconcile page: the ids of the user's live rows (and of the tombstones live rows hang off),
- * table by table, after `after`. */
 static int reconcile_page(const struct odo_gw_call *call, const struct odo_pull_req *req,
                           struct odo_buf *ans, struct odo_err *err)
 {
@@ -80,7 +63,7 @@ static int reconcile_page(const struct odo_gw_call *call, const struct odo_pull_
     odo_reconcile_write_begin(&w, ans, *call->clock);
     for (; ti < n && budget > 0; ti++) {
         const struct odo_wire_table *t = &tables[ti];
-        char sql[1024], lim[16];
+        char sql[256], lim[16];
         const char *params[3] = {call->user, after_id, lim};
         PGresult *r;
 
@@ -88,10 +71,10 @@ static int reconcile_page(const struct odo_gw_call *call, const struct odo_pull_
             continue;
         snprintf(lim, sizeof(lim), "%d", budget + 1);
         snprintf(sql, sizeof(sql),
-                 "SELECT id::text FROM %s t WHERE user_id = $1 AND (deleted_at IS NULL%s) AND "
-                 "id > $2::uuid ORDER BY id LIMIT $3",
-                 t->name, kept_parent(t->name));
-        r = odo_gw_run(call->pg, sql, 3, params, "listing live rows", err);
+                 "SELECT id::text FROM %s WHERE user_id = $1 AND id > $2::uuid ORDER BY id "
+                 "LIMIT $3",
+                 t->name);
+        r = odo_gw_run(call->pg, sql, 3, params, "listing rows", err);
         if (!r)
             return ODO_ESTORAGE;
         int rows = PQntuples(r), take = rows > budget ? budget : rows;

@@ -281,8 +281,9 @@ void odo_pull_page_write_end(struct odo_pull_page_writer *w, int64_t cursor, boo
 void odo_reconcile_required_encode(struct odo_buf *b, odo_hlc hlc, int64_t watermark);
 
 /*
- * Writing a reconcile page: begin, then for each table the ids of live rows, then `next`, the
- * key to continue after ("table/id"), or NULL on the last page.
+ * Writing a reconcile page: begin, then for each table the ids of the rows the gateway holds
+ * (live or tombstones), then `next`, the key to continue after ("table/id"), or NULL on the
+ * last page.
  */
 struct odo_reconcile_writer {
     struct odo_groups_out out;

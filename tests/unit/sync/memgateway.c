@@ -74,10 +74,10 @@ void gw_touch(struct gateway *gw, struct gw_row *r)
     r->origin[0] = '\0';
 }
 
-static bool gw_live(const struct gw_row *r)
+/* A row a reconcile lists: one the gateway still holds, live or a tombstone. */
+static bool gw_held(const struct gw_row *r)
 {
-    int del = odo_wire_col_index(r->t, "deleted_at");
-    return !r->purged && r->t->user_scoped && r->vals[del].kind == ODO_VAL_NULL;
+    return !r->purged && r->t->user_scoped;
 }
 
 /* What the gateway answers; see write_answer. */
@@ -88,7 +88,7 @@ struct answer {
     int64_t revs[GW_ROWS];
     const char *refused[GW_ROWS];
     const char *rekey_from, *rekey_to, *rekey_table;
-    const struct gw_row *rows[GW_ROWS]; /* push winners, page rows, live ids */
+    const struct gw_row *rows[GW_ROWS]; /* push winners, page rows, listed ids */
     size_t nrows;
     int64_t cursor; /* page */
     bool more;
@@ -308,7 +308,7 @@ static int gw_pull(struct gateway *gw, const char *body, size_t len, int *status
         a->kind = LIVE_PAGE;
         for (int i = 0; i < gw->nrows; i++) {
             key_of(&gw->rows[i], key);
-            if (gw_live(&gw->rows[i]) && strcmp(key, req.after) > 0)
+            if (gw_held(&gw->rows[i]) && strcmp(key, req.after) > 0)
                 found[n++] = &gw->rows[i];
         }
         qsort(found, n, sizeof(*found), by_key);
