@@ -321,6 +321,18 @@ int odo_replica_refused(struct odo_store *s, const char *user, const char *tbl, 
             (rc = odo_rep_run2(s, unqueue, tbl, id, "dropping a purged row", err)))
             return rc;
     }
+    if (strcmp(reason, "unknown vehicle") == 0 && strcmp(tbl, "vehicles") != 0) {
+        /* The gateway does not know the vehicle: a tombstone of it here, synced and with
+         * nothing to push, is one the gateway has purged since, and goes. */
+        char sql[400];
+        snprintf(sql, sizeof(sql),
+                 "DELETE FROM vehicles WHERE id = (SELECT vehicle_id FROM %s WHERE id = ?1) AND "
+                 "user_id = ?2 AND rev > 0 AND deleted_at IS NOT NULL AND NOT EXISTS (SELECT 1 "
+                 "FROM outbox o WHERE o.tbl = 'vehicles' AND o.row_id = vehicles.id)",
+                 tbl);
+        if ((rc = odo_rep_run2(s, sql, id, user, "dropping a purged vehicle", err)))
+            return rc;
+    }
     /* A change refused under a parent that is gone here too goes with it (and what hung off a
      * dropped row). */
     if (strncmp(reason, "unknown ", 8) == 0)

@@ -117,7 +117,8 @@ int odo_replica_accepted(struct odo_store *s, const char *user, const char *tbl,
  * in the conflicts list with the values it carried (read now, before a winner replaces them).
  * When the gateway no longer knows a row this device had synced (its tombstone was purged), the
  * local copy goes too, so that a delete never comes back; a change refused because its parent
- * is unknown goes when the parent is gone here too. What hung off a row that goes, goes with it.
+ * is unknown goes when the parent is gone here too, or is only a synced tombstone here (the
+ * gateway purged it since). What hung off a row that goes, goes with it.
  * Within begin/end apply, before the batch settles.
  */
 int odo_replica_refused(struct odo_store *s, const char *user, const char *tbl, const char *id,

@@ -462,6 +462,31 @@ static void test_an_unknown_row_refusal_drops_the_vehicle_and_what_hangs_off_it(
     fixture_teardown(&f);
 }
 
+static void
+test_a_child_refused_under_a_vehicle_only_tombstoned_here_goes_with_it_and_is_listed(void)
+{
+    static const char *const cols[] = {"vin",        "name",       "odometer_unit",
+                                       "created_at", "updated_at", "deleted_at"};
+    struct odo_cell c[6] = {null_cell, text("Van"), text("km"), text(WHEN), text(WHEN), text(WHEN)};
+    struct store_fixture f;
+    struct odo_fuel_log l;
+    struct found k;
+
+    fixture_setup(&f);
+    pull_vehicle(&f, V1, 1, NULL, "Van");
+    l = fixture_fuel(&f, USER, V1);
+    /* The vehicle's deletion arrives before the fill-up goes out; the gateway purges it. */
+    apply(&f, "vehicles", cols, NULL, 6, V1, 2, c);
+    refuse_pending(&f, "unknown vehicle");
+    ASSERT_EQ(FIXTURE_SQL_INT(&f, "SELECT count(*) FROM vehicles"), 0);
+    ASSERT_EQ(FIXTURE_SQL_INT(&f, "SELECT count(*) FROM fuel_logs"), 0);
+    assert_no_orphans(&f);
+    k = conflicts(&f);
+    ASSERT_STR(k.id[0], l.id);
+    ASSERT_STR(k.reason[0], ODO_CONFLICT_DROPPED);
+    fixture_teardown(&f);
+}
+
 /* ---- the conflicts list ------------------------------------------------------------------- */
 
 static void test_a_refused_change_is_listed_with_the_values_it_carried_and_no_others(void)
@@ -524,5 +549,6 @@ RUN_TESTS(
     TEST_CASE(test_a_rekeyed_item_takes_its_service_records_with_it),
     TEST_CASE(test_the_sweep_drops_what_hangs_off_a_dropped_vehicle_and_lists_what_never_synced),
     TEST_CASE(test_an_unknown_row_refusal_drops_the_vehicle_and_what_hangs_off_it),
+    TEST_CASE(test_a_child_refused_under_a_vehicle_only_tombstoned_here_goes_with_it_and_is_listed),
     TEST_CASE(test_a_refused_change_is_listed_with_the_values_it_carried_and_no_others),
     TEST_CASE(test_the_list_keeps_the_newest_conflicts_up_to_its_bound_and_can_be_cleared))
