@@ -291,6 +291,21 @@ static int refused_values(struct odo_store *s, const char *tbl, const char *id, 
     return odo_rep_row_json(s, tbl, id, all || n == 0 ? NULL : cols, all ? 0 : n, out, err);
 }
 
+/* Drops the parent (parent, named by column fk of row id of tbl) when it is only a synced
+ * tombstone here with nothing to push. */
+static int drop_purged_parent(struct odo_store *s, const char *user, const char *tbl,
+                              const char *id, const char *parent, const char *fk,
+                              struct odo_err *err)
+{
+    char sql[400];
+    snprintf(sql, sizeof(sql),
+             "DELETE FROM %s WHERE id = (SELECT %s FROM %s WHERE id = ?1) AND user_id = ?2 AND "
+             "rev > 0 AND deleted_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM outbox o WHERE "
+             "o.tbl = '%s' AND o.row_id = %s.id)",
+             parent, fk, tbl, parent, parent);
+    return odo_rep_run2(s, sql, id, user, "dropping a purged row", err);
+}
+
 int odo_replica_refused(struct odo_store *s, const char *user, const char *tbl, const char *id,
                         const char *reason, struct odo_err *err)
 {
@@ -321,18 +336,14 @@ int odo_replica_refused(struct odo_store *s, const char *user, const char *tbl, 
             (rc = odo_rep_run2(s, unqueue, tbl, id, "dropping a purged row", err)))
             return rc;
     }
-    if (strcmp(reason, "unknown vehicle") == 0 && strcmp(tbl, "vehicles") != 0) {
-        /* The gateway does not know the vehicle: a tombstone of it here, synced and with
-         * nothing to push, is one the gateway has purged since, and goes. */
-        char sql[400];
-        snprintf(sql, sizeof(sql),
-                 "DELETE FROM vehicles WHERE id = (SELECT vehicle_id FROM %s WHERE id = ?1) AND "
-                 "user_id = ?2 AND rev > 0 AND deleted_at IS NOT NULL AND NOT EXISTS (SELECT 1 "
-                 "FROM outbox o WHERE o.tbl = 'vehicles' AND o.row_id = vehicles.id)",
-                 tbl);
-        if ((rc = odo_rep_run2(s, sql, id, user, "dropping a purged vehicle", err)))
-            return rc;
-    }
+    /* The gateway does not know the parent: a tombstone of it here, synced and with nothing to
+     * push, is one the gateway has purged since, and goes. */
+    if (strcmp(reason, "unknown vehicle") == 0 && strcmp(tbl, "vehicles") != 0)
+        rc = drop_purged_parent(s, user, tbl, id, "vehicles", "vehicle_id", err);
+    else if (strcmp(reason, "unknown maintenance item") == 0)
+        rc = drop_purged_parent(s, user, tbl, id, "maintenance", "maintenance_id", err);
+    if (rc)
+        return rc;
     /* A change refused under a parent that is gone here too goes with it (and what hung off a
      * dropped row). */
     if (strncmp(reason, "unknown ", 8) == 0)

@@ -380,8 +380,29 @@ int odo_rep_drop_orphans(struct odo_store *s, const char *user, int *dropped, st
             return rc;
         *dropped += sqlite3_changes(s->db);
     }
-    /* Work recorded against a maintenance item that is gone stays, without the link. */
+    /* Work recorded against a maintenance item that is gone stays, without the link; a record
+     * the gateway never took (its push refused for the item) goes out again without it. */
     if ((rc = record_lost(s, user, "service_records", no_item, ODO_CONFLICT_UNLINKED, err)))
+        return rc;
+    snprintf(sql, sizeof(sql),
+             "UPDATE sync_state SET hlc = odo_hlc_next(hlc) WHERE id = 1 AND EXISTS (SELECT 1 "
+             "FROM service_records AS t WHERE t.user_id = ?1 AND t.rev = 0 AND %s)",
+             no_item);
+    if (!(st = odo_store_stmt_text(s, sql, err)))
+        return ODO_ESTORAGE;
+    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+    if ((rc = odo_store_step_done(s, st, err, "unlinking service records")))
+        return rc;
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO outbox (tbl, row_id, user_id, cols, hlc, base_rev, queued_at) SELECT "
+             "'service_records', t.id, t.user_id, json_object('*', h.hlc), h.hlc, 0, odo_now() "
+             "FROM service_records AS t, sync_state AS h WHERE h.id = 1 AND t.user_id = ?1 AND "
+             "t.rev = 0 AND %s ON CONFLICT (tbl, row_id) WHERE batch IS NULL DO NOTHING",
+             no_item);
+    if (!(st = odo_store_stmt_text(s, sql, err)))
+        return ODO_ESTORAGE;
+    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+    if ((rc = odo_store_step_done(s, st, err, "unlinking service records")))
         return rc;
     snprintf(sql, sizeof(sql),
              "UPDATE service_records AS t SET maintenance_id = NULL WHERE t.user_id = ?1 AND %s",
