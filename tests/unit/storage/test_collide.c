@@ -131,7 +131,9 @@ static int take(const struct odo_pending *p, void *ctx)
     return ++l->n == 16;
 }
 
-static void refuse_pending(struct store_fixture *f, const char *reason)
+/* Refuses them with reason, or rows of table `tbl` with reason_tbl (tbl may be NULL). */
+static void refuse_pending_as(struct store_fixture *f, const char *reason, const char *tbl,
+                              const char *reason_tbl)
 {
     struct seqs l;
     int64_t batch;
@@ -141,10 +143,17 @@ static void refuse_pending(struct store_fixture *f, const char *reason)
     ASSERT_OK(odo_replica_next_batch(f->s, USER, &batch, &f->err), &f->err);
     ASSERT_OK(odo_replica_seal(f->s, USER, l.seq, l.n, "{}", NULL, batch, &f->err), &f->err);
     ASSERT_OK(odo_replica_begin_apply(f->s, &f->err), &f->err);
-    for (int i = 0; i < l.n; i++)
-        ASSERT_OK(odo_replica_refused(f->s, USER, l.tbl[i], l.id[i], reason, &f->err), &f->err);
+    for (int i = 0; i < l.n; i++) {
+        const char *why = tbl && strcmp(l.tbl[i], tbl) == 0 ? reason_tbl : reason;
+        ASSERT_OK(odo_replica_refused(f->s, USER, l.tbl[i], l.id[i], why, &f->err), &f->err);
+    }
     ASSERT_OK(odo_replica_settle(f->s, USER, batch, 0, &f->err), &f->err);
     ASSERT_OK(odo_replica_end_apply(f->s, true, &f->err), &f->err);
+}
+
+static void refuse_pending(struct store_fixture *f, const char *reason)
+{
+    refuse_pending_as(f, reason, NULL, NULL);
 }
 
 static void assert_no_orphans(struct store_fixture *f)
@@ -487,6 +496,40 @@ test_a_child_refused_under_a_vehicle_only_tombstoned_here_goes_with_it_and_is_li
     fixture_teardown(&f);
 }
 
+static void test_work_refused_for_an_item_purged_elsewhere_is_kept_unlinked_and_sent_again(void)
+{
+    static const char *const cols[] = {"vehicle_id", "type",       "category",  "due_date",
+                                       "created_at", "updated_at", "deleted_at"};
+    struct odo_cell c[7] = {text(V1),   text("oil_change"), text("fluids"), text("2026-12-01"),
+                            text(WHEN), text(WHEN),         text(WHEN)};
+    struct store_fixture f;
+    struct odo_service rec;
+    char out[128];
+
+    fixture_setup(&f);
+    pull_vehicle(&f, V1, 1, NULL, "Van");
+    pull_item(&f, M1, 2, V1, "oil_change", "2026-12-01");
+    memset(&rec, 0, sizeof(rec));
+    rec.performed_at = f.now_ms - 3600 * 1000;
+    rec.odometer = ODO_NONE;
+    rec.cost = ODO_NONE;
+    ASSERT_OK(odo_maint_complete(f.s, USER, M1, &rec, NULL, &f.err), &f.err);
+    /* The item's deletion arrives (the schedule changed here stays local); the gateway has
+     * purged the item by the time the push comes: the item's change is an unknown row, the
+     * record's item unknown. */
+    apply(&f, "maintenance", cols, NULL, 7, M1, 3, c);
+    refuse_pending_as(&f, "unknown row", "service_records", "unknown maintenance item");
+    ASSERT_EQ(FIXTURE_SQL_INT(&f, "SELECT count(*) FROM maintenance"), 0);
+    ASSERT_STR(fixture_sql(&f, out, sizeof(out),
+                           "SELECT coalesce(maintenance_id, 'none') FROM service_records"),
+               "none");
+    ASSERT_STR(
+        fixture_sql(&f, out, sizeof(out), "SELECT cols FROM outbox WHERE row_id = '%s'", rec.id),
+        "{\"*\":\"");
+    assert_no_orphans(&f);
+    fixture_teardown(&f);
+}
+
 /* ---- the conflicts list ------------------------------------------------------------------- */
 
 static void test_a_refused_change_is_listed_with_the_values_it_carried_and_no_others(void)
@@ -549,6 +592,7 @@ RUN_TESTS(
     TEST_CASE(test_a_rekeyed_item_takes_its_service_records_with_it),
     TEST_CASE(test_the_sweep_drops_what_hangs_off_a_dropped_vehicle_and_lists_what_never_synced),
     TEST_CASE(test_an_unknown_row_refusal_drops_the_vehicle_and_what_hangs_off_it),
+    TEST_CASE(test_work_refused_for_an_item_purged_elsewhere_is_kept_unlinked_and_sent_again),
     TEST_CASE(test_a_child_refused_under_a_vehicle_only_tombstoned_here_goes_with_it_and_is_listed),
     TEST_CASE(test_a_refused_change_is_listed_with_the_values_it_carried_and_no_others),
     TEST_CASE(test_the_list_keeps_the_newest_conflicts_up_to_its_bound_and_can_be_cleared))
