@@ -283,6 +283,7 @@ static int seconds(const char *s, const char *what, int min, int *out_ms)
  * RUN or EXIT_USAGE after a message. */
 static int check_ui_options(struct options *o)
 {
+    struct odo_ui_options uo = {.listen = o->ui_listen, .port = o->ui_port};
     struct odo_err err;
     char *text, *nl;
     size_t len;
@@ -291,25 +292,26 @@ static int check_ui_options(struct options *o)
         fprintf(stderr, "odologd: --ui-listen and --ui-pairing-file go with --ui-port\n");
         return EXIT_USAGE;
     }
-    if (o->ui_port && o->once) {
+    if (!o->ui_port)
+        return RUN;
+    if (o->once) {
         fprintf(stderr, "odologd: --once runs one sync and exits: it serves no UI\n");
         return EXIT_USAGE;
     }
-    if (!o->ui_pairing_file)
-        return RUN;
-    if (odo_fs_read_all(o->ui_pairing_file, sizeof(o->ui_pairing) - 1, &text, &len, &err)) {
-        fprintf(stderr, "odologd: --ui-pairing-file: %s\n", err.msg);
-        return EXIT_USAGE;
+    if (o->ui_pairing_file) {
+        if (odo_fs_read_all(o->ui_pairing_file, sizeof(o->ui_pairing) - 1, &text, &len, &err)) {
+            fprintf(stderr, "odologd: --ui-pairing-file: %s\n", err.msg);
+            return EXIT_USAGE;
+        }
+        if ((nl = strpbrk(text, "\r\n")))
+            *nl = '\0';
+        snprintf(o->ui_pairing, sizeof(o->ui_pairing), "%s", text);
+        memset(text, 0, len);
+        free(text);
+        uo.pairing_code = o->ui_pairing;
     }
-    if ((nl = strpbrk(text, "\r\n")))
-        *nl = '\0';
-    snprintf(o->ui_pairing, sizeof(o->ui_pairing), "%s", text);
-    memset(text, 0, len);
-    free(text);
-    if (strlen(o->ui_pairing) < ODO_UI_PAIRING_MIN) {
-        fprintf(stderr,
-                "odologd: the pairing code (first line of %s) needs %d characters or more\n",
-                o->ui_pairing_file, ODO_UI_PAIRING_MIN);
+    if (odo_ui_check(&uo, &err)) {
+        fprintf(stderr, "odologd: %s\n", err.msg);
         return EXIT_USAGE;
     }
     return RUN;

@@ -82,6 +82,7 @@ struct odo_ui {
     unsigned scan_seq; /* the newest scan's seq */
     struct ui_req *waiters[UI_WAITERS];
     int nwaiters;
+    bool resumed; /* a waiter was resumed: MHD must run again before the loop sleeps */
     struct ui_pin_fails pin_fails[UI_PIN_USERS];
     struct ui_pin_fails pair_fails; /* user unused: one counter for the pairing code */
 };

@@ -538,9 +538,10 @@ static void wake_waiters(struct odo_ui *ui, bool all)
 
     for (int i = 0; i < ui->nwaiters; i++) {
         struct ui_req *r = ui->waiters[i];
-        if (all || now >= r->deadline)
+        if (all || now >= r->deadline) {
             MHD_resume_connection(r->con);
-        else
+            ui->resumed = true;
+        } else
             ui->waiters[kept++] = r;
     }
     ui->nwaiters = kept;
@@ -582,12 +583,27 @@ static int parse_listen(struct odo_ui *ui, struct sockaddr_storage *sa, struct o
         if (!ui->opt.pairing_code || strlen(ui->opt.pairing_code) < ODO_UI_PAIRING_MIN)
             return odo_err_set(err, ODO_EINVAL,
                                "the UI on %s would be reachable from other machines: give a "
-                               "pairing code of at least %d characters, or keep it on 127.0.0.1",
+                               "pairing code of at least %d characters (--ui-pairing-file), or "
+                               "keep it on 127.0.0.1",
                                addr, ODO_UI_PAIRING_MIN);
         if (strcmp(addr, "0.0.0.0") != 0 && strcmp(addr, "::") != 0)
             add_host(ui, addr, sa->ss_family == AF_INET6);
     }
     return 0;
+}
+
+int odo_ui_check(const struct odo_ui_options *opt, struct odo_err *err)
+{
+    struct odo_ui ui;
+    struct sockaddr_storage sa;
+
+    memset(&ui, 0, sizeof(ui));
+    ui.opt = *opt;
+    if (!ui.opt.listen)
+        ui.opt.listen = ODO_UI_LISTEN_DEFAULT;
+    if (opt->port < 1 || opt->port > 65535)
+        return odo_err_set(err, ODO_EINVAL, "the UI's port is a number from 1 to 65535");
+    return parse_listen(&ui, &sa, err);
 }
 
 int odo_ui_open(const struct odo_ui_options *opt, struct odo_ui **out, struct odo_err *err)
@@ -656,6 +672,8 @@ int odo_ui_timeout_ms(struct odo_ui *ui)
 {
     MHD_UNSIGNED_LONG_LONG t;
 
+    if (ui->resumed)
+        return 0;
     if (MHD_get_timeout(ui->mhd, &t) == MHD_YES && t < 1000)
         return (int)t;
     return 1000;
@@ -664,13 +682,20 @@ int odo_ui_timeout_ms(struct odo_ui *ui)
 void odo_ui_run(struct odo_ui *ui)
 {
     wake_waiters(ui, false);
-    MHD_run(ui->mhd);
+    /* A resumed long poll is answered by a further run; a few rounds settle any chain. */
+    for (int round = 0; round < 4; round++) {
+        ui->resumed = false;
+        MHD_run(ui->mhd);
+        if (!ui->resumed)
+            break;
+    }
 }
 
 void ui_scans_changed(struct odo_ui *ui)
 {
+    /* Never MHD_run here: this may run inside a request's handler, and MHD is not re-entrant.
+     * The loop runs it next (odo_ui_timeout_ms is 0 while a resume waits). */
     wake_waiters(ui, true);
-    MHD_run(ui->mhd);
 }
 
 void odo_ui_address(const struct odo_ui *ui, char *out, size_t cap)

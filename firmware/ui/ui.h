@@ -35,6 +35,10 @@ struct odo_ui_options {
 
 struct odo_ui;
 
+/* Checks the address, the port and the pairing code of opt as odo_ui_open will, before anything
+ * is opened: 0, or ODO_EINVAL with a sentence (for a usage message). */
+int odo_ui_check(const struct odo_ui_options *opt, struct odo_err *err) ODO_MUST_CHECK;
+
 /*
  * Opens the store at opt->db_path and listens on opt->listen:opt->port. Everything in opt is
  * borrowed and must outlive the UI. Errors, with a sentence in err: ODO_EINVAL (a bad address,
