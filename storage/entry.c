@@ -67,16 +67,6 @@ int odo_entry_copy(char *dst, size_t cap, const char *src, const char *what, str
     return 0;
 }
 
-int odo_entry_currency(char dst[4], const char *src, struct odo_err *err)
-{
-    int rc = odo_entry_copy(dst, 4, src, "the currency", err);
-
-    for (int i = 0; rc == 0 && dst[i]; i++)
-        if (dst[i] >= 'a' && dst[i] <= 'z')
-            dst[i] = (char)(dst[i] - 'a' + 'A');
-    return rc;
-}
-
 void odo_fuel_entry_start(const struct odo_vehicle *v, const struct odo_settings *set, int64_t now,
                           struct odo_fuel_log *f)
 {

@@ -40,10 +40,6 @@ int odo_entry_int(const char *s, const char *what, long min, long max, long *out
 int odo_entry_copy(char *dst, size_t cap, const char *src, const char *what,
                    struct odo_err *err) ODO_MUST_CHECK;
 
-/* A currency code into dst (4 bytes), in capitals. Returns 0, or ODO_EINVAL when it is longer
- * than three characters. */
-int odo_entry_currency(char dst[4], const char *src, struct odo_err *err) ODO_MUST_CHECK;
-
 /* A fill-up as a person typed it. A NULL text is a field not given, which keeps the log's value;
  * full and missed are 1 (set), 0 (cleared) or -1 (not given). */
 struct odo_fuel_entry {

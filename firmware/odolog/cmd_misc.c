@@ -6,7 +6,6 @@
 
 #include "firmware/odolog/cli.h"
 #include "platform/decimal.h"
-#include "storage/entry.h"
 
 enum {
     OPT_UNITS = 256,
@@ -60,8 +59,8 @@ int cmd_init(struct cli *c, int argc, char **argv)
         (ARG(OPT_VOLUME) && (rc = odo_vol_unit_parse(ARG(OPT_VOLUME), &set->units.vol, &c->err))) ||
         (ARG(OPT_ECONOMY) &&
          (rc = odo_econ_unit_parse(ARG(OPT_ECONOMY), &set->units.econ, &c->err))) ||
-        (ARG(OPT_CURRENCY) &&
-         (rc = odo_entry_currency(set->currency, ARG(OPT_CURRENCY), &c->err))) ||
+        (ARG(OPT_CURRENCY) && (rc = cli_copy(c, set->currency, sizeof(set->currency),
+                                             ARG(OPT_CURRENCY), "the currency"))) ||
         (ARG(OPT_SOON_DISTANCE) && (rc = cli_distance(c, ARG(OPT_SOON_DISTANCE), "--soon-distance",
                                                       &set->due_soon_distance))))
         return cli_fail(c, rc);
@@ -71,6 +70,9 @@ int cmd_init(struct cli *c, int argc, char **argv)
         set->due_soon_days = (int)days;
     }
 #undef ARG
+    for (int i = 0; i < 3; i++)
+        if (set->currency[i] >= 'a' && set->currency[i] <= 'z')
+            set->currency[i] = (char)(set->currency[i] - 'a' + 'A');
     if ((rc = odo_settings_save(c->store, c->user, set, &c->err)))
         return cli_fail(c, rc);
     if (c->json) {

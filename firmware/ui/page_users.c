@@ -333,8 +333,10 @@ void ui_page_settings(struct ui_req *r, const char *rest)
     /* As `odolog init --units U --currency C`: a unit system resets its parts, then the
      * currency. */
     if (odo_unit_system_parse(ui_field(r, "units") ? ui_field(r, "units") : "", &sys, &err) != 0 ||
-        odo_entry_currency(currency, ui_field(r, "currency") ? ui_field(r, "currency") : "",
-                           &err) != 0) {
+        odo_entry_copy(currency, sizeof(currency),
+                       ui_field(r, "currency") ? ui_field(r, "currency") : "", "the currency",
+                       &err) != 0 ||
+        odo_currency_check(currency, &err) != 0) {
         r->status = 422;
         settings_page(r, err.msg, NULL);
         return;
