@@ -28,28 +28,28 @@ static int y_of(const struct frame *f, int64_t v)
     return TOP + (int)((f->hi - v) * (H - TOP - BOTTOM) / (span ? span : 1));
 }
 
-static void open_svg(struct ui_html *h, const char *id, const char *title, const char *unit,
+static void open_svg(struct odo_buf *h, const char *id, const char *title, const char *unit,
                      const struct ui_point *p, int n, int scale)
 {
-    ui_putf(h,
-            "<figure class=\"chart\"><svg viewBox=\"0 0 %d %d\" role=\"img\" "
-            "aria-labelledby=\"%s-t %s-d\"><title id=\"%s-t\">",
-            W, H, id, id, id);
+    odo_buf_printf(h,
+                   "<figure class=\"chart\"><svg viewBox=\"0 0 %d %d\" role=\"img\" "
+                   "aria-labelledby=\"%s-t %s-d\"><title id=\"%s-t\">",
+                   W, H, id, id, id);
     ui_esc(h, title);
-    ui_putf(h, "</title><desc id=\"%s-d\">", id);
+    odo_buf_printf(h, "</title><desc id=\"%s-d\">", id);
     for (int i = 0; i < n; i++) {
         ui_esc(h, p[i].label);
-        ui_put(h, ": ");
+        odo_buf_puts(h, ": ");
         ui_dec(h, p[i].value, scale, scale);
-        ui_put(h, " ");
+        odo_buf_puts(h, " ");
         ui_esc(h, unit);
-        ui_put(h, i + 1 < n ? "; " : "");
+        odo_buf_puts(h, i + 1 < n ? "; " : "");
     }
-    ui_put(h, "</desc>");
+    odo_buf_puts(h, "</desc>");
 }
 
 /* The value range with a little air, and the grid with its labels. */
-static void grid(struct ui_html *h, struct frame *f, const struct ui_point *p, int n, int scale,
+static void grid(struct odo_buf *h, struct frame *f, const struct ui_point *p, int n, int scale,
                  bool from_zero)
 {
     int64_t lo = p[0].value, hi = p[0].value, step;
@@ -68,39 +68,41 @@ static void grid(struct ui_html *h, struct frame *f, const struct ui_point *p, i
     for (int g = 0; g <= GRID; g++) {
         int64_t v = f->lo + (f->hi - f->lo) * g / GRID;
         int y = y_of(f, v);
-        ui_putf(h, "<line class=\"grid\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>", LEFT, y,
-                W - RIGHT, y);
-        ui_putf(h, "<text class=\"label\" x=\"%d\" y=\"%d\" text-anchor=\"end\">", LEFT - 6, y + 5);
+        odo_buf_printf(h, "<line class=\"grid\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>", LEFT, y,
+                       W - RIGHT, y);
+        odo_buf_printf(h, "<text class=\"label\" x=\"%d\" y=\"%d\" text-anchor=\"end\">", LEFT - 6,
+                       y + 5);
         ui_dec(h, v, scale, scale > 1 ? 1 : scale);
-        ui_put(h, "</text>");
+        odo_buf_puts(h, "</text>");
     }
 }
 
 /* Labels under the x axis, thinned so that they do not overlap. */
-static void x_labels(struct ui_html *h, const struct ui_point *p, int n, const int *xs)
+static void x_labels(struct odo_buf *h, const struct ui_point *p, int n, const int *xs)
 {
     int every = n > 6 ? (n + 5) / 6 : 1;
 
     for (int i = 0; i < n; i++) {
         if (i % every && i != n - 1)
             continue;
-        ui_putf(h, "<text class=\"label\" x=\"%d\" y=\"%d\" text-anchor=\"%s\">", xs[i], H - 8,
-                n > 1 && i == 0       ? "start"
-                : n > 1 && i == n - 1 ? "end"
-                                      : "middle");
+        odo_buf_printf(h, "<text class=\"label\" x=\"%d\" y=\"%d\" text-anchor=\"%s\">", xs[i],
+                       H - 8,
+                       n > 1 && i == 0       ? "start"
+                       : n > 1 && i == n - 1 ? "end"
+                                             : "middle");
         ui_esc(h, p[i].label);
-        ui_put(h, "</text>");
+        odo_buf_puts(h, "</text>");
     }
 }
 
-static void close_svg(struct ui_html *h, const char *title)
+static void close_svg(struct odo_buf *h, const char *title)
 {
-    ui_put(h, "</svg><figcaption>");
+    odo_buf_puts(h, "</svg><figcaption>");
     ui_esc(h, title);
-    ui_put(h, "</figcaption></figure>");
+    odo_buf_puts(h, "</figcaption></figure>");
 }
 
-void ui_chart_line(struct ui_html *h, const char *id, const char *title, const char *unit,
+void ui_chart_line(struct odo_buf *h, const char *id, const char *title, const char *unit,
                    const struct ui_point *p, int n, int scale)
 {
     struct frame f;
@@ -114,19 +116,19 @@ void ui_chart_line(struct ui_html *h, const char *id, const char *title, const c
         for (int i = 0; i < n; i++)
             xs[i] =
                 n == 1 ? (LEFT + W - RIGHT) / 2 : LEFT + 16 + i * (W - RIGHT - LEFT - 32) / (n - 1);
-        ui_put(h, "<polyline class=\"line\" points=\"");
+        odo_buf_puts(h, "<polyline class=\"line\" points=\"");
         for (int i = 0; i < n; i++)
-            ui_putf(h, "%s%d,%d", i ? " " : "", xs[i], y_of(&f, p[i].value));
-        ui_put(h, "\"/>");
+            odo_buf_printf(h, "%s%d,%d", i ? " " : "", xs[i], y_of(&f, p[i].value));
+        odo_buf_puts(h, "\"/>");
         for (int i = 0; i < n; i++)
-            ui_putf(h, "<circle class=\"dot\" cx=\"%d\" cy=\"%d\" r=\"5\"/>", xs[i],
-                    y_of(&f, p[i].value));
+            odo_buf_printf(h, "<circle class=\"dot\" cx=\"%d\" cy=\"%d\" r=\"5\"/>", xs[i],
+                           y_of(&f, p[i].value));
         x_labels(h, p, n, xs);
     }
     close_svg(h, title);
 }
 
-void ui_chart_bars(struct ui_html *h, const char *id, const char *title, const char *unit,
+void ui_chart_bars(struct odo_buf *h, const char *id, const char *title, const char *unit,
                    const struct ui_point *p, int n, int scale)
 {
     struct frame f;
@@ -142,8 +144,8 @@ void ui_chart_bars(struct ui_html *h, const char *id, const char *title, const c
         for (int i = 0; i < n; i++) {
             int y = y_of(&f, p[i].value), x = LEFT + i * slot + (slot - bar) / 2;
             xs[i] = x + bar / 2;
-            ui_putf(h, "<rect class=\"bar\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/>", x, y,
-                    bar, y_of(&f, 0) - y);
+            odo_buf_printf(h, "<rect class=\"bar\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/>",
+                           x, y, bar, y_of(&f, 0) - y);
         }
         x_labels(h, p, n, xs);
     }

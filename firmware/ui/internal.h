@@ -12,6 +12,7 @@
 
 #include "firmware/device/scan.h"
 #include "firmware/ui/ui.h"
+#include "sync/protocol/buf.h"
 #include "platform/scanner.h"
 #include "platform/text.h"
 #include "platform/uuid.h"
@@ -32,14 +33,6 @@
 #define UI_PIN_FREE    5         /* failed PINs before each further attempt waits */
 #define UI_MAX_WAIT_MS 300000    /* the longest wait after failed PINs or pairing codes */
 #define UI_MESSAGE_MAX (ODO_NAME_MAX + 120) /* a one-line message about a vehicle */
-
-/* A growing HTML buffer with a hard cap: past it, what follows is dropped and `full` is set,
- * and the server answers 500 rather than a cut page. */
-struct ui_html {
-    char *buf;
-    size_t len, cap;
-    bool full;
-};
 
 /* One browser: who it is signed in as, its CSRF token, what it was last told. */
 struct ui_session {
@@ -102,7 +95,7 @@ struct ui_req {
     int nfields;
     struct ui_session *s;
     bool set_cookie;
-    struct ui_html h;
+    struct odo_buf h;
     const char *nav; /* the navigation entry of the page */
     int status;
     char cookie[80]; /* one more Set-Cookie (the theme), or "" */
@@ -122,17 +115,16 @@ struct ui_asset {
 };
 const struct ui_asset *ui_assets(size_t *count);
 
-/* ---- the HTML writer (html.c) ------------------------------------------------------------ */
+/* ---- writing HTML (html.c) ------------------------------------------------------------ */
 
-void ui_html_init(struct ui_html *h);
-void ui_html_free(struct ui_html *h);
-/* Appends raw markup (trusted: literals and numbers only). */
-void ui_put(struct ui_html *h, const char *s);
-void ui_putf(struct ui_html *h, const char *fmt, ...) ODO_PRINTF(2, 3);
+/* Pages are written into a struct odo_buf capped at UI_PAGE_MAX: past it, `overflow` is set and
+ * the server answers 500 rather than a cut page. Raw markup goes in with odo_buf_puts and
+ * odo_buf_printf, from literals and numbers only; text from people and the database goes
+ * through ui_esc and nothing else. */
 /* Appends text, escaped for element content and attribute values alike. */
-void ui_esc(struct ui_html *h, const char *s);
+void ui_esc(struct odo_buf *h, const char *s);
 /* A decimal with scale and at least min_decimals, escaped by nature (digits and '.'). */
-void ui_dec(struct ui_html *h, int64_t v, int scale, int min_decimals);
+void ui_dec(struct odo_buf *h, int64_t v, int scale, int min_decimals);
 
 /* The page around the content: head, header with the driver and the theme, navigation. `nav`
  * names the navigation entry that is current ("fill", "due"...). */
@@ -152,11 +144,11 @@ struct ui_input {
     const char *extra;               /* NULL or raw attributes (trusted) */
     bool keypad;                     /* the on-screen keypad serves this field */
 };
-void ui_input(struct ui_html *h, const struct ui_input *in);
+void ui_input(struct odo_buf *h, const struct ui_input *in);
 /* A labelled checkbox (a whole row to tap). */
-void ui_checkbox(struct ui_html *h, const char *name, const char *label, bool checked);
+void ui_checkbox(struct odo_buf *h, const char *name, const char *label, bool checked);
 /* A notice: kind "ok" or "error". */
-void ui_notice(struct ui_html *h, const char *kind, const char *text);
+void ui_notice(struct odo_buf *h, const char *kind, const char *text);
 
 /* ---- the server (server.c) --------------------------------------------------------------- */
 
@@ -226,9 +218,9 @@ struct ui_point {
 /* An SVG line chart (economy over time) or bar chart (cost per month) of n points, with its
  * title and the unit of the values; role="img" and a text alternative for screen readers. `id`
  * makes the chart's element ids unique on its page. */
-void ui_chart_line(struct ui_html *h, const char *id, const char *title, const char *unit,
+void ui_chart_line(struct odo_buf *h, const char *id, const char *title, const char *unit,
                    const struct ui_point *p, int n, int scale);
-void ui_chart_bars(struct ui_html *h, const char *id, const char *title, const char *unit,
+void ui_chart_bars(struct odo_buf *h, const char *id, const char *title, const char *unit,
                    const struct ui_point *p, int n, int scale);
 
 #endif

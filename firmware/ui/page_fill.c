@@ -60,7 +60,7 @@ static const char *error_at(const struct fill_form *f, enum odo_fuel_field field
 }
 
 struct vehicle_options {
-    struct ui_html *h;
+    struct odo_buf *h;
     const char *selected;
     int n;
 };
@@ -69,10 +69,10 @@ static int vehicle_option(const struct odo_vehicle *v, void *ctx)
 {
     struct vehicle_options *o = ctx;
 
-    ui_putf(o->h, "<option value=\"%s\"%s>", v->id,
-            strcmp(v->id, o->selected) == 0 ? " selected" : "");
+    odo_buf_printf(o->h, "<option value=\"%s\"%s>", v->id,
+                   strcmp(v->id, o->selected) == 0 ? " selected" : "");
     ui_esc(o->h, v->name);
-    ui_put(o->h, "</option>");
+    odo_buf_puts(o->h, "</option>");
     o->n++;
     return 0;
 }
@@ -82,57 +82,59 @@ static void vehicle_select(struct ui_req *r, const char *selected, bool reload, 
 {
     struct vehicle_options o = {&r->h, selected, 0};
 
-    ui_putf(&r->h,
-            "<div class=\"field%s\"><label for=\"f-vehicle\">Vehicle</label><select "
-            "id=\"f-vehicle\" name=\"vehicle\"%s%s>",
-            error ? " bad" : "", reload ? " data-reload" : "",
-            error ? " aria-invalid=\"true\" aria-describedby=\"e-vehicle\"" : "");
+    odo_buf_printf(&r->h,
+                   "<div class=\"field%s\"><label for=\"f-vehicle\">Vehicle</label><select "
+                   "id=\"f-vehicle\" name=\"vehicle\"%s%s>",
+                   error ? " bad" : "", reload ? " data-reload" : "",
+                   error ? " aria-invalid=\"true\" aria-describedby=\"e-vehicle\"" : "");
     (void)!odo_vehicle_list(r->ui->store, r->s->user, false, vehicle_option, &o, NULL);
-    ui_put(&r->h, "</select>");
+    odo_buf_puts(&r->h, "</select>");
     if (error) {
-        ui_put(&r->h, "<p class=\"err\" id=\"e-vehicle\">");
+        odo_buf_puts(&r->h, "<p class=\"err\" id=\"e-vehicle\">");
         ui_esc(&r->h, error);
-        ui_put(&r->h, "</p>");
+        odo_buf_puts(&r->h, "</p>");
     }
-    ui_put(&r->h, "</div>");
+    odo_buf_puts(&r->h, "</div>");
 }
 
-static void unit_select(struct ui_html *h, enum odo_vol_unit unit, const char *error)
+static void unit_select(struct odo_buf *h, enum odo_vol_unit unit, const char *error)
 {
     static const enum odo_vol_unit units[] = {ODO_VOL_L, ODO_VOL_GAL_US, ODO_VOL_GAL_IMP};
 
-    ui_putf(h,
-            "<div class=\"field narrow%s\"><label for=\"f-unit\">Unit</label><select id=\"f-unit\" "
-            "name=\"unit\">",
-            error ? " bad" : "");
+    odo_buf_printf(
+        h,
+        "<div class=\"field narrow%s\"><label for=\"f-unit\">Unit</label><select id=\"f-unit\" "
+        "name=\"unit\">",
+        error ? " bad" : "");
     for (size_t i = 0; i < ODO_ARRAY_LEN(units); i++)
-        ui_putf(h, "<option value=\"%s\"%s>%s</option>", odo_vol_unit_name(units[i]),
-                units[i] == unit ? " selected" : "", odo_vol_unit_label(units[i]));
-    ui_put(h, "</select>");
+        odo_buf_printf(h, "<option value=\"%s\"%s>%s</option>", odo_vol_unit_name(units[i]),
+                       units[i] == unit ? " selected" : "", odo_vol_unit_label(units[i]));
+    odo_buf_puts(h, "</select>");
     if (error) {
-        ui_put(h, "<p class=\"err\">");
+        odo_buf_puts(h, "<p class=\"err\">");
         ui_esc(h, error);
-        ui_put(h, "</p>");
+        odo_buf_puts(h, "</p>");
     }
-    ui_put(h, "</div>");
+    odo_buf_puts(h, "</div>");
 }
 
 /* The on-screen number pad the script attaches to fields marked data-keypad. */
-static void keypad(struct ui_html *h)
+static void keypad(struct odo_buf *h)
 {
     static const char *const keys[] = {"7", "8", "9", "4", "5", "6", "1", "2", "3", ".", "0"};
 
-    ui_put(h, "<div class=\"keypad\" hidden aria-label=\"Number pad\" role=\"group\">");
+    odo_buf_puts(h, "<div class=\"keypad\" hidden aria-label=\"Number pad\" role=\"group\">");
     for (size_t i = 0; i < ODO_ARRAY_LEN(keys); i++)
-        ui_putf(h, "<button type=\"button\" data-key=\"%s\">%s</button>", keys[i], keys[i]);
-    ui_put(h, "<button type=\"button\" data-key=\"back\" aria-label=\"Delete\">&#9003;</button>"
-              "<button type=\"button\" data-key=\"next\" class=\"next\">Next</button></div>");
+        odo_buf_printf(h, "<button type=\"button\" data-key=\"%s\">%s</button>", keys[i], keys[i]);
+    odo_buf_puts(h,
+                 "<button type=\"button\" data-key=\"back\" aria-label=\"Delete\">&#9003;</button>"
+                 "<button type=\"button\" data-key=\"next\" class=\"next\">Next</button></div>");
 }
 
 static void render_fill(struct ui_req *r, struct fill_form *f)
 {
     struct odo_settings set;
-    struct ui_html *h = &r->h;
+    struct odo_buf *h = &r->h;
     char hint[80], dist[ODO_DEC_TEXT_MAX], price_hint[40], total_hint[16];
     int64_t odo = ODO_NONE;
     struct ui_input in;
@@ -141,12 +143,12 @@ static void render_fill(struct ui_req *r, struct fill_form *f)
     ui_page_begin(r, f->id ? "Edit fill-up" : "Fill-up", "fill");
     if (f->error && f->field == ODO_FUEL_FIELD_NONE)
         ui_notice(h, "error", f->error);
-    ui_putf(h, "<form method=\"post\" action=\"%s%s\" class=\"entry\" novalidate>",
-            f->id ? "/fill/" : "/fill", f->id ? f->id : "");
+    odo_buf_printf(h, "<form method=\"post\" action=\"%s%s\" class=\"entry\" novalidate>",
+                   f->id ? "/fill/" : "/fill", f->id ? f->id : "");
     ui_csrf_field(r);
     if (!f->id)
-        ui_putf(h, "<input type=\"hidden\" name=\"offered\" value=\"%s\">", f->offered);
-    ui_put(h, "<div class=\"grid\">");
+        odo_buf_printf(h, "<input type=\"hidden\" name=\"offered\" value=\"%s\">", f->offered);
+    odo_buf_puts(h, "<div class=\"grid\">");
     (void)!odo_vehicle_odometer(r->ui->store, r->s->user, f->v.id, &odo, NULL);
     if (odo != ODO_NONE)
         snprintf(hint, sizeof(hint), "%s, last %s", odo_dist_unit_label(f->v.odometer_unit),
@@ -204,19 +206,19 @@ static void render_fill(struct ui_req *r, struct fill_form *f)
                            .value = f->date,
                            .error = error_at(f, ODO_FUEL_FIELD_DATE)};
     ui_input(h, &in);
-    ui_put(h, "<div class=\"checks\">");
+    odo_buf_puts(h, "<div class=\"checks\">");
     ui_checkbox(h, "full", "Full tank", f->full);
     ui_checkbox(h, "missed", "Missed previous fill-up", f->missed);
-    ui_put(h, "</div></div><div class=\"actions\"><button type=\"submit\" class=\"primary\">"
-              "Save</button>");
+    odo_buf_puts(h, "</div></div><div class=\"actions\"><button type=\"submit\" class=\"primary\">"
+                    "Save</button>");
     if (f->id)
-        ui_putf(h,
-                "<a class=\"button\" href=\"/history\">Cancel</a><a class=\"button danger\" "
-                "href=\"/delete/%s\">Delete</a>",
-                f->id);
-    ui_put(h, "</div>");
+        odo_buf_printf(h,
+                       "<a class=\"button\" href=\"/history\">Cancel</a><a class=\"button danger\" "
+                       "href=\"/delete/%s\">Delete</a>",
+                       f->id);
+    odo_buf_puts(h, "</div>");
     keypad(h);
-    ui_put(h, "</form>");
+    odo_buf_puts(h, "</form>");
     ui_page_end(r);
 }
 
@@ -224,9 +226,9 @@ static void no_vehicle(struct ui_req *r)
 {
     ui_page_begin(r, "Fill-up", "fill");
     ui_notice(&r->h, "error", "There is no vehicle to log for yet.");
-    ui_put(&r->h, "<p>A technician registers one by its VIN on the VIN screen, or with "
-                  "<code>odolog vehicle add</code>.</p><p><a class=\"button primary\" "
-                  "href=\"/vin\">Register a vehicle</a></p>");
+    odo_buf_puts(&r->h, "<p>A technician registers one by its VIN on the VIN screen, or with "
+                        "<code>odolog vehicle add</code>.</p><p><a class=\"button primary\" "
+                        "href=\"/vin\">Register a vehicle</a></p>");
     ui_page_end(r);
 }
 
@@ -410,18 +412,19 @@ void ui_page_fill_delete(struct ui_req *r, const char *rest)
     }
     odo_time_format_local(l.filled_at, when);
     ui_page_begin(r, "Delete fill-up", "history");
-    ui_put(&r->h, "<p class=\"question\">Delete the fill-up of ");
+    odo_buf_puts(&r->h, "<p class=\"question\">Delete the fill-up of ");
     ui_esc(&r->h, when);
-    ui_put(&r->h, ": ");
+    odo_buf_puts(&r->h, ": ");
     ui_dec(&r->h, l.volume, ODO_SCALE_VOLUME, 0);
-    ui_putf(&r->h, " %s at ", odo_vol_unit_label(l.volume_unit));
+    odo_buf_printf(&r->h, " %s at ", odo_vol_unit_label(l.volume_unit));
     ui_dec(&r->h, l.odometer, ODO_SCALE_DISTANCE, 0);
-    ui_putf(&r->h, "?</p><form method=\"post\" action=\"/delete/%s\" class=\"actions\">", l.id);
+    odo_buf_printf(&r->h, "?</p><form method=\"post\" action=\"/delete/%s\" class=\"actions\">",
+                   l.id);
     ui_csrf_field(r);
-    ui_putf(&r->h,
-            "<button type=\"submit\" class=\"danger\">Delete</button><a class=\"button\" "
-            "href=\"/fill/%s\">Keep it</a></form>",
-            l.id);
+    odo_buf_printf(&r->h,
+                   "<button type=\"submit\" class=\"danger\">Delete</button><a class=\"button\" "
+                   "href=\"/fill/%s\">Keep it</a></form>",
+                   l.id);
     ui_page_end(r);
 }
 
@@ -482,9 +485,9 @@ void ui_page_odometer(struct ui_req *r, const char *rest)
     }
     local_input_time(rd.read_at, date);
     ui_page_begin(r, "Odometer", "odometer");
-    ui_put(&r->h, "<form method=\"post\" action=\"/odometer\" class=\"entry\" novalidate>");
+    odo_buf_puts(&r->h, "<form method=\"post\" action=\"/odometer\" class=\"entry\" novalidate>");
     ui_csrf_field(r);
-    ui_put(&r->h, "<div class=\"grid\">");
+    odo_buf_puts(&r->h, "<div class=\"grid\">");
     in = (struct ui_input){.name = "odometer",
                            .label = "Odometer",
                            .value = typed,
@@ -501,26 +504,28 @@ void ui_page_odometer(struct ui_req *r, const char *rest)
                            .value = when ? when : date,
                            .error = date_error};
     ui_input(&r->h, &in);
-    ui_put(&r->h, "</div><div class=\"actions\"><button type=\"submit\" class=\"primary\">Save"
-                  "</button></div>");
+    odo_buf_puts(&r->h,
+                 "</div><div class=\"actions\"><button type=\"submit\" class=\"primary\">Save"
+                 "</button></div>");
     keypad(&r->h);
-    ui_put(&r->h, "</form>");
+    odo_buf_puts(&r->h, "</form>");
     (void)!odo_odometer_list(r->ui->store, r->s->user, v.id, keep_recent, &k, NULL);
     if (k.n) {
-        ui_put(&r->h, "<h2>Latest readings</h2><table><thead><tr><th scope=\"col\">When</th><th "
-                      "scope=\"col\" class=\"num\">Odometer</th><th scope=\"col\">From</th></tr>"
-                      "</thead><tbody>");
+        odo_buf_puts(&r->h,
+                     "<h2>Latest readings</h2><table><thead><tr><th scope=\"col\">When</th><th "
+                     "scope=\"col\" class=\"num\">Odometer</th><th scope=\"col\">From</th></tr>"
+                     "</thead><tbody>");
         for (int i = k.n - 1; i >= 0; i--) {
             char t[32];
             odo_time_format_local(k.last[i].read_at, t);
-            ui_put(&r->h, "<tr><td>");
+            odo_buf_puts(&r->h, "<tr><td>");
             ui_esc(&r->h, t);
-            ui_put(&r->h, "</td><td class=\"num\">");
+            odo_buf_puts(&r->h, "</td><td class=\"num\">");
             ui_dec(&r->h, k.last[i].odometer, ODO_SCALE_DISTANCE, 0);
-            ui_putf(&r->h, " %s</td><td>%s</td></tr>", odo_dist_unit_label(v.odometer_unit),
-                    k.last[i].forced ? "reading (new odometer)" : k.last[i].source);
+            odo_buf_printf(&r->h, " %s</td><td>%s</td></tr>", odo_dist_unit_label(v.odometer_unit),
+                           k.last[i].forced ? "reading (new odometer)" : k.last[i].source);
         }
-        ui_put(&r->h, "</tbody></table>");
+        odo_buf_puts(&r->h, "</tbody></table>");
     }
     ui_page_end(r);
 }

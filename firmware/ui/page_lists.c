@@ -29,47 +29,47 @@ struct due_ctx {
 static int due_row(const struct odo_due *d, void *ctx)
 {
     struct due_ctx *c = ctx;
-    struct ui_html *h = &c->r->h;
+    struct odo_buf *h = &c->r->h;
     char when[160], date[ODO_DATE_TEXT_LEN + 1];
 
     if (d->level != c->want)
         return 0;
     c->shown++;
     odo_due_describe(d, when, sizeof(when));
-    ui_putf(h, "<li class=\"due level-%s\"><div><strong class=\"level\">%s</strong> ",
-            odo_due_level_name(d->level),
-            d->level == ODO_DUE_OVERDUE ? "Overdue"
-            : d->level == ODO_DUE_SOON  ? "Due soon"
-                                        : "OK");
+    odo_buf_printf(h, "<li class=\"due level-%s\"><div><strong class=\"level\">%s</strong> ",
+                   odo_due_level_name(d->level),
+                   d->level == ODO_DUE_OVERDUE ? "Overdue"
+                   : d->level == ODO_DUE_SOON  ? "Due soon"
+                                               : "OK");
     ui_esc(h, d->kind);
     if (d->label[0]) {
-        ui_put(h, ": ");
+        odo_buf_puts(h, ": ");
         ui_esc(h, d->label);
     }
-    ui_put(h, " <span class=\"vehicle\">");
+    odo_buf_puts(h, " <span class=\"vehicle\">");
     ui_esc(h, d->vehicle_name);
-    ui_put(h, "</span><br><small>");
+    odo_buf_puts(h, "</span><br><small>");
     if (d->due_date != ODO_NO_DATE) {
         odo_date_format(d->due_date, date);
-        ui_put(h, "due ");
+        odo_buf_puts(h, "due ");
         ui_esc(h, date);
-        ui_put(h, ", ");
+        odo_buf_puts(h, ", ");
     }
     ui_esc(h, when);
-    ui_put(h, "</small></div>");
+    odo_buf_puts(h, "</small></div>");
     if (strcmp(d->kind, "maintenance") == 0) {
-        ui_putf(h, "<form method=\"post\" action=\"/done/%s\">", d->item_id);
+        odo_buf_printf(h, "<form method=\"post\" action=\"/done/%s\">", d->item_id);
         ui_csrf_field(c->r);
-        ui_put(h, "<button type=\"submit\" class=\"primary\" aria-label=\"Done: ");
+        odo_buf_puts(h, "<button type=\"submit\" class=\"primary\" aria-label=\"Done: ");
         ui_esc(h, d->label);
-        ui_put(h, ", ");
+        odo_buf_puts(h, ", ");
         ui_esc(h, d->vehicle_name);
-        ui_put(h, "\">Done</button></form>");
+        odo_buf_puts(h, "\">Done</button></form>");
     } else {
-        ui_putf(h, "<a class=\"button\" href=\"/renewals?vehicle=%s&amp;kind=%s\">Renew</a>",
-                d->vehicle_id, d->kind);
+        odo_buf_printf(h, "<a class=\"button\" href=\"/renewals?vehicle=%s&amp;kind=%s\">Renew</a>",
+                       d->vehicle_id, d->kind);
     }
-    ui_put(h, "</li>");
+    odo_buf_puts(h, "</li>");
     return 0;
 }
 
@@ -84,7 +84,7 @@ void ui_page_due(struct ui_req *r, const char *rest)
     (void)rest;
     ui_settings(r, &set);
     ui_page_begin(r, "Due", "due");
-    ui_put(&r->h, "<ul class=\"cards\">");
+    odo_buf_puts(&r->h, "<ul class=\"cards\">");
     /* Most urgent first: one streamed pass per level, as `odolog due` does. */
     for (size_t i = 0; i < ODO_ARRAY_LEN(order); i++) {
         c.want = order[i];
@@ -93,9 +93,9 @@ void ui_page_due(struct ui_req *r, const char *rest)
             break;
         }
     }
-    ui_put(&r->h, "</ul>");
+    odo_buf_puts(&r->h, "</ul>");
     if (!c.shown)
-        ui_put(&r->h, "<p>Nothing is due.</p>");
+        odo_buf_puts(&r->h, "<p>Nothing is due.</p>");
     ui_page_end(r);
 }
 
@@ -162,40 +162,41 @@ static void history_row(struct ui_req *r, const struct odo_fill_report *rep,
                         const struct odo_settings *set, const char *saved)
 {
     const struct odo_fuel_log *f = rep->log;
-    struct ui_html *h = &r->h;
+    struct odo_buf *h = &r->h;
     char when[32];
 
     odo_time_format_local(f->filled_at, when);
-    ui_putf(h, "<tr%s><td>", saved && strcmp(saved, f->id) == 0 ? " class=\"saved\"" : "");
+    odo_buf_printf(h, "<tr%s><td>", saved && strcmp(saved, f->id) == 0 ? " class=\"saved\"" : "");
     ui_esc(h, when);
-    ui_put(h, "</td><td class=\"num\">");
+    odo_buf_puts(h, "</td><td class=\"num\">");
     ui_dec(h, f->odometer, ODO_SCALE_DISTANCE, 0);
-    ui_put(h, "</td><td class=\"num\">");
+    odo_buf_puts(h, "</td><td class=\"num\">");
     ui_dec(h, f->volume, ODO_SCALE_VOLUME, 2);
-    ui_putf(h, " %s</td><td class=\"num\">", odo_vol_unit_label(f->volume_unit));
+    odo_buf_printf(h, " %s</td><td class=\"num\">", odo_vol_unit_label(f->volume_unit));
     if (f->total_cost != ODO_NONE) {
         ui_dec(h, f->total_cost, ODO_SCALE_MONEY, 2);
-        ui_put(h, " ");
+        odo_buf_puts(h, " ");
         ui_esc(h, f->currency);
     } else {
-        ui_put(h, "-");
+        odo_buf_puts(h, "-");
     }
-    ui_put(h, "</td><td class=\"num\">");
+    odo_buf_puts(h, "</td><td class=\"num\">");
     if (rep->econ.delta_um > 0)
         ui_dec(h, rep->distance, ODO_SCALE_DISTANCE, 0);
     else
-        ui_put(h, "-");
-    ui_put(h, "</td><td class=\"num\">");
+        odo_buf_puts(h, "-");
+    odo_buf_puts(h, "</td><td class=\"num\">");
     if (rep->economy >= 0)
         ui_dec(h, rep->economy, ODO_ECON_SCALE, 2);
     else
-        ui_put(h, "-");
-    ui_putf(h,
-            "</td><td>%s</td><td><a class=\"button small\" href=\"/fill/%s\" "
-            "aria-label=\"Edit the fill-up of ",
-            rep->econ.kind == ODO_FILL_FULL ? "" : odo_fill_kind_name(rep->econ.kind), f->id);
+        odo_buf_puts(h, "-");
+    odo_buf_printf(h,
+                   "</td><td>%s</td><td><a class=\"button small\" href=\"/fill/%s\" "
+                   "aria-label=\"Edit the fill-up of ",
+                   rep->econ.kind == ODO_FILL_FULL ? "" : odo_fill_kind_name(rep->econ.kind),
+                   f->id);
     ui_esc(h, when);
-    ui_put(h, "\">Edit</a></td></tr>");
+    odo_buf_puts(h, "\">Edit</a></td></tr>");
     (void)set;
 }
 
@@ -212,7 +213,7 @@ void ui_page_history(struct ui_req *r, const char *rest)
     (void)rest;
     if (ui_vehicle(r, ui_given(r, "vehicle"), &v) != 0) {
         ui_page_begin(r, "History", "history");
-        ui_put(&r->h, "<p>No vehicle yet.</p>");
+        odo_buf_puts(&r->h, "<p>No vehicle yet.</p>");
         ui_page_end(r);
         return;
     }
@@ -233,32 +234,35 @@ void ui_page_history(struct ui_req *r, const char *rest)
             ui_page_begin(r, "History", "history");
             ui_vehicle_tabs(r, "/history", &v);
             if (hi->n == 0) {
-                ui_put(&r->h, "<p>No fill-ups yet.</p>");
+                odo_buf_puts(&r->h, "<p>No fill-ups yet.</p>");
             } else {
-                ui_putf(&r->h,
-                        "<table class=\"history\"><thead><tr><th scope=\"col\">When</th><th "
-                        "scope=\"col\" class=\"num\">Odometer</th><th scope=\"col\" "
-                        "class=\"num\">Volume</th><th scope=\"col\" class=\"num\">Total</th><th "
-                        "scope=\"col\" class=\"num\">Distance (%s)</th><th scope=\"col\" "
-                        "class=\"num\">%s</th><th scope=\"col\">Kind</th><th scope=\"col\"><span "
-                        "class=\"sr\">Edit</span></th></tr></thead><tbody>",
-                        odo_dist_unit_label(set.units.dist), odo_econ_unit_label(set.units.econ));
+                odo_buf_printf(
+                    &r->h,
+                    "<table class=\"history\"><thead><tr><th scope=\"col\">When</th><th "
+                    "scope=\"col\" class=\"num\">Odometer</th><th scope=\"col\" "
+                    "class=\"num\">Volume</th><th scope=\"col\" class=\"num\">Total</th><th "
+                    "scope=\"col\" class=\"num\">Distance (%s)</th><th scope=\"col\" "
+                    "class=\"num\">%s</th><th scope=\"col\">Kind</th><th scope=\"col\"><span "
+                    "class=\"sr\">Edit</span></th></tr></thead><tbody>",
+                    odo_dist_unit_label(set.units.dist), odo_econ_unit_label(set.units.econ));
                 for (int i = hi->n - 1; i >= 0; i--)
                     history_row(r, &hi->rep[i], &set, ui_given(r, "saved"));
-                ui_put(&r->h, "</tbody></table>");
+                odo_buf_puts(&r->h, "</tbody></table>");
                 if (hi->from > 0 || page > 1) {
-                    ui_put(&r->h, "<p class=\"pages\">");
+                    odo_buf_puts(&r->h, "<p class=\"pages\">");
                     if (page > 1)
-                        ui_putf(&r->h,
-                                "<a class=\"button\" href=\"/history?vehicle=%s&amp;page=%d\">"
-                                "Newer</a>",
-                                v.id, page - 1);
+                        odo_buf_printf(
+                            &r->h,
+                            "<a class=\"button\" href=\"/history?vehicle=%s&amp;page=%d\">"
+                            "Newer</a>",
+                            v.id, page - 1);
                     if (hi->from > 0)
-                        ui_putf(&r->h,
-                                "<a class=\"button\" href=\"/history?vehicle=%s&amp;page=%d\">"
-                                "Older</a>",
-                                v.id, page + 1);
-                    ui_put(&r->h, "</p>");
+                        odo_buf_printf(
+                            &r->h,
+                            "<a class=\"button\" href=\"/history?vehicle=%s&amp;page=%d\">"
+                            "Older</a>",
+                            v.id, page + 1);
+                    odo_buf_puts(&r->h, "</p>");
                 }
             }
             ui_page_end(r);
@@ -280,10 +284,10 @@ static int tab(const struct odo_vehicle *v, void *ctx)
 {
     struct tabs *t = ctx;
 
-    ui_putf(&t->r->h, "<a class=\"button small\" href=\"%s?vehicle=%s\"%s>", t->path, v->id,
-            strcmp(v->id, t->current) == 0 ? " aria-current=\"true\"" : "");
+    odo_buf_printf(&t->r->h, "<a class=\"button small\" href=\"%s?vehicle=%s\"%s>", t->path, v->id,
+                   strcmp(v->id, t->current) == 0 ? " aria-current=\"true\"" : "");
     ui_esc(&t->r->h, v->name);
-    ui_put(&t->r->h, "</a>");
+    odo_buf_puts(&t->r->h, "</a>");
     t->n++;
     return 0;
 }
@@ -293,16 +297,17 @@ void ui_vehicle_tabs(struct ui_req *r, const char *path, const struct odo_vehicl
     struct tabs t = {r, path, current->id, 0};
     size_t mark;
 
-    ui_put(&r->h, "<p class=\"vehicles\">");
+    odo_buf_puts(&r->h, "<p class=\"vehicles\">");
     mark = r->h.len;
     (void)!odo_vehicle_list(r->ui->store, r->s->user, false, tab, &t, NULL);
     if (t.n < 2) {
         r->h.len = mark; /* one vehicle: nothing to choose */
-        ui_put(&r->h, "<strong>");
+        r->h.data[mark] = '\0';
+        odo_buf_puts(&r->h, "<strong>");
         ui_esc(&r->h, current->name);
-        ui_put(&r->h, "</strong>");
+        odo_buf_puts(&r->h, "</strong>");
     }
-    ui_put(&r->h, "</p>");
+    odo_buf_puts(&r->h, "</p>");
 }
 
 /* ---- documents --------------------------------------------------------------------------------
@@ -316,7 +321,7 @@ struct renewal_ctx {
 static int renewal_row(const struct odo_renewal *rn, void *ctx)
 {
     struct renewal_ctx *c = ctx;
-    struct ui_html *h = &c->r->h;
+    struct odo_buf *h = &c->r->h;
     struct odo_vehicle v;
     char from[ODO_DATE_TEXT_LEN + 1], until[ODO_DATE_TEXT_LEN + 1];
 
@@ -324,47 +329,47 @@ static int renewal_row(const struct odo_renewal *rn, void *ctx)
         snprintf(v.name, sizeof(v.name), "?");
     odo_date_format(rn->valid_from, from);
     odo_date_format(rn->valid_until, until);
-    ui_putf(h, "<tr><td>%s</td><td>", odo_renewal_kind_name(rn->kind));
+    odo_buf_printf(h, "<tr><td>%s</td><td>", odo_renewal_kind_name(rn->kind));
     ui_esc(h, v.name);
-    ui_put(h, "</td><td>");
+    odo_buf_puts(h, "</td><td>");
     ui_esc(h, rn->document_number[0] ? rn->document_number : "-");
-    ui_put(h, "</td><td>");
+    odo_buf_puts(h, "</td><td>");
     ui_esc(h, from);
-    ui_put(h, "</td><td>");
+    odo_buf_puts(h, "</td><td>");
     ui_esc(h, until);
-    ui_put(h, "</td><td class=\"num\">");
+    odo_buf_puts(h, "</td><td class=\"num\">");
     if (rn->cost != ODO_NONE) {
         ui_dec(h, rn->cost, ODO_SCALE_MONEY, 2);
-        ui_put(h, " ");
+        odo_buf_puts(h, " ");
         ui_esc(h, rn->currency);
     } else {
-        ui_put(h, "-");
+        odo_buf_puts(h, "-");
     }
-    ui_putf(h, "</td><td><form method=\"post\" action=\"/renewals/delete/%s\">", rn->id);
+    odo_buf_printf(h, "</td><td><form method=\"post\" action=\"/renewals/delete/%s\">", rn->id);
     ui_csrf_field(c->r);
-    ui_putf(h,
-            "<button type=\"submit\" class=\"small danger\" aria-label=\"Remove the %s "
-            "document ",
-            odo_renewal_kind_name(rn->kind));
+    odo_buf_printf(h,
+                   "<button type=\"submit\" class=\"small danger\" aria-label=\"Remove the %s "
+                   "document ",
+                   odo_renewal_kind_name(rn->kind));
     ui_esc(h, rn->document_number);
-    ui_put(h, "\">Remove</button></form></td></tr>");
+    odo_buf_puts(h, "\">Remove</button></form></td></tr>");
     c->n++;
     return 0;
 }
 
-static void kind_select(struct ui_html *h, const char *kind)
+static void kind_select(struct odo_buf *h, const char *kind)
 {
     static const enum odo_renewal_kind kinds[] = {ODO_RENEWAL_INSURANCE, ODO_RENEWAL_REGISTRATION,
                                                   ODO_RENEWAL_EMISSIONS};
 
-    ui_put(h, "<div class=\"field\"><label for=\"f-kind\">Kind</label><select id=\"f-kind\" "
-              "name=\"kind\">");
+    odo_buf_puts(h, "<div class=\"field\"><label for=\"f-kind\">Kind</label><select id=\"f-kind\" "
+                    "name=\"kind\">");
     for (size_t i = 0; i < ODO_ARRAY_LEN(kinds); i++) {
         const char *k = odo_renewal_kind_name(kinds[i]);
-        ui_putf(h, "<option value=\"%s\"%s>%s</option>", k,
-                kind && strcmp(kind, k) == 0 ? " selected" : "", k);
+        odo_buf_printf(h, "<option value=\"%s\"%s>%s</option>", k,
+                       kind && strcmp(kind, k) == 0 ? " selected" : "", k);
     }
-    ui_put(h, "</select></div>");
+    odo_buf_puts(h, "</select></div>");
 }
 
 void ui_page_renewals(struct ui_req *r, const char *rest)
@@ -383,7 +388,7 @@ void ui_page_renewals(struct ui_req *r, const char *rest)
     ui_settings(r, &set);
     if (ui_vehicle(r, ui_given(r, "vehicle"), &v) != 0) {
         ui_page_begin(r, "Documents", "renewals");
-        ui_put(&r->h, "<p>No vehicle yet.</p>");
+        odo_buf_puts(&r->h, "<p>No vehicle yet.</p>");
         ui_page_end(r);
         return;
     }
@@ -424,23 +429,24 @@ void ui_page_renewals(struct ui_req *r, const char *rest)
     }
     ui_page_begin(r, "Documents", "renewals");
     ui_vehicle_tabs(r, "/renewals", &v);
-    ui_put(&r->h, "<table><thead><tr><th scope=\"col\">Kind</th><th scope=\"col\">Vehicle</th>"
-                  "<th scope=\"col\">Number</th><th scope=\"col\">From</th><th "
-                  "scope=\"col\">Until</th><th scope=\"col\" class=\"num\">Cost</th><th "
-                  "scope=\"col\"><span class=\"sr\">Remove</span></th></tr></thead><tbody>");
+    odo_buf_puts(&r->h,
+                 "<table><thead><tr><th scope=\"col\">Kind</th><th scope=\"col\">Vehicle</th>"
+                 "<th scope=\"col\">Number</th><th scope=\"col\">From</th><th "
+                 "scope=\"col\">Until</th><th scope=\"col\" class=\"num\">Cost</th><th "
+                 "scope=\"col\"><span class=\"sr\">Remove</span></th></tr></thead><tbody>");
     if (odo_renewal_list(r->ui->store, r->s->user, v.id, renewal_row, &c, &err) != 0)
         ui_notice(&r->h, "error", err.msg);
-    ui_put(&r->h, "</tbody></table>");
+    odo_buf_puts(&r->h, "</tbody></table>");
     if (!c.n)
-        ui_put(&r->h, "<p>No documents yet.</p>");
-    ui_putf(&r->h,
-            "<h2>Add a document</h2><form method=\"post\" action=\"/renewals?vehicle=%s\" "
-            "class=\"entry\" novalidate>",
-            v.id);
+        odo_buf_puts(&r->h, "<p>No documents yet.</p>");
+    odo_buf_printf(&r->h,
+                   "<h2>Add a document</h2><form method=\"post\" action=\"/renewals?vehicle=%s\" "
+                   "class=\"entry\" novalidate>",
+                   v.id);
     if (top)
         ui_notice(&r->h, "error", top);
     ui_csrf_field(r);
-    ui_put(&r->h, "<div class=\"grid\">");
+    odo_buf_puts(&r->h, "<div class=\"grid\">");
     kind_select(&r->h, ui_field(r, "kind"));
     in = (struct ui_input){.name = "number",
                            .label = "Document number",
@@ -469,11 +475,12 @@ void ui_page_renewals(struct ui_req *r, const char *rest)
                            .mode = "decimal",
                            .hint = set.currency};
     ui_input(&r->h, &in);
-    ui_put(&r->h, "</div>");
+    odo_buf_puts(&r->h, "</div>");
     if (bad[0])
         ui_notice(&r->h, "error", bad[0]);
-    ui_put(&r->h, "<div class=\"actions\"><button type=\"submit\" class=\"primary\">Save</button>"
-                  "</div></form>");
+    odo_buf_puts(&r->h,
+                 "<div class=\"actions\"><button type=\"submit\" class=\"primary\">Save</button>"
+                 "</div></form>");
     ui_page_end(r);
 }
 
@@ -496,20 +503,20 @@ void ui_page_renewal_delete(struct ui_req *r, const char *rest)
 
 /* ---- sync ------------------------------------------------------------------------------------ */
 
-static void sync_row(struct ui_html *h, const char *label, const char *value)
+static void sync_row(struct odo_buf *h, const char *label, const char *value)
 {
-    ui_put(h, "<tr><th scope=\"row\">");
+    odo_buf_puts(h, "<tr><th scope=\"row\">");
     ui_esc(h, label);
-    ui_put(h, "</th><td>");
+    odo_buf_puts(h, "</th><td>");
     ui_esc(h, value);
-    ui_put(h, "</td></tr>");
+    odo_buf_puts(h, "</td></tr>");
 }
 
 void ui_page_sync(struct ui_req *r, const char *rest)
 {
     struct odo_sync_state st;
     struct odo_err err;
-    struct ui_html *h = &r->h;
+    struct odo_buf *h = &r->h;
     char n[32];
     bool offline;
 
@@ -533,7 +540,7 @@ void ui_page_sync(struct ui_req *r, const char *rest)
         ui_notice(h, "ok", "Online: the last sync went through.");
     else
         ui_notice(h, "ok", "Signed in; not synced yet.");
-    ui_put(h, "<table class=\"facts\"><tbody>");
+    odo_buf_puts(h, "<table class=\"facts\"><tbody>");
     snprintf(n, sizeof(n), "%lld", (long long)st.outbox);
     sync_row(h, "Changes waiting", n);
     if (st.oldest[0])
@@ -549,7 +556,8 @@ void ui_page_sync(struct ui_req *r, const char *rest)
         sync_row(h, "Last refusal", st.last_refusal);
     }
     sync_row(h, "Device", odo_store_device_id(r->ui->store));
-    ui_put(h, "</tbody></table><p><small>The head unit syncs by itself: soon after each change, "
-              "and every few minutes. Nothing here waits for it.</small></p>");
+    odo_buf_puts(h,
+                 "</tbody></table><p><small>The head unit syncs by itself: soon after each change, "
+                 "and every few minutes. Nothing here waits for it.</small></p>");
     ui_page_end(r);
 }

@@ -52,29 +52,29 @@ static int on_month(const struct odo_month *m, void *ctx)
     return 0;
 }
 
-static void fact(struct ui_html *h, const char *label)
+static void fact(struct odo_buf *h, const char *label)
 {
-    ui_put(h, "<tr><th scope=\"row\">");
+    odo_buf_puts(h, "<tr><th scope=\"row\">");
     ui_esc(h, label);
-    ui_put(h, "</th><td>");
+    odo_buf_puts(h, "</th><td>");
 }
 
-static void numbers(struct ui_html *h, const char *caption, const char *unit,
+static void numbers(struct odo_buf *h, const char *caption, const char *unit,
                     const struct ui_point *p, int n, int scale)
 {
-    ui_put(h, "<details><summary>");
+    odo_buf_puts(h, "<details><summary>");
     ui_esc(h, caption);
-    ui_put(h, " as numbers</summary><table><tbody>");
+    odo_buf_puts(h, " as numbers</summary><table><tbody>");
     for (int i = n - 1; i >= 0; i--) {
-        ui_put(h, "<tr><th scope=\"row\">");
+        odo_buf_puts(h, "<tr><th scope=\"row\">");
         ui_esc(h, p[i].label);
-        ui_put(h, "</th><td class=\"num\">");
+        odo_buf_puts(h, "</th><td class=\"num\">");
         ui_dec(h, p[i].value, scale, scale);
-        ui_put(h, " ");
+        odo_buf_puts(h, " ");
         ui_esc(h, unit);
-        ui_put(h, "</td></tr>");
+        odo_buf_puts(h, "</td></tr>");
     }
-    ui_put(h, "</tbody></table></details>");
+    odo_buf_puts(h, "</tbody></table></details>");
 }
 
 void ui_page_stats(struct ui_req *r, const char *rest)
@@ -84,7 +84,7 @@ void ui_page_stats(struct ui_req *r, const char *rest)
     struct odo_vehicle v;
     struct odo_vehicle_stats st;
     struct odo_err err;
-    struct ui_html *h = &r->h;
+    struct odo_buf *h = &r->h;
     const struct odo_units *u = &set.units;
     char title[80], cost_unit[16];
 
@@ -92,7 +92,7 @@ void ui_page_stats(struct ui_req *r, const char *rest)
     ui_settings(r, &set);
     if (ui_vehicle(r, ui_given(r, "vehicle"), &v) != 0) {
         ui_page_begin(r, "Stats", "stats");
-        ui_put(h, "<p>No vehicle yet.</p>");
+        odo_buf_puts(h, "<p>No vehicle yet.</p>");
         ui_page_end(r);
         return;
     }
@@ -103,45 +103,46 @@ void ui_page_stats(struct ui_req *r, const char *rest)
     }
     ui_page_begin(r, "Stats", "stats");
     ui_vehicle_tabs(r, "/stats", &v);
-    ui_put(h, "<div class=\"stats\"><table class=\"facts\"><tbody>");
+    odo_buf_puts(h, "<div class=\"stats\"><table class=\"facts\"><tbody>");
     fact(h, "Average economy");
     if (st.economy >= 0) {
         ui_dec(h, st.economy, ODO_ECON_SCALE, 2);
-        ui_putf(h, " %s", odo_econ_unit_label(u->econ));
+        odo_buf_printf(h, " %s", odo_econ_unit_label(u->econ));
     } else {
-        ui_put(h, "- (needs two full fill-ups)");
+        odo_buf_puts(h, "- (needs two full fill-ups)");
     }
-    ui_putf(h, "</td></tr>");
+    odo_buf_printf(h, "</td></tr>");
     fact(h, "Fill-ups");
-    ui_putf(h, "%d (%d in the average)</td></tr>", st.fills, st.counted_fills);
+    odo_buf_printf(h, "%d (%d in the average)</td></tr>", st.fills, st.counted_fills);
     fact(h, "Distance");
     ui_dec(h, st.distance, ODO_SCALE_DISTANCE, 0);
-    ui_putf(h, " %s</td></tr>", odo_dist_unit_label(u->dist));
+    odo_buf_printf(h, " %s</td></tr>", odo_dist_unit_label(u->dist));
     fact(h, "Fuel");
     ui_dec(h, st.volume, ODO_SCALE_VOLUME, 2);
-    ui_putf(h, " %s</td></tr>", odo_vol_unit_label(u->vol));
+    odo_buf_printf(h, " %s</td></tr>", odo_vol_unit_label(u->vol));
     fact(h, "Cost");
     ui_dec(h, st.cost, ODO_SCALE_MONEY, 2);
-    ui_put(h, " ");
+    odo_buf_puts(h, " ");
     ui_esc(h, set.currency);
-    ui_put(h, "</td></tr>");
+    odo_buf_puts(h, "</td></tr>");
     if (st.cost_per_distance >= 0) {
         fact(h, "Cost per distance");
         ui_dec(h, st.cost_per_distance, st.cpd_scale, st.cpd_scale);
-        ui_put(h, " ");
+        odo_buf_puts(h, " ");
         ui_esc(h, set.currency);
-        ui_putf(h, " %s</td></tr>", u->dist == ODO_DIST_MI ? "per mi" : "per 100 km");
+        odo_buf_printf(h, " %s</td></tr>", u->dist == ODO_DIST_MI ? "per mi" : "per 100 km");
     }
-    ui_put(h, "</tbody></table><div class=\"charts\">");
+    odo_buf_puts(h, "</tbody></table><div class=\"charts\">");
     snprintf(title, sizeof(title), "Economy over time (%s)", odo_econ_unit_label(u->econ));
     ui_chart_line(h, "econ", title, odo_econ_unit_label(u->econ), c.econ, c.ne, ODO_ECON_SCALE);
     if (!c.ne)
-        ui_put(h, "<p><small>The economy shows once two full fill-ups are logged.</small></p>");
+        odo_buf_puts(h,
+                     "<p><small>The economy shows once two full fill-ups are logged.</small></p>");
     numbers(h, "Economy", odo_econ_unit_label(u->econ), c.econ, c.ne, ODO_ECON_SCALE);
     snprintf(cost_unit, sizeof(cost_unit), "%s", set.currency);
     snprintf(title, sizeof(title), "Cost per month (%s)", set.currency);
     ui_chart_bars(h, "cost", title, cost_unit, c.months, c.nm, ODO_SCALE_MONEY);
     numbers(h, "Cost per month", cost_unit, c.months, c.nm, ODO_SCALE_MONEY);
-    ui_put(h, "</div></div>");
+    odo_buf_puts(h, "</div></div>");
     ui_page_end(r);
 }

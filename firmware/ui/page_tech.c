@@ -12,7 +12,7 @@
 #include "firmware/ui/internal.h"
 #include "storage/vin/vin.h"
 
-static void decoded_html(struct ui_html *h, const struct odo_vin_decoded *d)
+static void decoded_html(struct odo_buf *h, const struct odo_vin_decoded *d)
 {
     const struct {
         const char *label, *value;
@@ -22,34 +22,34 @@ static void decoded_html(struct ui_html *h, const struct odo_vin_decoded *d)
         {"Region", d->region},
     };
 
-    ui_put(h, "<dl class=\"decoded\">");
+    odo_buf_puts(h, "<dl class=\"decoded\">");
     if (d->model_year)
-        ui_putf(h, "<dt>Model year</dt><dd>%d</dd>", d->model_year);
+        odo_buf_printf(h, "<dt>Model year</dt><dd>%d</dd>", d->model_year);
     for (size_t i = 0; i < ODO_ARRAY_LEN(rows); i++) {
         if (!rows[i].value[0])
             continue;
-        ui_putf(h, "<dt>%s</dt><dd>", rows[i].label);
+        odo_buf_printf(h, "<dt>%s</dt><dd>", rows[i].label);
         ui_esc(h, rows[i].value);
-        ui_put(h, "</dd>");
+        odo_buf_puts(h, "</dd>");
     }
-    ui_putf(h, "<dt>Decoded from</dt><dd>%s</dd></dl>",
-            strcmp(d->source, "vpic") == 0      ? "the vPIC database on this device"
-            : strcmp(d->source, "gateway") == 0 ? "the gateway (cached)"
-                                                : "the VIN alone");
+    odo_buf_printf(h, "<dt>Decoded from</dt><dd>%s</dd></dl>",
+                   strcmp(d->source, "vpic") == 0      ? "the vPIC database on this device"
+                   : strcmp(d->source, "gateway") == 0 ? "the gateway (cached)"
+                                                       : "the VIN alone");
 }
 
 /* The confirm button that registers vin for the signed-in driver. */
 static void register_form(struct ui_req *r, const char *vin, unsigned scan)
 {
-    ui_put(&r->h, "<form method=\"post\" action=\"/vin/register\" class=\"inline\">");
+    odo_buf_puts(&r->h, "<form method=\"post\" action=\"/vin/register\" class=\"inline\">");
     ui_csrf_field(r);
-    ui_putf(&r->h, "<input type=\"hidden\" name=\"vin\" value=\"%s\">", vin);
+    odo_buf_printf(&r->h, "<input type=\"hidden\" name=\"vin\" value=\"%s\">", vin);
     if (scan)
-        ui_putf(&r->h, "<input type=\"hidden\" name=\"scan\" value=\"%u\">", scan);
-    ui_putf(&r->h,
-            "<button type=\"submit\" class=\"primary\" aria-label=\"Register %s\">Register"
-            "</button></form>",
-            vin);
+        odo_buf_printf(&r->h, "<input type=\"hidden\" name=\"scan\" value=\"%u\">", scan);
+    odo_buf_printf(&r->h,
+                   "<button type=\"submit\" class=\"primary\" aria-label=\"Register %s\">Register"
+                   "</button></form>",
+                   vin);
 }
 
 /* What a typed VIN is: refused with the reason, or decoded with a button to register it. */
@@ -62,9 +62,9 @@ static void vin_result(struct ui_req *r, const char *raw)
     char warn[320];
 
     if (odo_vin_decode(raw, odo_device_this_year(), &info, &err) != 0) {
-        ui_put(&r->h, "<p class=\"err\" id=\"vin-why\">");
+        odo_buf_puts(&r->h, "<p class=\"err\" id=\"vin-why\">");
         ui_esc(&r->h, err.msg);
-        ui_put(&r->h, "</p>");
+        odo_buf_puts(&r->h, "</p>");
         return;
     }
     odo_vin_describe_warnings(&info, warn, sizeof(warn));
@@ -72,14 +72,14 @@ static void vin_result(struct ui_req *r, const char *raw)
         ui_notice(&r->h, "error", err.msg);
         return;
     }
-    ui_putf(&r->h, "<p class=\"ok\">%s is a valid VIN.</p>", info.vin);
+    odo_buf_printf(&r->h, "<p class=\"ok\">%s is a valid VIN.</p>", info.vin);
     if (warn[0])
         ui_notice(&r->h, "ok", warn);
     decoded_html(&r->h, &res.decoded);
     if (odo_vehicle_resolve(r->ui->store, r->s->user, info.vin, false, &known, NULL) == 0) {
-        ui_put(&r->h, "<p>Already registered as <strong>");
+        odo_buf_puts(&r->h, "<p>Already registered as <strong>");
         ui_esc(&r->h, known.name);
-        ui_put(&r->h, "</strong>.</p>");
+        odo_buf_puts(&r->h, "</strong>.</p>");
         return;
     }
     register_form(r, info.vin, 0);
@@ -87,7 +87,7 @@ static void vin_result(struct ui_req *r, const char *raw)
 
 void ui_scans_html(struct ui_req *r, unsigned after)
 {
-    struct ui_html *h = &r->h;
+    struct odo_buf *h = &r->h;
     int order[UI_SCANS], n = 0;
 
     for (int i = 0; i < UI_SCANS; i++)
@@ -101,70 +101,73 @@ void ui_scans_html(struct ui_req *r, unsigned after)
             order[j - 1] = t;
         }
     if (!n)
-        ui_put(h, "<p class=\"empty\">No scans yet: scan a VIN barcode with the scanner.</p>");
-    ui_put(h, "<ul class=\"cards\">");
+        odo_buf_puts(h,
+                     "<p class=\"empty\">No scans yet: scan a VIN barcode with the scanner.</p>");
+    odo_buf_puts(h, "<ul class=\"cards\">");
     for (int k = 0; k < n; k++) {
         const struct ui_scan *s = &r->ui->scans[order[k]];
         char when[32];
 
         odo_time_format_local(s->at, when);
-        ui_putf(h, "<li class=\"scan\" data-seq=\"%u\"><div><small>", s->seq);
+        odo_buf_printf(h, "<li class=\"scan\" data-seq=\"%u\"><div><small>", s->seq);
         ui_esc(h, when + 11);
-        ui_put(h, "</small> <code>");
+        odo_buf_puts(h, "</small> <code>");
         ui_esc(h, s->r.vin[0] ? s->r.vin : s->text);
-        ui_put(h, "</code>");
+        odo_buf_puts(h, "</code>");
         if (s->error[0]) {
-            ui_put(h, "<p class=\"err\">");
+            odo_buf_puts(h, "<p class=\"err\">");
             ui_esc(h, s->error);
-            ui_put(h, "</p></div>");
+            odo_buf_puts(h, "</p></div>");
         } else if (s->r.result == ODO_DEVICE_SCAN_REFUSED) {
-            ui_put(h, "<p class=\"err\">Not a VIN: ");
+            odo_buf_puts(h, "<p class=\"err\">Not a VIN: ");
             ui_esc(h, s->r.why);
-            ui_put(h, "</p></div>");
+            odo_buf_puts(h, "</p></div>");
         } else {
             decoded_html(h, &s->r.decoded);
-            ui_put(h, "</div>");
+            odo_buf_puts(h, "</div>");
             if (s->done[0]) {
-                ui_put(h, "<p class=\"ok\">");
+                odo_buf_puts(h, "<p class=\"ok\">");
                 ui_esc(h, s->done);
-                ui_put(h, "</p>");
+                odo_buf_puts(h, "</p>");
             } else {
                 register_form(r, s->r.vin, s->seq);
             }
         }
-        ui_putf(h, "<form method=\"post\" action=\"/vin/dismiss/%u\" class=\"inline\">", s->seq);
+        odo_buf_printf(h, "<form method=\"post\" action=\"/vin/dismiss/%u\" class=\"inline\">",
+                       s->seq);
         ui_csrf_field(r);
-        ui_put(h, "<button type=\"submit\" class=\"small\">Dismiss</button></form></li>");
+        odo_buf_puts(h, "<button type=\"submit\" class=\"small\">Dismiss</button></form></li>");
     }
-    ui_put(h, "</ul>");
+    odo_buf_puts(h, "</ul>");
 }
 
 void ui_page_vin(struct ui_req *r, const char *rest)
 {
     const char *vin = ui_given(r, "vin");
-    struct ui_html *h = &r->h;
+    struct odo_buf *h = &r->h;
 
     (void)rest;
     ui_page_begin(r, "VIN", "vin");
-    ui_put(h, "<form method=\"get\" action=\"/vin\" class=\"entry vin\" role=\"search\">"
-              "<div class=\"field\"><label for=\"f-vin\">VIN</label><input id=\"f-vin\" "
-              "name=\"vin\" maxlength=\"40\" autocomplete=\"off\" autocapitalize=\"characters\" "
-              "spellcheck=\"false\" data-vin aria-describedby=\"vin-result\" value=\"");
+    odo_buf_puts(h,
+                 "<form method=\"get\" action=\"/vin\" class=\"entry vin\" role=\"search\">"
+                 "<div class=\"field\"><label for=\"f-vin\">VIN</label><input id=\"f-vin\" "
+                 "name=\"vin\" maxlength=\"40\" autocomplete=\"off\" autocapitalize=\"characters\" "
+                 "spellcheck=\"false\" data-vin aria-describedby=\"vin-result\" value=\"");
     ui_esc(h, vin ? vin : "");
-    ui_put(h, "\"></div><button type=\"submit\">Check</button></form>"
-              "<div id=\"vin-result\" aria-live=\"polite\">");
+    odo_buf_puts(h, "\"></div><button type=\"submit\">Check</button></form>"
+                    "<div id=\"vin-result\" aria-live=\"polite\">");
     if (vin)
         vin_result(r, vin);
-    ui_putf(h,
-            "</div><h2>Scans</h2>%s<section id=\"scans\" data-seq=\"%u\" "
-            "aria-live=\"polite\">",
-            r->ui->opt.scanner ? ""
-                               : "<p><small>No scanner is connected to odologd (--scanner): "
-                                 "type the VIN above.</small></p>",
-            r->ui->scan_seq);
+    odo_buf_printf(h,
+                   "</div><h2>Scans</h2>%s<section id=\"scans\" data-seq=\"%u\" "
+                   "aria-live=\"polite\">",
+                   r->ui->opt.scanner ? ""
+                                      : "<p><small>No scanner is connected to odologd (--scanner): "
+                                        "type the VIN above.</small></p>",
+                   r->ui->scan_seq);
     ui_scans_html(r, 0);
-    ui_put(h, "</section><p class=\"noscript-only\"><a class=\"button\" href=\"/vin\">Refresh"
-              "</a></p>");
+    odo_buf_puts(h, "</section><p class=\"noscript-only\"><a class=\"button\" href=\"/vin\">Refresh"
+                    "</a></p>");
     ui_page_end(r);
 }
 

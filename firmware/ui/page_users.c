@@ -68,20 +68,20 @@ static int user_button(const char *user, void *ctx)
     (void)!odo_users_has_pin(l->r->ui->store, user, &pin, NULL);
     l->n++;
     if (pin) {
-        ui_put(&l->r->h, "<li><a class=\"button big\" href=\"/who?user=");
+        odo_buf_puts(&l->r->h, "<li><a class=\"button big\" href=\"/who?user=");
         ui_esc(&l->r->h, user);
-        ui_put(&l->r->h, "\">");
+        odo_buf_puts(&l->r->h, "\">");
         ui_esc(&l->r->h, user);
-        ui_put(&l->r->h, " <small>(PIN)</small></a></li>");
+        odo_buf_puts(&l->r->h, " <small>(PIN)</small></a></li>");
         return 0;
     }
-    ui_put(&l->r->h, "<li><form method=\"post\" action=\"/who\">");
+    odo_buf_puts(&l->r->h, "<li><form method=\"post\" action=\"/who\">");
     ui_csrf_field(l->r);
-    ui_put(&l->r->h, "<button type=\"submit\" class=\"big\" name=\"user\" value=\"");
+    odo_buf_puts(&l->r->h, "<button type=\"submit\" class=\"big\" name=\"user\" value=\"");
     ui_esc(&l->r->h, user);
-    ui_put(&l->r->h, "\">");
+    odo_buf_puts(&l->r->h, "\">");
     ui_esc(&l->r->h, user);
-    ui_put(&l->r->h, "</button></form></li>");
+    odo_buf_puts(&l->r->h, "</button></form></li>");
     return 0;
 }
 
@@ -95,20 +95,22 @@ static void new_driver_form(struct ui_req *r, const char *error)
                           .extra = "autocomplete=\"off\""};
     static const char *const systems[] = {"metric", "us", "uk"};
 
-    ui_put(&r->h, "<h2>New driver</h2><form method=\"post\" action=\"/who/new\" class=\"entry\" "
-                  "novalidate>");
+    odo_buf_puts(&r->h,
+                 "<h2>New driver</h2><form method=\"post\" action=\"/who/new\" class=\"entry\" "
+                 "novalidate>");
     ui_csrf_field(r);
-    ui_put(&r->h, "<div class=\"grid\">");
+    odo_buf_puts(&r->h, "<div class=\"grid\">");
     ui_input(&r->h, &in);
-    ui_put(&r->h, "<div class=\"field\"><label for=\"f-units\">Units</label><select id=\"f-units\" "
-                  "name=\"units\">");
+    odo_buf_puts(&r->h,
+                 "<div class=\"field\"><label for=\"f-units\">Units</label><select id=\"f-units\" "
+                 "name=\"units\">");
     for (size_t i = 0; i < ODO_ARRAY_LEN(systems); i++)
-        ui_putf(&r->h, "<option value=\"%s\">%s</option>", systems[i],
-                i == 0   ? "metric (km, L)"
-                : i == 1 ? "US (mi, gal)"
-                         : "UK (mi, L)");
-    ui_put(&r->h, "</select></div></div><div class=\"actions\"><button type=\"submit\" "
-                  "class=\"primary\">Add driver</button></div></form>");
+        odo_buf_printf(&r->h, "<option value=\"%s\">%s</option>", systems[i],
+                       i == 0   ? "metric (km, L)"
+                       : i == 1 ? "US (mi, gal)"
+                                : "UK (mi, L)");
+    odo_buf_puts(&r->h, "</select></div></div><div class=\"actions\"><button type=\"submit\" "
+                        "class=\"primary\">Add driver</button></div></form>");
 }
 
 static void pin_form(struct ui_req *r, const char *user, const char *error)
@@ -122,21 +124,23 @@ static void pin_form(struct ui_req *r, const char *user, const char *error)
                           .extra = "autocomplete=\"off\" autofocus maxlength=\"12\""};
 
     ui_page_begin(r, "PIN", NULL);
-    ui_put(&r->h, "<form method=\"post\" action=\"/who\" class=\"entry\" novalidate>");
+    odo_buf_puts(&r->h, "<form method=\"post\" action=\"/who\" class=\"entry\" novalidate>");
     ui_csrf_field(r);
-    ui_put(&r->h, "<input type=\"hidden\" name=\"user\" value=\"");
+    odo_buf_puts(&r->h, "<input type=\"hidden\" name=\"user\" value=\"");
     ui_esc(&r->h, user);
-    ui_put(&r->h, "\"><p>PIN of <strong>");
+    odo_buf_puts(&r->h, "\"><p>PIN of <strong>");
     ui_esc(&r->h, user);
-    ui_put(&r->h, "</strong></p><div class=\"grid\">");
+    odo_buf_puts(&r->h, "</strong></p><div class=\"grid\">");
     ui_input(&r->h, &in);
-    ui_put(&r->h, "</div><div class=\"actions\"><button type=\"submit\" class=\"primary\">Sign in"
-                  "</button><a class=\"button\" href=\"/who\">Back</a></div>"
-                  "<div class=\"keypad\" hidden role=\"group\" aria-label=\"Number pad\">");
+    odo_buf_puts(&r->h,
+                 "</div><div class=\"actions\"><button type=\"submit\" class=\"primary\">Sign in"
+                 "</button><a class=\"button\" href=\"/who\">Back</a></div>"
+                 "<div class=\"keypad\" hidden role=\"group\" aria-label=\"Number pad\">");
     for (int k = 1; k <= 10; k++)
-        ui_putf(&r->h, "<button type=\"button\" data-key=\"%d\">%d</button>", k % 10, k % 10);
-    ui_put(&r->h, "<button type=\"button\" data-key=\"back\" aria-label=\"Delete\">&#9003;"
-                  "</button><button type=\"submit\" class=\"next\">OK</button></div></form>");
+        odo_buf_printf(&r->h, "<button type=\"button\" data-key=\"%d\">%d</button>", k % 10,
+                       k % 10);
+    odo_buf_puts(&r->h, "<button type=\"button\" data-key=\"back\" aria-label=\"Delete\">&#9003;"
+                        "</button><button type=\"submit\" class=\"next\">OK</button></div></form>");
     ui_page_end(r);
 }
 
@@ -145,16 +149,16 @@ static void who_page(struct ui_req *r, const char *new_error)
     struct user_list l = {r, NULL, false, 0, ""};
 
     ui_page_begin(r, "Who is driving?", NULL);
-    ui_put(&r->h, "<ul class=\"users\">");
+    odo_buf_puts(&r->h, "<ul class=\"users\">");
     (void)!odo_users_list(r->ui->store, user_button, &l, NULL);
-    ui_put(&r->h, "</ul>");
+    odo_buf_puts(&r->h, "</ul>");
     if (!l.n)
-        ui_put(&r->h, "<p>No one uses this head unit yet: add the first driver.</p>");
+        odo_buf_puts(&r->h, "<p>No one uses this head unit yet: add the first driver.</p>");
     if (r->s->user[0]) {
-        ui_put(&r->h, "<form method=\"post\" action=\"/who\">");
+        odo_buf_puts(&r->h, "<form method=\"post\" action=\"/who\">");
         ui_csrf_field(r);
-        ui_put(&r->h, "<button type=\"submit\" name=\"signout\" value=\"1\">Sign out</button>"
-                      "</form>");
+        odo_buf_puts(&r->h, "<button type=\"submit\" name=\"signout\" value=\"1\">Sign out</button>"
+                            "</form>");
     }
     new_driver_form(r, new_error);
     ui_page_end(r);
@@ -283,25 +287,27 @@ static void settings_page(struct ui_req *r, const char *unit_error, const char *
     ui_settings(r, &set);
     (void)!odo_users_has_pin(r->ui->store, r->s->user, &has, NULL);
     ui_page_begin(r, "Settings", NULL);
-    ui_put(&r->h, "<form method=\"post\" action=\"/settings\" class=\"entry\" novalidate>");
+    odo_buf_puts(&r->h, "<form method=\"post\" action=\"/settings\" class=\"entry\" novalidate>");
     ui_csrf_field(r);
-    ui_put(&r->h, "<div class=\"grid\"><div class=\"field\"><label for=\"f-units\">Units</label>"
-                  "<select id=\"f-units\" name=\"units\">");
+    odo_buf_puts(&r->h,
+                 "<div class=\"grid\"><div class=\"field\"><label for=\"f-units\">Units</label>"
+                 "<select id=\"f-units\" name=\"units\">");
     for (size_t i = 0; i < ODO_ARRAY_LEN(systems); i++)
-        ui_putf(&r->h, "<option value=\"%s\"%s>%s</option>", systems[i],
-                set.units.system == (enum odo_unit_system)i ? " selected" : "", systems[i]);
-    ui_put(&r->h, "</select></div>");
+        odo_buf_printf(&r->h, "<option value=\"%s\"%s>%s</option>", systems[i],
+                       set.units.system == (enum odo_unit_system)i ? " selected" : "", systems[i]);
+    odo_buf_puts(&r->h, "</select></div>");
     in = (struct ui_input){.name = "currency",
                            .label = "Currency",
                            .value = r->post && unit_error ? ui_field(r, "currency") : set.currency,
                            .error = unit_error,
                            .extra = "maxlength=\"3\" autocomplete=\"off\""};
     ui_input(&r->h, &in);
-    ui_put(&r->h, "</div><div class=\"actions\"><button type=\"submit\" class=\"primary\">Save"
-                  "</button></div></form><h2>PIN</h2><form method=\"post\" "
-                  "action=\"/settings/pin\" class=\"entry\" novalidate>");
+    odo_buf_puts(&r->h,
+                 "</div><div class=\"actions\"><button type=\"submit\" class=\"primary\">Save"
+                 "</button></div></form><h2>PIN</h2><form method=\"post\" "
+                 "action=\"/settings/pin\" class=\"entry\" novalidate>");
     ui_csrf_field(r);
-    ui_put(&r->h, "<div class=\"grid\">");
+    odo_buf_puts(&r->h, "<div class=\"grid\">");
     in = (struct ui_input){.name = "pin",
                            .label = has ? "New PIN" : "PIN",
                            .type = "password",
@@ -310,11 +316,12 @@ static void settings_page(struct ui_req *r, const char *unit_error, const char *
                            .hint = "4 to 12 digits; empty: no PIN",
                            .extra = "autocomplete=\"new-password\" maxlength=\"12\""};
     ui_input(&r->h, &in);
-    ui_put(&r->h, "</div><div class=\"actions\"><button type=\"submit\" class=\"primary\">");
-    ui_put(&r->h, has ? "Change PIN</button><button type=\"submit\" name=\"remove\" value=\"1\">"
-                        "Remove PIN</button>"
-                      : "Set PIN</button>");
-    ui_put(&r->h, "</div></form>");
+    odo_buf_puts(&r->h, "</div><div class=\"actions\"><button type=\"submit\" class=\"primary\">");
+    odo_buf_puts(&r->h,
+                 has ? "Change PIN</button><button type=\"submit\" name=\"remove\" value=\"1\">"
+                       "Remove PIN</button>"
+                     : "Set PIN</button>");
+    odo_buf_puts(&r->h, "</div></form>");
     ui_page_end(r);
 }
 
@@ -410,18 +417,19 @@ void ui_page_pair(struct ui_req *r, const char *rest)
         }
     }
     ui_page_begin(r, "Pair this screen", NULL);
-    ui_put(&r->h, "<p>This head unit is reached from another machine. Enter the pairing code "
-                  "from its configuration once on this screen.</p><form method=\"post\" "
-                  "action=\"/pair\" class=\"entry\" novalidate>");
+    odo_buf_puts(&r->h, "<p>This head unit is reached from another machine. Enter the pairing code "
+                        "from its configuration once on this screen.</p><form method=\"post\" "
+                        "action=\"/pair\" class=\"entry\" novalidate>");
     ui_csrf_field(r);
     in = (struct ui_input){.name = "code",
                            .label = "Pairing code",
                            .type = "password",
                            .error = error,
                            .extra = "autocomplete=\"off\" autofocus"};
-    ui_put(&r->h, "<div class=\"grid\">");
+    odo_buf_puts(&r->h, "<div class=\"grid\">");
     ui_input(&r->h, &in);
-    ui_put(&r->h, "</div><div class=\"actions\"><button type=\"submit\" class=\"primary\">Pair"
-                  "</button></div></form>");
+    odo_buf_puts(&r->h,
+                 "</div><div class=\"actions\"><button type=\"submit\" class=\"primary\">Pair"
+                 "</button></div></form>");
     ui_page_end(r);
 }

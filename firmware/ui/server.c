@@ -135,11 +135,11 @@ void ui_redirect(struct ui_req *r, const char *path, const char *flash)
 void ui_fail(struct ui_req *r, int status, const char *text)
 {
     r->status = status;
-    r->h.len = 0;
-    r->h.full = false;
+    odo_buf_reset(&r->h);
+    r->h.overflow = false;
     ui_page_begin(r, status == 404 ? "Not found" : "Not done", NULL);
     ui_notice(&r->h, "error", text);
-    ui_put(&r->h, "<p><a class=\"button\" href=\"/\">Back to the fill-up</a></p>");
+    odo_buf_puts(&r->h, "<p><a class=\"button\" href=\"/\">Back to the fill-up</a></p>");
     ui_page_end(r);
 }
 
@@ -373,15 +373,15 @@ static enum MHD_Result send_page(struct ui_req *r)
     enum MHD_Result ok;
     int status = r->status ? r->status : MHD_HTTP_OK;
 
-    if (r->h.full) {
+    if (r->h.overflow) {
         status = MHD_HTTP_INTERNAL_SERVER_ERROR;
-        r->h.len = 0;
+        odo_buf_reset(&r->h);
     }
     if (r->location[0]) {
         status = MHD_HTTP_SEE_OTHER;
-        r->h.len = 0;
+        odo_buf_reset(&r->h);
     }
-    res = MHD_create_response_from_buffer(r->h.len, r->h.buf ? r->h.buf : (void *)"",
+    res = MHD_create_response_from_buffer(r->h.len, r->h.data ? r->h.data : (void *)"",
                                           MHD_RESPMEM_MUST_COPY);
     if (!res)
         return MHD_NO;
@@ -490,6 +490,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
             return MHD_NO;
         r->ui = cls;
         r->con = con;
+        odo_buf_init(&r->h, UI_PAGE_MAX);
         r->url = url;
         r->post = post;
         *con_cls = r;
@@ -523,7 +524,7 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
     (void)toe;
     if (!r)
         return;
-    ui_html_free(&r->h);
+    odo_buf_free(&r->h);
     free(r->body);
     free(r);
     *con_cls = NULL;
