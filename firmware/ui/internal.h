@@ -152,6 +152,9 @@ void ui_notice(struct odo_buf *h, const char *kind, const char *text);
 
 /* ---- the server (server.c) --------------------------------------------------------------- */
 
+/* New session id and token for r's browser (on sign-in and pairing, so that an id known before
+ * is worth nothing after). False when no randomness could be had. */
+bool ui_session_renew(struct ui_req *r);
 /* A field of the form (POST) or the query (GET): NULL when absent. */
 const char *ui_field(struct ui_req *r, const char *name);
 /* A field that a form leaves empty when not given: NULL when absent or empty. */

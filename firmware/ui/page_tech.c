@@ -100,7 +100,7 @@ void ui_scans_html(struct ui_req *r, unsigned after)
             order[j] = order[j - 1];
             order[j - 1] = t;
         }
-    if (!n)
+    if (!n && r->ui->opt.scanner)
         odo_buf_puts(h,
                      "<p class=\"empty\">No scans yet: scan a VIN barcode with the scanner.</p>");
     odo_buf_puts(h, "<ul class=\"cards\">");

@@ -166,6 +166,10 @@ static void who_page(struct ui_req *r, const char *new_error)
 
 static void sign_in(struct ui_req *r, const char *user)
 {
+    if (!ui_session_renew(r)) {
+        ui_fail(r, 500, "No randomness for a new session: try again.");
+        return;
+    }
     snprintf(r->s->user, sizeof(r->s->user), "%s", user);
     r->s->vehicle[0] = '\0';
     ui_redirect(r, "/", NULL);
@@ -385,8 +389,14 @@ void ui_page_theme(struct ui_req *r, const char *rest)
     if (theme && (strcmp(theme, "night") == 0 || strcmp(theme, "day") == 0))
         snprintf(r->cookie, sizeof(r->cookie),
                  "theme=%s; Path=/; Max-Age=31536000; SameSite=Strict", theme);
-    /* Back to where the button was, on this site only. */
-    ui_redirect(r, back && back[0] == '/' && back[1] != '/' && back[1] != '\\' ? back : "/", NULL);
+    /* Back to where the button was: a path of this site, nothing that could leave it or end a
+     * header line. */
+    ui_redirect(r,
+                back && back[0] == '/' && back[1] != '/' &&
+                        strspn(back, "abcdefghijklmnopqrstuvwxyz0123456789/-_?=&.") == strlen(back)
+                    ? back
+                    : "/",
+                NULL);
 }
 
 void ui_page_pair(struct ui_req *r, const char *rest)
@@ -407,7 +417,7 @@ void ui_page_pair(struct ui_req *r, const char *rest)
             odo_sha256_hex(r->ui->opt.pairing_code, strlen(r->ui->opt.pairing_code), want);
             odo_sha256_hex(code ? code : "", code ? strlen(code) : 0, got);
             ui_fails_count(&r->ui->pair_fails, odo_equal_ct(want, got, sizeof(want)));
-            if (r->ui->pair_fails.fails == 0) {
+            if (r->ui->pair_fails.fails == 0 && ui_session_renew(r)) {
                 r->s->paired = true;
                 ui_redirect(r, "/", NULL);
                 return;

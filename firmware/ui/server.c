@@ -221,6 +221,14 @@ static struct ui_session *session_attach(struct ui_req *r)
     return s;
 }
 
+bool ui_session_renew(struct ui_req *r)
+{
+    if (!random_hex(r->s->id) || !random_hex(r->s->csrf))
+        return false;
+    r->set_cookie = true;
+    return true;
+}
+
 /* ---- the defences ------------------------------------------------------------------------- */
 
 static bool peer_is_loopback(struct MHD_Connection *con)
