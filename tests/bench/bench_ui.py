@@ -120,6 +120,8 @@ class Client:
         r.read()
         if r.status != 303:
             raise RuntimeError(f"sign-in answered {r.status}")
+        if r.getheader("Set-Cookie"):  # a new session on sign-in
+            self.cookie = r.getheader("Set-Cookie").split(";")[0]
 
 
 def pct(values, q):
