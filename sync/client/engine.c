@@ -79,7 +79,7 @@ static int answer_error(int status, const struct odo_buf *body, const char *what
     enum odo_pe pe = ODO_PE_INTERNAL;
     char msg[200] = "";
 
-    if (odo_error_decode(body->data ? body->data : "", body->len, &pe, msg, sizeof(msg)) != 0)
+    if (odo_error_decode(body->data ? body->data : "", body->len, &pe, msg, sizeof(msg), NULL) != 0)
         snprintf(msg, sizeof(msg), "status %d", status);
     switch (pe) {
     case ODO_PE_UNAUTHORIZED:

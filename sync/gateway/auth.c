@@ -72,10 +72,10 @@ static void throttle_ok(struct odo_gw *gw, const char *key)
 static int refuse_throttled(struct odo_gw_response *resp, int64_t wait_ms)
 {
     char msg[96];
+    int secs = (int)((wait_ms + 999) / 1000);
 
-    snprintf(msg, sizeof(msg), "too many failed attempts: retry in %lld s",
-             (long long)(wait_ms + 999) / 1000);
-    odo_gw_fail(resp, ODO_PE_THROTTLED, msg);
+    snprintf(msg, sizeof(msg), "too many failed attempts: retry in %d s", secs);
+    odo_gw_fail_retry(resp, ODO_PE_THROTTLED, msg, secs);
     return -1;
 }
 
