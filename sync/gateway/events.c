@@ -4,6 +4,7 @@
  * address of the interval is named in the line (a majority vote over the events, which finds an
  * address that sent most of them without a table of every address).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -88,4 +89,26 @@ void odo_gw_events_flush(struct odo_gw *gw, bool force)
             odo_log(&gw->log, ODO_LOG_WARN, "in the last %lld s: %s%s%s", (long long)secs, line,
                     busiest[0] ? "; most from " : "", busiest);
     }
+}
+
+void odo_gw_log_line(struct odo_gw *gw, enum odo_log_level level, const char *fmt, ...)
+{
+    char line[1024];
+    size_t n = 0;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    /* libpq's messages span lines ("...\n\tIs the server running..."): one line each here. */
+    for (size_t i = 0; line[i]; i++) {
+        bool space = line[i] == '\n' || line[i] == '\t' || line[i] == '\r';
+        if (space && (n == 0 || line[n - 1] == ' '))
+            continue;
+        line[n++] = space ? ' ' : line[i];
+    }
+    while (n > 0 && line[n - 1] == ' ')
+        n--;
+    line[n] = '\0';
+    odo_log(&gw->log, level, "%s", line);
 }

@@ -135,16 +135,22 @@ static int check_schema(struct odo_gw *gw, int schema, struct odo_gw_response *r
     return -1;
 }
 
+/* The answer while PostgreSQL is away (devices keep everything and retry). */
+static void database_unavailable(struct odo_gw_response *resp)
+{
+    odo_gw_fail_retry(resp, ODO_PE_UNAVAILABLE,
+                      "the gateway's database is unavailable; nothing was changed, retry later",
+                      DB_RETRY_AFTER_S);
+}
+
 static PGconn *take_conn(struct odo_gw *gw, struct odo_gw_response *resp)
 {
     struct odo_err err;
     PGconn *c = odo_pg_acquire(gw->pool, 5000, &err);
     if (!c) {
         if (odo_gw_events_may_log(gw))
-            odo_log(&gw->log, ODO_LOG_ERROR, "%s", err.msg);
-        odo_gw_fail_retry(resp, ODO_PE_UNAVAILABLE,
-                          "the gateway's database is unavailable; nothing was changed, retry later",
-                          DB_RETRY_AFTER_S);
+            odo_gw_log_line(gw, ODO_LOG_ERROR, "%s", err.msg);
+        database_unavailable(resp);
     }
     return c;
 }
@@ -181,26 +187,30 @@ static int has_duplicate_row(const struct odo_push_req *push)
     return dup;
 }
 
-/*
- * What push and pull share before they reach the database: the token, the device (coaps), the
- * schema, then a pooled connection and the call around it, with a copy of the gateway's clock
- * that end_call() merges back. Returns the connection, or NULL when resp already holds the
- * refusal.
- */
-static PGconn *begin_call(struct odo_gw *gw, const struct odo_gw_request *req,
-                          struct odo_gw_response *resp, struct call_info *info, const char *token,
-                          const char *device, int schema, struct odo_jwt_claims *claims,
-                          struct odo_gw_call *call, odo_hlc *clock)
+/* What push and pull check before they reach the database: the token, the device (coaps), the
+ * rate limits and the schema. Returns 0, or -1 when resp holds the refusal. */
+static int admit_call(struct odo_gw *gw, const struct odo_gw_request *req,
+                      struct odo_gw_response *resp, struct call_info *info, const char *token,
+                      const char *device, int schema, struct odo_jwt_claims *claims)
 {
-    PGconn *c;
-
     snprintf(info->device, sizeof(info->device), "%s", device);
     if (odo_gw_authenticate(gw, req, token, claims, resp) ||
         odo_gw_check_device(req, device, resp) ||
         odo_gw_check_rate(gw, device, claims->sub, resp) || check_schema(gw, schema, resp))
-        return NULL;
+        return -1;
     snprintf(info->user, sizeof(info->user), "%s", claims->sub);
-    if (!(c = take_conn(gw, resp)))
+    return 0;
+}
+
+/* A pooled connection and the call around it, with a copy of the gateway's clock that
+ * end_call() merges back. Returns the connection, or NULL when resp holds the refusal. */
+static PGconn *open_call(struct odo_gw *gw, struct odo_gw_response *resp,
+                         const struct odo_jwt_claims *claims, const char *device,
+                         struct odo_gw_call *call, odo_hlc *clock)
+{
+    PGconn *c = take_conn(gw, resp);
+
+    if (!c)
         return NULL;
     memset(call, 0, sizeof(*call));
     call->pg = c;
@@ -215,6 +225,18 @@ static PGconn *begin_call(struct odo_gw *gw, const struct odo_gw_request *req,
     call->clock = clock;
     call->now_ms = odo_clock_now(NULL);
     return c;
+}
+
+/* Whether a failed call lost its connection (the database went away or restarted): its
+ * transaction is gone with it, so the call may run once more on a connection made anew. libpq
+ * marks a connection dead only when it is used after the failure, hence the empty query. */
+static bool connection_lost(const struct odo_gw_call *call, int rc)
+{
+    if (rc == 0)
+        return false;
+    if (PQstatus(call->pg) == CONNECTION_OK)
+        PQclear(PQexec(call->pg, ""));
+    return PQstatus(call->pg) != CONNECTION_OK;
 }
 
 static void end_call(struct odo_gw *gw, struct odo_gw_call *call)
@@ -235,6 +257,7 @@ static void handle_push(struct odo_gw *gw, const struct odo_gw_request *req,
     struct odo_err err;
     enum odo_pe pe;
     odo_hlc clock;
+    bool lost = false;
     int rc;
 
     if ((rc = odo_push_decode(req->body, req->len, &push, &err))) {
@@ -249,16 +272,28 @@ static void handle_push(struct odo_gw *gw, const struct odo_gw_request *req,
                     rc > 0 ? "a row appears twice in the batch" : "out of memory");
         goto out;
     }
-    if (!begin_call(gw, req, resp, info, push.token, push.device, push.schema, &claims, &call,
-                    &clock))
+    if (admit_call(gw, req, resp, info, push.token, push.device, push.schema, &claims))
         goto out;
-    rc = odo_gw_push(&call, &push, &resp->body, &pe, &err);
-    end_call(gw, &call);
+    for (int tries = 0;; tries++) {
+        if (!open_call(gw, resp, &claims, push.device, &call, &clock))
+            goto out;
+        rc = odo_gw_push(&call, &push, &resp->body, &pe, &err);
+        lost = connection_lost(&call, rc);
+        end_call(gw, &call);
+        if (!lost || tries > 0)
+            break;
+        odo_buf_reset(&resp->body);
+    }
     if (rc) {
-        odo_log(&gw->log, pe == ODO_PE_CONFLICT ? ODO_LOG_WARN : ODO_LOG_ERROR, "push: %s",
-                err.msg);
-        odo_gw_fail(resp, pe,
-                    pe == ODO_PE_UNAVAILABLE ? "the batch could not be applied; retry" : err.msg);
+        if (odo_gw_events_may_log(gw))
+            odo_gw_log_line(gw, pe == ODO_PE_CONFLICT ? ODO_LOG_WARN : ODO_LOG_ERROR, "push: %s",
+                            err.msg);
+        if (lost)
+            database_unavailable(resp);
+        else
+            odo_gw_fail(resp, pe,
+                        pe == ODO_PE_UNAVAILABLE ? "the batch could not be applied; retry"
+                                                 : err.msg);
         goto out;
     }
     ok(resp);
@@ -411,25 +446,37 @@ static void handle_pull(struct odo_gw *gw, const struct odo_gw_request *req,
     struct odo_err err;
     enum odo_pe pe;
     odo_hlc clock;
+    bool lost = false;
     int rc;
 
     if ((rc = odo_pull_decode(req->body, req->len, &pull, &err))) {
         odo_gw_fail(resp, rc == ODO_ETOOBIG ? ODO_PE_TOO_LARGE : ODO_PE_BAD_REQUEST, err.msg);
         return;
     }
-    if (!begin_call(gw, req, resp, info, pull.token, pull.device, pull.schema, &claims, &call,
-                    &clock))
+    if (admit_call(gw, req, resp, info, pull.token, pull.device, pull.schema, &claims))
         goto out;
-    call.rows_out = &info->rows;
-    rc = odo_gw_pull(&call, &pull, &resp->body, &pe, &err);
-    end_call(gw, &call);
+    for (int tries = 0;; tries++) {
+        if (!open_call(gw, resp, &claims, pull.device, &call, &clock))
+            goto out;
+        call.rows_out = &info->rows;
+        rc = odo_gw_pull(&call, &pull, &resp->body, &pe, &err);
+        lost = connection_lost(&call, rc);
+        end_call(gw, &call);
+        if (!lost || tries > 0)
+            break;
+        odo_buf_reset(&resp->body);
+    }
     if (rc == ODO_EPROTO) {
         odo_gw_fail(resp, ODO_PE_BAD_REQUEST, err.msg);
         goto out;
     }
     if (rc) {
-        odo_log(&gw->log, ODO_LOG_ERROR, "pull: %s", err.msg);
-        odo_gw_fail(resp, pe, "the page could not be read; retry");
+        if (odo_gw_events_may_log(gw))
+            odo_gw_log_line(gw, ODO_LOG_ERROR, "pull: %s", err.msg);
+        if (lost)
+            database_unavailable(resp);
+        else
+            odo_gw_fail(resp, pe, "the page could not be read; retry");
         goto out;
     }
     ok(resp);

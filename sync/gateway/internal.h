@@ -92,6 +92,10 @@ void odo_gw_events_flush(struct odo_gw *gw, bool force);
  * rest are counted in the summary. */
 bool odo_gw_events_may_log(struct odo_gw *gw);
 
+/* Logs one line, whatever line breaks the message holds (libpq's do). */
+void odo_gw_log_line(struct odo_gw *gw, enum odo_log_level level, const char *fmt, ...)
+    ODO_PRINTF(3, 4);
+
 /* ---- the background thread (keeper.c) ---------------------------------------------------- */
 
 /* Keeps the device keys in step with the devices table (LISTEN), writes last_seen_at in

@@ -24,6 +24,12 @@ struct odo_gw_keeper {
     int64_t next_connect_ms, next_seen_ms;
 };
 
+/* PostgreSQL's notices on this connection ("terminating connection due to ...") go to the log. */
+static void on_notice(void *arg, const char *message)
+{
+    odo_gw_log_line(arg, ODO_LOG_WARN, "database: %s", message);
+}
+
 /* Connects, listens and reloads every key. Returns 0, or -1 (conn closed) when it cannot. */
 static int connect_and_load(struct odo_gw_keeper *k)
 {
@@ -32,13 +38,15 @@ static int connect_and_load(struct odo_gw_keeper *k)
     int loaded, unreadable;
 
     k->conn = PQconnectdb(gw->cfg.database_url);
+    PQsetNoticeProcessor(k->conn, on_notice, gw);
     if (PQstatus(k->conn) != CONNECTION_OK || odo_pg_exec(k->conn, "LISTEN " CHANNEL, &err) != 0 ||
         odo_gw_keys_load(gw->keys, k->conn, &loaded, &unreadable, &err) != 0) {
         if (!k->outage_told)
-            odo_log(&gw->log, ODO_LOG_ERROR,
-                    "the database is unreachable: serving the device keys held in memory; "
-                    "requests get 5.03 until it is back (%s)",
-                    PQstatus(k->conn) != CONNECTION_OK ? PQerrorMessage(k->conn) : err.msg);
+            odo_gw_log_line(gw, ODO_LOG_ERROR,
+                            "the database is unreachable: serving the device keys held in "
+                            "memory; requests get 5.03 until it is back (%s)",
+                            PQstatus(k->conn) != CONNECTION_OK ? PQerrorMessage(k->conn)
+                                                               : err.msg);
         k->outage_told = true;
         PQfinish(k->conn);
         k->conn = NULL;
@@ -74,7 +82,7 @@ static void take_notifications(struct odo_gw_keeper *k)
     }
     while ((n = PQnotifies(k->conn)) != NULL) {
         if (odo_gw_keys_reload(k->gw->keys, k->conn, n->extra, &err) != 0)
-            odo_log(&k->gw->log, ODO_LOG_ERROR, "device %.36s: %s", n->extra, err.msg);
+            odo_gw_log_line(k->gw, ODO_LOG_ERROR, "device %.36s: %s", n->extra, err.msg);
         PQfreemem(n);
     }
 }
@@ -85,7 +93,7 @@ static void write_seen(struct odo_gw_keeper *k)
     int written;
 
     if (odo_gw_keys_flush_seen(k->gw->keys, k->conn, &written, &err) != 0) {
-        odo_log(&k->gw->log, ODO_LOG_WARN, "%s (kept for the next batch)", err.msg);
+        odo_gw_log_line(k->gw, ODO_LOG_WARN, "%s (kept for the next batch)", err.msg);
         if (PQstatus(k->conn) != CONNECTION_OK)
             drop_connection(k);
     }
