@@ -28,8 +28,8 @@ static const char SQL_GET[] = "SELECT " FUEL_COLS " FROM fuel_logs WHERE user_id
 static const char SQL_BY_REF[] =
     "SELECT " FUEL_COLS " FROM fuel_logs WHERE user_id = ?1 AND " ODO_SQL_ID_MATCH(
         "id", "?2") " AND deleted_at IS NULL LIMIT 2";
-static const char SQL_REMOVE[] = "UPDATE fuel_logs SET deleted_at = ?3, updated_at = ?3 "
-                                 "WHERE id = ?1 AND user_id = ?2 AND deleted_at IS NULL";
+static const struct odo_soft_delete REMOVE = {
+    "fuel log with id", "deleting the fuel log", {ODO_SQL_SOFT_DELETE("fuel_logs", "id")}};
 /* A forced reading after the previous fill and at or before this one breaks the chain. */
 static const char SQL_LIST[] =
     "SELECT " FUEL_COLS ", EXISTS (SELECT 1 FROM odometer_readings r WHERE r.vehicle_id = "
@@ -55,14 +55,12 @@ int64_t odo_fuel_volume_max(enum odo_vol_unit u)
 static void read_row(sqlite3_stmt *st, void *out)
 {
     struct odo_fuel_log *f = out;
-    char at[ODO_TIME_TEXT_LEN + 1], unit[8];
+    char unit[8];
 
     memset(f, 0, sizeof(*f));
     odo_column_text(st, 0, f->id, sizeof(f->id));
     odo_column_text(st, 1, f->vehicle_id, sizeof(f->vehicle_id));
-    odo_column_text(st, 2, at, sizeof(at));
-    if (odo_time_parse(at, &f->filled_at, NULL) != 0)
-        f->filled_at = 0;
+    f->filled_at = odo_column_time(st, 2);
     f->odometer = sqlite3_column_int64(st, 3);
     f->volume = sqlite3_column_int64(st, 4);
     odo_column_text(st, 5, unit, sizeof(unit));
@@ -103,14 +101,8 @@ static int check_fields(struct odo_store *s, struct odo_fuel_log *f, struct odo_
         return odo_err_set(err, ODO_EINVAL, "the total must be between 0 and 10000000");
     if (f->filled_at > odo_clock_now(s->clock) + 86400000LL)
         return odo_err_set(err, ODO_EINVAL, "the fill-up is dated more than a day ahead");
-    if (f->currency[0]) {
-        for (int i = 0; i < 3; i++)
-            f->currency[i] = (char)toupper((unsigned char)f->currency[i]);
-        if (strlen(f->currency) != 3 || !isalpha((unsigned char)f->currency[0]) ||
-            !isalpha((unsigned char)f->currency[1]) || !isalpha((unsigned char)f->currency[2]))
-            return odo_err_set(err, ODO_EINVAL, "a currency is a three-letter ISO code");
-    }
-    if ((rc = odo_text_check(f->station, ODO_LABEL_MAX, "the station", err)) ||
+    if ((rc = odo_currency_check(f->currency, err)) ||
+        (rc = odo_text_check(f->station, ODO_LABEL_MAX, "the station", err)) ||
         (rc = odo_text_check(f->notes, ODO_NOTES_MAX, "the notes", err)))
         return rc;
     /* volume (scale 3) * price (scale 3) is scale 6; the total has scale 2. */
@@ -171,15 +163,13 @@ static int save(struct odo_store *s, const char *user, struct odo_fuel_log *f, c
         goto out_rollback;
     if (is_new && (rc = odo_store_new_id(s, f->id, err)))
         goto out_rollback;
-    st = odo_store_stmt(s, sql, err);
+    st = odo_store_bound(s, sql, f->id, user, err);
     if (!st) {
         rc = ODO_ESTORAGE;
         goto out_rollback;
     }
     odo_store_now_text(s, now);
     odo_time_format(f->filled_at, at);
-    sqlite3_bind_text(st, 1, f->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
     bind_fields(st, f, at, now);
     if ((rc = odo_store_step_done(s, st, err, "saving the fuel log")))
         goto out_rollback;
@@ -209,66 +199,47 @@ int odo_fuel_update(struct odo_store *s, const char *user, struct odo_fuel_log *
 int odo_fuel_get(struct odo_store *s, const char *user, const char *id, struct odo_fuel_log *log,
                  struct odo_err *err)
 {
-    sqlite3_stmt *st = odo_store_stmt(s, SQL_GET, err);
+    sqlite3_stmt *st = odo_store_bound(s, SQL_GET, user, id, err);
 
-    if (!st)
-        return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
     return odo_store_one(s, st, read_row, log, "fuel log", id, err);
 }
 
 int odo_fuel_resolve(struct odo_store *s, const char *user, const char *ref,
                      struct odo_fuel_log *log, struct odo_err *err)
 {
-    sqlite3_stmt *st = odo_store_stmt(s, SQL_BY_REF, err);
+    sqlite3_stmt *st = odo_store_bound(s, SQL_BY_REF, user, ref, err);
 
-    if (!st)
-        return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
     return odo_store_one(s, st, read_row, log, "live fuel log", ref, err);
 }
 
 int odo_fuel_remove(struct odo_store *s, const char *user, const char *id, struct odo_err *err)
 {
-    sqlite3_stmt *st = odo_store_stmt(s, SQL_REMOVE, err);
-    char now[ODO_TIME_TEXT_LEN + 1];
-    int rc;
+    return odo_store_soft_delete(s, &REMOVE, user, id, NULL, err);
+}
 
-    if (!st)
-        return ODO_ESTORAGE;
-    odo_store_now_text(s, now);
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
-    rc = odo_store_step_done(s, st, err, "deleting the fuel log");
-    if (rc == 0 && sqlite3_changes(s->db) == 0)
-        return odo_err_set(err, ODO_ENOTFOUND, "no live fuel log with id %.40s", id);
-    return rc;
+/* odo_fuel_list's rows: each log, and whether a forced reading before it broke the chain. */
+struct list {
+    int (*fn)(const struct odo_fuel_log *log, bool reset, void *ctx);
+    void *ctx;
+};
+
+static int list_row(sqlite3_stmt *st, void *ctx)
+{
+    const struct list *l = ctx;
+    struct odo_fuel_log f;
+
+    read_row(st, &f);
+    return l->fn(&f, sqlite3_column_int(st, 16) != 0, l->ctx) != 0;
 }
 
 int odo_fuel_list(struct odo_store *s, const char *user, const char *vehicle_id,
                   int (*fn)(const struct odo_fuel_log *log, bool reset, void *ctx), void *ctx,
                   struct odo_err *err)
 {
-    sqlite3_stmt *st = odo_store_stmt(s, SQL_LIST, err);
-    struct odo_fuel_log f;
-    int rc;
+    sqlite3_stmt *st = odo_store_bound(s, SQL_LIST, vehicle_id, user, err);
+    struct list l = {fn, ctx};
 
-    if (!st)
-        return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, vehicle_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        read_row(st, &f);
-        if (fn(&f, sqlite3_column_int(st, 16) != 0, ctx) != 0)
-            break;
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE
-               ? 0
-               : odo_store_sqlerr(s, rc, err, "listing fuel logs");
+    return odo_store_each(s, st, list_row, &l, "listing fuel logs", err);
 }
 
 void odo_fuel_to_fill(const struct odo_fuel_log *log, enum odo_dist_unit odo_unit,

@@ -47,6 +47,15 @@ sqlite3_stmt *odo_store_stmt(struct odo_store *s, const char *sql, struct odo_er
  */
 sqlite3_stmt *odo_store_stmt_text(struct odo_store *s, const char *sql, struct odo_err *err);
 
+/*
+ * odo_store_stmt with ?1 and ?2 bound to the texts p1 and p2 (NULL binds NULL), as nearly every
+ * repository statement begins: the user and an id, or a vehicle's id and the user. Neither text
+ * is copied: both must outlive the statement's run. NULL with a sentence on failure, which the
+ * helpers below accept (see odo_store_each).
+ */
+sqlite3_stmt *odo_store_bound(struct odo_store *s, const char *sql, const char *p1, const char *p2,
+                              struct odo_err *err);
+
 /* Maps an SQLite result code to an ODO_E* code with a sentence saying what was being done. */
 int odo_store_sqlerr(struct odo_store *s, int rc, struct odo_err *err, const char *doing);
 
@@ -71,6 +80,12 @@ int odo_bind_int(sqlite3_stmt *st, int idx, int64_t v, bool present);
 void odo_column_text(sqlite3_stmt *st, int col, char *dst, size_t cap);
 /* Column col as an integer, or dflt when it is NULL. */
 int64_t odo_column_int(sqlite3_stmt *st, int col, int64_t dflt);
+/* Column col, a timestamp, in milliseconds since the epoch; 0 when it is not one. */
+int64_t odo_column_time(sqlite3_stmt *st, int col);
+/* Column col, a calendar date, in days since the epoch; ODO_NO_DATE when it is not one. */
+int32_t odo_column_date(sqlite3_stmt *st, int col);
+/* Binds a calendar date as "YYYY-MM-DD", or NULL when days is ODO_NO_DATE. */
+int odo_bind_date(sqlite3_stmt *st, int idx, int32_t days);
 
 /*
  * Checks a free-text field: at most max bytes of valid UTF-8 without control characters.
@@ -88,6 +103,44 @@ int odo_text_check(const char *v, size_t max, const char *what, struct odo_err *
     ")) = lower(" p ") OR substr(" col ", -length(" p ")) = lower(" p "))))"
 
 /*
+ * Steps st, a bound query, and hands each row to row(st, ctx): 0 goes on, a positive value stops
+ * (that is no error: a listing's callback had enough), a negative one stops and is returned as it
+ * is (row filled err). st is reset whatever happens, so no read stays open. A failing step is
+ * reported as "<doing>: ...". A NULL st is a statement that did not prepare: ODO_ESTORAGE, with
+ * the sentence odo_store_stmt left in err. odo_store_row, odo_store_one and odo_store_text are
+ * built on this one and take a NULL st the same way.
+ */
+int odo_store_each(struct odo_store *s, sqlite3_stmt *st, int (*row)(sqlite3_stmt *st, void *ctx),
+                   void *ctx, const char *doing, struct odo_err *err) ODO_MUST_CHECK;
+
+/*
+ * Defines the reader odo_store_each calls for a listing that hands each row, read by
+ * read(st, &row) into a `type`, to a callback int fn(const type *row, void *ctx): a struct
+ * `name` {fn, ctx} to pass as its context and `static int name##_row(st, ctx)`. A callback that
+ * returns nonzero ends the listing, without error.
+ */
+#define ODO_STORE_LISTING(name, type, read)                                                        \
+    struct name {                                                                                  \
+        int (*fn)(const type *row, void *ctx);                                                     \
+        void *ctx;                                                                                 \
+    };                                                                                             \
+    static int name##_row(sqlite3_stmt *st, void *ctx)                                             \
+    {                                                                                              \
+        const struct name *l = ctx;                                                                \
+        type row;                                                                                  \
+                                                                                                   \
+        read(st, &row);                                                                            \
+        return l->fn(&row, l->ctx) != 0;                                                           \
+    }
+
+/*
+ * Steps st, a bound query, once: when it gives a row, read(st, out) copies it (read may be NULL)
+ * and *found (may be NULL) becomes true. st is reset. A failing step is reported as "<doing>".
+ */
+int odo_store_row(struct odo_store *s, sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *out),
+                  void *out, bool *found, const char *doing, struct odo_err *err) ODO_MUST_CHECK;
+
+/*
  * Steps st, a query for rows matching `ref` (what a person typed), and expects exactly one:
  * read(st, out) copies it. ODO_ENOTFOUND "no <kind> matches '<ref>'" when none does,
  * ODO_EINVAL when several do.
@@ -102,7 +155,44 @@ int odo_store_one(struct odo_store *s, sqlite3_stmt *st, void (*read)(sqlite3_st
 int odo_store_text(struct odo_store *s, sqlite3_stmt *st, char *out, size_t cap, const char *doing,
                    struct odo_err *err);
 
+/*
+ * Soft delete. No row of a user table is ever deleted: a delete sets deleted_at and updated_at to
+ * the store's time now, and a restore clears deleted_at on exactly the rows that carry the
+ * timestamp the delete set. These build the UPDATE for `table`, choosing rows by `key` = ?1 (the
+ * row's id, or a parent's in a cascade) and user_id = ?2; ?3 is now and, in a restore, ?4 the
+ * deleted_at that comes back.
+ */
+#define ODO_SQL_SOFT_DELETE(table, key)                                                            \
+    "UPDATE " table " SET deleted_at = ?3, updated_at = ?3 "                                       \
+    "WHERE " key " = ?1 AND user_id = ?2 AND deleted_at IS NULL"
+#define ODO_SQL_RESTORE(table, key)                                                                \
+    "UPDATE " table " SET deleted_at = NULL, updated_at = ?3 "                                     \
+    "WHERE " key " = ?1 AND user_id = ?2 AND deleted_at = ?4"
+
+/* The most statements one soft delete runs: a vehicle and its five kinds of children. */
+#define ODO_CASCADE_MAX 6
+
+/* A repository's soft delete (or restore) of one row and, in a cascade, of its children. */
+struct odo_soft_delete {
+    const char *kind;                 /* names the row: "no live <kind> <id>" */
+    const char *doing;                /* "deleting the fuel log": begins a storage error */
+    const char *sql[ODO_CASCADE_MAX]; /* static; sql[0] the row itself, then its children */
+};
+
+/*
+ * Runs d's statements in order, all with the same now: a delete when restore_at is NULL, else
+ * a restore of the rows whose deleted_at is restore_at. sql[0] must change exactly one row;
+ * when it changes none, nothing more runs and the result is ODO_ENOTFOUND "no live <kind> <id>"
+ * ("no deleted <kind> <id>" for a restore). A cascade belongs inside the caller's transaction.
+ */
+int odo_store_soft_delete(struct odo_store *s, const struct odo_soft_delete *d, const char *user,
+                          const char *id, const char *restore_at,
+                          struct odo_err *err) ODO_MUST_CHECK;
+
 /* Runs migrations against s->db; see storage/migrate.h. */
 int odo_migrate_run(struct odo_store *s, struct odo_err *err) ODO_MUST_CHECK;
+
+/* SQLite's side of the migration runner (platform/migration.h); its handle is the store. */
+extern const struct odo_migration_backend odo_migrate_sqlite;
 
 #endif

@@ -38,8 +38,9 @@ static const char SQL_LIST[] =
     "SELECT " MAINT_COLS " FROM maintenance WHERE user_id = ?1 AND deleted_at IS NULL "
     "AND (?2 IS NULL OR vehicle_id = ?2) ORDER BY coalesce(due_date, '9999-12-31'), "
     "due_odometer, type";
-static const char SQL_REMOVE[] = "UPDATE maintenance SET deleted_at = ?3, updated_at = ?3 "
-                                 "WHERE id = ?1 AND user_id = ?2 AND deleted_at IS NULL";
+static const struct odo_soft_delete REMOVE = {"maintenance item",
+                                              "removing the maintenance item",
+                                              {ODO_SQL_SOFT_DELETE("maintenance", "id")}};
 static const char SQL_DONE[] =
     "UPDATE maintenance SET last_done_date = ?3, last_done_odometer = ?4, due_date = ?5, "
     "due_odometer = ?6, updated_at = ?7 WHERE id = ?1 AND user_id = ?2 AND deleted_at IS NULL";
@@ -76,24 +77,6 @@ int odo_maint_category_parse(const char *s, enum odo_maint_category *out, struct
                        s);
 }
 
-static void bind_date(sqlite3_stmt *st, int idx, int32_t days)
-{
-    char text[ODO_DATE_TEXT_LEN + 1];
-    if (days == ODO_NO_DATE) {
-        sqlite3_bind_null(st, idx);
-        return;
-    }
-    odo_date_format(days, text);
-    sqlite3_bind_text(st, idx, text, -1, SQLITE_TRANSIENT);
-}
-
-static int32_t column_date(sqlite3_stmt *st, int col)
-{
-    int32_t d;
-    const char *t = (const char *)sqlite3_column_text(st, col);
-    return t && odo_date_parse(t, &d, NULL) == 0 ? d : ODO_NO_DATE;
-}
-
 static void read_row(sqlite3_stmt *st, void *out)
 {
     struct odo_maint *m = out;
@@ -107,11 +90,11 @@ static void read_row(sqlite3_stmt *st, void *out)
     if (odo_maint_category_parse(cat, &m->category, NULL) != 0)
         m->category = ODO_MAINT_OTHER;
     odo_column_text(st, 4, m->description, sizeof(m->description));
-    m->due_date = column_date(st, 5);
+    m->due_date = odo_column_date(st, 5);
     m->due_odometer = odo_column_int(st, 6, ODO_NONE);
     m->interval_months = (int)odo_column_int(st, 7, 0);
     m->interval_distance = odo_column_int(st, 8, 0);
-    m->last_done_date = column_date(st, 9);
+    m->last_done_date = odo_column_date(st, 9);
     m->last_done_odometer = odo_column_int(st, 10, ODO_NONE);
     odo_column_text(st, 11, m->notes, sizeof(m->notes));
     odo_column_text(st, 12, m->created_at, sizeof(m->created_at));
@@ -145,6 +128,7 @@ int odo_maint_add(struct odo_store *s, const char *user, struct odo_maint *m, st
     struct odo_vehicle v;
     sqlite3_stmt *st;
     int64_t odo;
+    bool taken;
     int rc;
 
     if ((rc = odo_user_check(user, err)) || (rc = normalise_type(m->type, err)) ||
@@ -166,16 +150,10 @@ int odo_maint_add(struct odo_store *s, const char *user, struct odo_maint *m, st
     if ((rc = odo_vehicle_require_live(s, user, m->vehicle_id, &v, err)) ||
         (rc = odo_vehicle_odometer(s, user, m->vehicle_id, &odo, err)))
         goto out_rollback;
-    st = odo_store_stmt(s, SQL_TYPE_TAKEN, err);
-    if (!st) {
-        rc = ODO_ESTORAGE;
+    st = odo_store_bound(s, SQL_TYPE_TAKEN, m->vehicle_id, m->type, err);
+    if ((rc = odo_store_row(s, st, NULL, NULL, &taken, "checking the maintenance type", err)))
         goto out_rollback;
-    }
-    sqlite3_bind_text(st, 1, m->vehicle_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, m->type, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_ROW) {
+    if (taken) {
         rc = odo_err_set(err, ODO_EEXIST,
                          "'%s' already has a maintenance item '%s': complete it with 'odolog "
                          "maint done' or remove it first",
@@ -206,23 +184,21 @@ int odo_maint_add(struct odo_store *s, const char *user, struct odo_maint *m, st
     }
     if ((rc = odo_store_new_id(s, m->id, err)))
         goto out_rollback;
-    st = odo_store_stmt(s, SQL_INSERT, err);
+    st = odo_store_bound(s, SQL_INSERT, m->id, user, err);
     if (!st) {
         rc = ODO_ESTORAGE;
         goto out_rollback;
     }
     odo_store_now_text(s, now);
-    sqlite3_bind_text(st, 1, m->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, m->vehicle_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, m->type, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, categories[m->category], -1, SQLITE_STATIC);
     odo_bind_text(st, 6, m->description);
-    bind_date(st, 7, m->due_date);
+    odo_bind_date(st, 7, m->due_date);
     odo_bind_int(st, 8, m->due_odometer, m->due_odometer != ODO_NONE);
     odo_bind_int(st, 9, m->interval_months, m->interval_months > 0);
     odo_bind_int(st, 10, m->interval_distance, m->interval_distance > 0);
-    bind_date(st, 11, m->last_done_date);
+    odo_bind_date(st, 11, m->last_done_date);
     odo_bind_int(st, 12, m->last_done_odometer, m->last_done_odometer != ODO_NONE);
     odo_bind_text(st, 13, m->notes);
     sqlite3_bind_text(st, 14, now, -1, SQLITE_STATIC);
@@ -237,11 +213,8 @@ out_rollback:
 int odo_maint_get(struct odo_store *s, const char *user, const char *id, struct odo_maint *m,
                   struct odo_err *err)
 {
-    sqlite3_stmt *st = odo_store_stmt(s, SQL_GET, err);
-    if (!st)
-        return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    sqlite3_stmt *st = odo_store_bound(s, SQL_GET, user, id, err);
+
     return odo_store_one(s, st, read_row, m, "maintenance item", id, err);
 }
 
@@ -254,11 +227,7 @@ int odo_maint_resolve(struct odo_store *s, const char *user, const char *ref,
 
     if (!ref || !*ref)
         return odo_err_set(err, ODO_EINVAL, "no maintenance item given");
-    st = odo_store_stmt(s, SQL_BY_REF, err);
-    if (!st)
-        return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
+    st = odo_store_bound(s, SQL_BY_REF, user, ref, err);
     rc = odo_store_one(s, st, read_row, m, "live maintenance item", ref, err);
     if (rc != ODO_ENOTFOUND)
         return rc;
@@ -267,53 +236,28 @@ int odo_maint_resolve(struct odo_store *s, const char *user, const char *ref,
     strcpy(type, ref);
     if (normalise_type(type, NULL) != 0)
         return odo_err_set(err, ODO_ENOTFOUND, "no live maintenance item '%.60s'", ref);
-    st = odo_store_stmt(s, SQL_BY_TYPE, err);
-    if (!st)
-        return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
-    odo_bind_text(st, 3, vehicle_id);
+    st = odo_store_bound(s, SQL_BY_TYPE, user, type, err);
+    if (st)
+        odo_bind_text(st, 3, vehicle_id);
     return odo_store_one(s, st, read_row, m, "live maintenance item", ref, err);
 }
+
+ODO_STORE_LISTING(list, struct odo_maint, read_row)
 
 int odo_maint_list(struct odo_store *s, const char *user, const char *vehicle_id,
                    int (*fn)(const struct odo_maint *m, void *ctx), void *ctx, struct odo_err *err)
 {
-    sqlite3_stmt *st = odo_store_stmt(s, SQL_LIST, err);
-    struct odo_maint m;
-    int rc;
+    sqlite3_stmt *st = odo_store_bound(s, SQL_LIST, user, NULL, err);
+    struct list l = {fn, ctx};
 
-    if (!st)
-        return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-    odo_bind_text(st, 2, vehicle_id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        read_row(st, &m);
-        if (fn(&m, ctx) != 0)
-            break;
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE
-               ? 0
-               : odo_store_sqlerr(s, rc, err, "listing maintenance items");
+    if (st)
+        odo_bind_text(st, 2, vehicle_id);
+    return odo_store_each(s, st, list_row, &l, "listing maintenance items", err);
 }
 
 int odo_maint_remove(struct odo_store *s, const char *user, const char *id, struct odo_err *err)
 {
-    sqlite3_stmt *st = odo_store_stmt(s, SQL_REMOVE, err);
-    char now[ODO_TIME_TEXT_LEN + 1];
-    int rc;
-
-    if (!st)
-        return ODO_ESTORAGE;
-    odo_store_now_text(s, now);
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
-    rc = odo_store_step_done(s, st, err, "removing the maintenance item");
-    if (rc == 0 && sqlite3_changes(s->db) == 0)
-        return odo_err_set(err, ODO_ENOTFOUND, "no live maintenance item %.40s", id);
-    return rc;
+    return odo_store_soft_delete(s, &REMOVE, user, id, NULL, err);
 }
 
 int odo_maint_complete(struct odo_store *s, const char *user, const char *maint_id,
@@ -328,7 +272,8 @@ int odo_maint_complete(struct odo_store *s, const char *user, const char *maint_
 
     if ((rc = odo_text_check(rec->description, ODO_DESCRIPTION_MAX, "the description", err)) ||
         (rc = odo_text_check(rec->shop, ODO_LABEL_MAX, "the shop", err)) ||
-        (rc = odo_text_check(rec->notes, ODO_NOTES_MAX, "the notes", err)))
+        (rc = odo_text_check(rec->notes, ODO_NOTES_MAX, "the notes", err)) ||
+        (rc = odo_currency_check(rec->currency, err)))
         return rc;
     if (rec->cost != ODO_NONE && (rec->cost < 0 || rec->cost > 1000000000LL))
         return odo_err_set(err, ODO_EINVAL, "the cost must be between 0 and 10000000");
@@ -358,15 +303,13 @@ int odo_maint_complete(struct odo_store *s, const char *user, const char *maint_
     if ((rc = odo_store_new_id(s, rec->id, err)))
         goto out_rollback;
 
-    st = odo_store_stmt(s, SQL_SERVICE_INSERT, err);
+    st = odo_store_bound(s, SQL_SERVICE_INSERT, rec->id, user, err);
     if (!st) {
         rc = ODO_ESTORAGE;
         goto out_rollback;
     }
     odo_store_now_text(s, now);
     odo_time_format(rec->performed_at, at);
-    sqlite3_bind_text(st, 1, rec->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, rec->vehicle_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, rec->maintenance_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, at, -1, SQLITE_STATIC);
@@ -389,16 +332,14 @@ int odo_maint_complete(struct odo_store *s, const char *user, const char *maint_
     m.due_odometer = m.interval_distance > 0 && rec->odometer != ODO_NONE
                          ? rec->odometer + m.interval_distance
                          : ODO_NONE;
-    st = odo_store_stmt(s, SQL_DONE, err);
+    st = odo_store_bound(s, SQL_DONE, m.id, user, err);
     if (!st) {
         rc = ODO_ESTORAGE;
         goto out_rollback;
     }
-    sqlite3_bind_text(st, 1, m.id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
-    bind_date(st, 3, m.last_done_date);
+    odo_bind_date(st, 3, m.last_done_date);
     odo_bind_int(st, 4, m.last_done_odometer, m.last_done_odometer != ODO_NONE);
-    bind_date(st, 5, m.due_date);
+    odo_bind_date(st, 5, m.due_date);
     odo_bind_int(st, 6, m.due_odometer, m.due_odometer != ODO_NONE);
     sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
     if ((rc = odo_store_step_done(s, st, err, "scheduling the next service")))
@@ -414,38 +355,29 @@ out_rollback:
     return rc;
 }
 
+static void read_service(sqlite3_stmt *st, struct odo_service *r)
+{
+    memset(r, 0, sizeof(*r));
+    odo_column_text(st, 0, r->id, sizeof(r->id));
+    odo_column_text(st, 1, r->vehicle_id, sizeof(r->vehicle_id));
+    odo_column_text(st, 2, r->maintenance_id, sizeof(r->maintenance_id));
+    r->performed_at = odo_column_time(st, 3);
+    r->odometer = odo_column_int(st, 4, ODO_NONE);
+    odo_column_text(st, 5, r->description, sizeof(r->description));
+    r->cost = odo_column_int(st, 6, ODO_NONE);
+    odo_column_text(st, 7, r->currency, sizeof(r->currency));
+    odo_column_text(st, 8, r->shop, sizeof(r->shop));
+    odo_column_text(st, 9, r->notes, sizeof(r->notes));
+}
+
+ODO_STORE_LISTING(service_list, struct odo_service, read_service)
+
 int odo_service_list(struct odo_store *s, const char *user, const char *vehicle_id,
                      int (*fn)(const struct odo_service *r, void *ctx), void *ctx,
                      struct odo_err *err)
 {
-    sqlite3_stmt *st = odo_store_stmt(s, SQL_SERVICE_LIST, err);
-    struct odo_service r;
-    int rc;
+    sqlite3_stmt *st = odo_store_bound(s, SQL_SERVICE_LIST, user, vehicle_id, err);
+    struct service_list l = {fn, ctx};
 
-    if (!st)
-        return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, vehicle_id, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        char at[ODO_TIME_TEXT_LEN + 1];
-        memset(&r, 0, sizeof(r));
-        odo_column_text(st, 0, r.id, sizeof(r.id));
-        odo_column_text(st, 1, r.vehicle_id, sizeof(r.vehicle_id));
-        odo_column_text(st, 2, r.maintenance_id, sizeof(r.maintenance_id));
-        odo_column_text(st, 3, at, sizeof(at));
-        if (odo_time_parse(at, &r.performed_at, NULL) != 0)
-            r.performed_at = 0;
-        r.odometer = odo_column_int(st, 4, ODO_NONE);
-        odo_column_text(st, 5, r.description, sizeof(r.description));
-        r.cost = odo_column_int(st, 6, ODO_NONE);
-        odo_column_text(st, 7, r.currency, sizeof(r.currency));
-        odo_column_text(st, 8, r.shop, sizeof(r.shop));
-        odo_column_text(st, 9, r.notes, sizeof(r.notes));
-        if (fn(&r, ctx) != 0)
-            break;
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE
-               ? 0
-               : odo_store_sqlerr(s, rc, err, "listing service records");
+    return odo_store_each(s, st, service_list_row, &l, "listing service records", err);
 }

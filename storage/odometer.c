@@ -111,60 +111,65 @@ static const char SQL_LIST[] =
     "(SELECT notes FROM odometer_readings r WHERE r.id = e.id) "
     "FROM odometer_events e WHERE vehicle_id = ?1 AND user_id = ?2 ORDER BY at, odometer";
 
+/* The statement sql with the bindings every query of the rule shares. */
+static sqlite3_stmt *rule_stmt(struct odo_store *s, const char *sql, const char *user,
+                               const char *vehicle_id, const char *at, const char *exclude_id,
+                               struct odo_err *err)
+{
+    sqlite3_stmt *st = odo_store_bound(s, sql, vehicle_id, user, err);
+
+    if (st) {
+        sqlite3_bind_text(st, 3, at, -1, SQLITE_STATIC);
+        odo_bind_text(st, 4, exclude_id);
+    }
+    return st;
+}
+
 /* Runs a one-value query (text result or NULL) with the common bindings. */
 static int series_bound(struct odo_store *s, const char *sql, const char *user,
                         const char *vehicle_id, const char *at, const char *exclude_id,
                         char out[ODO_TIME_TEXT_LEN + 1], struct odo_err *err)
 {
-    sqlite3_stmt *st = odo_store_stmt(s, sql, err);
-    int rc;
+    sqlite3_stmt *st = rule_stmt(s, sql, user, vehicle_id, at, exclude_id, err);
 
     if (!st)
         return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, vehicle_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, at, -1, SQLITE_STATIC);
-    odo_bind_text(st, 4, exclude_id);
-    rc = sqlite3_step(st);
-    out[0] = '\0';
-    if (rc == SQLITE_ROW)
-        odo_column_text(st, 0, out, ODO_TIME_TEXT_LEN + 1);
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : odo_store_sqlerr(s, rc, err, "checking the odometer");
+    return odo_store_text(s, st, out, ODO_TIME_TEXT_LEN + 1, "checking the odometer", err);
+}
+
+/* A neighbour of a value: its odometer, when (local time) and which table holds it. */
+struct neighbour {
+    int64_t value;
+    char when[32];
+    char source[24];
+};
+
+static void read_neighbour(sqlite3_stmt *st, void *out)
+{
+    struct neighbour *n = out;
+    int64_t ms;
+    char at[ODO_TIME_TEXT_LEN + 1];
+
+    n->value = sqlite3_column_int64(st, 0);
+    odo_column_text(st, 1, at, sizeof(at));
+    odo_column_text(st, 2, n->source, sizeof(n->source));
+    if (odo_time_parse(at, &ms, NULL) == 0)
+        odo_time_format_local(ms, n->when);
+    else
+        snprintf(n->when, sizeof(n->when), "%s", at);
 }
 
 /* Finds the neighbour that value must not cross; *found is false when there is none. */
 static int neighbour(struct odo_store *s, const char *sql, const char *user, const char *vehicle_id,
                      const char *at, const char *exclude_id, const char *bound, bool *found,
-                     int64_t *value, char when[32], char source[24], struct odo_err *err)
+                     struct neighbour *n, struct odo_err *err)
 {
-    sqlite3_stmt *st = odo_store_stmt(s, sql, err);
-    int rc;
+    sqlite3_stmt *st = rule_stmt(s, sql, user, vehicle_id, at, exclude_id, err);
 
     if (!st)
         return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, vehicle_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, at, -1, SQLITE_STATIC);
-    odo_bind_text(st, 4, exclude_id);
     odo_bind_text(st, 5, bound);
-    rc = sqlite3_step(st);
-    *found = rc == SQLITE_ROW;
-    if (*found) {
-        char at_text[ODO_TIME_TEXT_LEN + 1];
-        int64_t ms = 0;
-        *value = sqlite3_column_int64(st, 0);
-        odo_column_text(st, 1, at_text, sizeof(at_text));
-        odo_column_text(st, 2, source, 24);
-        if (odo_time_parse(at_text, &ms, NULL) == 0)
-            odo_time_format_local(ms, when);
-        else
-            snprintf(when, 32, "%s", at_text);
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE
-               ? 0
-               : odo_store_sqlerr(s, rc, err, "checking the odometer");
+    return odo_store_row(s, st, read_neighbour, n, found, "checking the odometer", err);
 }
 
 static const char *source_label(const char *source)
@@ -177,28 +182,33 @@ static const char *source_label(const char *source)
 }
 
 /* 0 when value fits between its neighbours, 1 when it does not, <0 on a storage error. */
+struct bounds {
+    int64_t value; /* the new value */
+    bool outside;  /* below the highest it must not be below, or above the lowest */
+};
+
+static void read_bounds(sqlite3_stmt *st, void *out)
+{
+    struct bounds *b = out;
+
+    if (sqlite3_column_type(st, 0) != SQLITE_NULL && sqlite3_column_int64(st, 0) > b->value)
+        b->outside = true;
+    if (sqlite3_column_double(st, 1) < (double)b->value)
+        b->outside = true;
+}
+
 static int fits(struct odo_store *s, const char *user, const char *vehicle_id, const char *at,
                 int64_t value, bool forced, const char *exclude_id, struct odo_err *err)
 {
-    sqlite3_stmt *st = odo_store_stmt(s, SQL_BOUNDS, err);
-    int rc, out = 0;
+    sqlite3_stmt *st = rule_stmt(s, SQL_BOUNDS, user, vehicle_id, at, exclude_id, err);
+    struct bounds b = {value, false};
+    int rc;
 
     if (!st)
         return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, vehicle_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, at, -1, SQLITE_STATIC);
-    odo_bind_text(st, 4, exclude_id);
     sqlite3_bind_int(st, 5, forced);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        if (sqlite3_column_type(st, 0) != SQLITE_NULL && sqlite3_column_int64(st, 0) > value)
-            out = 1;
-        if (sqlite3_column_double(st, 1) < (double)value)
-            out = 1;
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? out : odo_store_sqlerr(s, rc, err, "checking the odometer");
+    rc = odo_store_row(s, st, read_bounds, &b, NULL, "checking the odometer", err);
+    return rc != 0 ? rc : b.outside;
 }
 
 int odo_odometer_check(struct odo_store *s, const char *user, const struct odo_vehicle *v,
@@ -206,9 +216,9 @@ int odo_odometer_check(struct odo_store *s, const char *user, const struct odo_v
                        struct odo_err *err)
 {
     char at_text[ODO_TIME_TEXT_LEN + 1], start[ODO_TIME_TEXT_LEN + 1], end[ODO_TIME_TEXT_LEN + 1];
-    char when[32], source[24], a[ODO_DEC_TEXT_MAX], b[ODO_DEC_TEXT_MAX];
+    char a[ODO_DEC_TEXT_MAX], b[ODO_DEC_TEXT_MAX];
     const char *unit = odo_dist_unit_name(v->odometer_unit);
-    int64_t other;
+    struct neighbour other;
     bool found;
     int rc;
 
@@ -225,28 +235,28 @@ int odo_odometer_check(struct odo_store *s, const char *user, const struct odo_v
         if ((rc =
                  series_bound(s, SQL_SERIES_START, user, v->id, at_text, exclude_id, start, err)) ||
             (rc = neighbour(s, SQL_BELOW, user, v->id, at_text, exclude_id, start, &found, &other,
-                            when, source, err)))
+                            err)))
             return rc;
-        if (found && other > value)
+        if (found && other.value > value)
             return odo_err_set(
                 err, ODO_EINVAL,
                 "odometer %s %s is lower than %s %s recorded by %s on %s; odometers do not go "
                 "backwards (if the instrument cluster was replaced, record the new reading with "
                 "'odolog odo add --forced')",
                 odo_dec_format(value, ODO_SCALE_DISTANCE, 0, a, sizeof(a)), unit,
-                odo_dec_format(other, ODO_SCALE_DISTANCE, 0, b, sizeof(b)), unit,
-                source_label(source), when);
+                odo_dec_format(other.value, ODO_SCALE_DISTANCE, 0, b, sizeof(b)), unit,
+                source_label(other.source), other.when);
     }
     if ((rc = neighbour(s, SQL_ABOVE, user, v->id, at_text, exclude_id, end[0] ? end : NULL, &found,
-                        &other, when, source, err)))
+                        &other, err)))
         return rc;
-    if (found && other < value)
+    if (found && other.value < value)
         return odo_err_set(err, ODO_EINVAL,
                            "odometer %s %s is higher than %s %s recorded later, by %s on %s; "
                            "check the reading and its date",
                            odo_dec_format(value, ODO_SCALE_DISTANCE, 0, a, sizeof(a)), unit,
-                           odo_dec_format(other, ODO_SCALE_DISTANCE, 0, b, sizeof(b)), unit,
-                           source_label(source), when);
+                           odo_dec_format(other.value, ODO_SCALE_DISTANCE, 0, b, sizeof(b)), unit,
+                           source_label(other.source), other.when);
     return 0;
 }
 
@@ -268,15 +278,13 @@ int odo_odometer_add(struct odo_store *s, const char *user, struct odo_reading *
         (rc = odo_odometer_check(s, user, &v, r->read_at, r->odometer, r->forced, NULL, err)) ||
         (rc = odo_store_new_id(s, r->id, err)))
         goto out_rollback;
-    st = odo_store_stmt(s, SQL_INSERT, err);
+    st = odo_store_bound(s, SQL_INSERT, r->id, user, err);
     if (!st) {
         rc = ODO_ESTORAGE;
         goto out_rollback;
     }
     odo_store_now_text(s, now);
     odo_time_format(r->read_at, at);
-    sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, r->vehicle_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, at, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, r->odometer);
@@ -291,35 +299,27 @@ out_rollback:
     return rc;
 }
 
+/* One odometer value of any kind, as odometer_events gives it. */
+static void read_event(sqlite3_stmt *st, struct odo_reading *r)
+{
+    memset(r, 0, sizeof(*r));
+    odo_column_text(st, 0, r->id, sizeof(r->id));
+    odo_column_text(st, 1, r->vehicle_id, sizeof(r->vehicle_id));
+    r->read_at = odo_column_time(st, 2);
+    r->odometer = sqlite3_column_int64(st, 3);
+    r->forced = sqlite3_column_int(st, 4) != 0;
+    odo_column_text(st, 5, r->source, sizeof(r->source));
+    odo_column_text(st, 6, r->notes, sizeof(r->notes));
+}
+
+ODO_STORE_LISTING(list, struct odo_reading, read_event)
+
 int odo_odometer_list(struct odo_store *s, const char *user, const char *vehicle_id,
                       int (*fn)(const struct odo_reading *r, void *ctx), void *ctx,
                       struct odo_err *err)
 {
-    sqlite3_stmt *st = odo_store_stmt(s, SQL_LIST, err);
-    struct odo_reading r;
-    int rc;
+    sqlite3_stmt *st = odo_store_bound(s, SQL_LIST, vehicle_id, user, err);
+    struct list l = {fn, ctx};
 
-    if (!st)
-        return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, vehicle_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        char at[ODO_TIME_TEXT_LEN + 1];
-        memset(&r, 0, sizeof(r));
-        odo_column_text(st, 0, r.id, sizeof(r.id));
-        odo_column_text(st, 1, r.vehicle_id, sizeof(r.vehicle_id));
-        odo_column_text(st, 2, at, sizeof(at));
-        if (odo_time_parse(at, &r.read_at, NULL) != 0)
-            r.read_at = 0;
-        r.odometer = sqlite3_column_int64(st, 3);
-        r.forced = sqlite3_column_int(st, 4) != 0;
-        odo_column_text(st, 5, r.source, sizeof(r.source));
-        odo_column_text(st, 6, r.notes, sizeof(r.notes));
-        if (fn(&r, ctx) != 0)
-            break;
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE
-               ? 0
-               : odo_store_sqlerr(s, rc, err, "listing odometer readings");
+    return odo_store_each(s, st, list_row, &l, "listing odometer readings", err);
 }

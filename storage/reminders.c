@@ -44,11 +44,59 @@ const char *odo_due_level_name(enum odo_due_level l)
     return names[l];
 }
 
-static int32_t column_date(sqlite3_stmt *st, int col)
+/* odo_due_list's walk over both queries. */
+struct due_walk {
+    struct odo_store *s;
+    const char *user;
+    int32_t today;
+    const struct odo_settings *set;
+    int (*fn)(const struct odo_due *d, void *ctx);
+    void *ctx;
+    struct odo_err *err;
+    bool maint;   /* the query at hand: maintenance items, else documents */
+    bool stopped; /* fn had enough */
+};
+
+static int due_row(sqlite3_stmt *st, void *ctx)
 {
-    int32_t d;
-    const char *t = (const char *)sqlite3_column_text(st, col);
-    return t && odo_date_parse(t, &d, NULL) == 0 ? d : ODO_NO_DATE;
+    struct due_walk *w = ctx;
+    struct odo_due d;
+    char unit[4], kind[16];
+    int64_t soon;
+
+    memset(&d, 0, sizeof(d));
+    odo_column_text(st, 0, d.item_id, sizeof(d.item_id));
+    odo_column_text(st, 1, d.vehicle_id, sizeof(d.vehicle_id));
+    odo_column_text(st, 2, d.vehicle_name, sizeof(d.vehicle_name));
+    odo_column_text(st, 3, unit, sizeof(unit));
+    d.dist_unit = strcmp(unit, "mi") == 0 ? ODO_DIST_MI : ODO_DIST_KM;
+    if (w->maint) {
+        d.kind = "maintenance";
+        odo_column_text(st, 4, d.label, sizeof(d.label));
+        d.due_date = odo_column_date(st, 5);
+        d.due_odometer = odo_column_int(st, 6, ODO_NONE);
+        if (odo_vehicle_odometer(w->s, w->user, d.vehicle_id, &d.odometer, w->err) != 0)
+            return ODO_ESTORAGE;
+    } else {
+        odo_column_text(st, 4, kind, sizeof(kind));
+        d.kind = strcmp(kind, "insurance") == 0      ? "insurance"
+                 : strcmp(kind, "registration") == 0 ? "registration"
+                                                     : "emissions";
+        odo_column_text(st, 5, d.label, sizeof(d.label));
+        d.due_date = odo_column_date(st, 6);
+        d.due_odometer = ODO_NONE;
+        d.odometer = ODO_NONE;
+    }
+    d.days_left = d.due_date != ODO_NO_DATE ? (int)(d.due_date - w->today) : 0;
+    d.distance_left =
+        d.due_odometer != ODO_NONE && d.odometer != ODO_NONE ? d.due_odometer - d.odometer : 0;
+    soon = odo_dist_from_um(odo_dist_to_um(w->set->due_soon_distance, w->set->units.dist),
+                            d.dist_unit);
+    d.level = odo_due_level_of(d.due_date != ODO_NO_DATE, d.days_left,
+                               d.due_odometer != ODO_NONE && d.odometer != ODO_NONE,
+                               d.distance_left, w->set->due_soon_days, soon, &d.by_distance);
+    w->stopped = w->fn(&d, w->ctx) != 0;
+    return w->stopped;
 }
 
 int odo_due_list(struct odo_store *s, const char *user, int32_t today,
@@ -56,62 +104,15 @@ int odo_due_list(struct odo_store *s, const char *user, int32_t today,
                  void *ctx, struct odo_err *err)
 {
     const char *const queries[] = {SQL_MAINT, SQL_RENEWALS};
+    struct due_walk w = {s, user, today, set, fn, ctx, err, false, false};
     int rc;
 
-    for (size_t q = 0; q < ODO_ARRAY_LEN(queries); q++) {
-        sqlite3_stmt *st = odo_store_stmt(s, queries[q], err);
-        bool maint = q == 0;
+    for (size_t q = 0; q < ODO_ARRAY_LEN(queries) && !w.stopped; q++) {
+        sqlite3_stmt *st = odo_store_bound(s, queries[q], user, NULL, err);
 
-        if (!st)
-            return ODO_ESTORAGE;
-        sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            struct odo_due d;
-            char unit[4], kind[16];
-            int64_t soon;
-
-            memset(&d, 0, sizeof(d));
-            odo_column_text(st, 0, d.item_id, sizeof(d.item_id));
-            odo_column_text(st, 1, d.vehicle_id, sizeof(d.vehicle_id));
-            odo_column_text(st, 2, d.vehicle_name, sizeof(d.vehicle_name));
-            odo_column_text(st, 3, unit, sizeof(unit));
-            d.dist_unit = strcmp(unit, "mi") == 0 ? ODO_DIST_MI : ODO_DIST_KM;
-            if (maint) {
-                d.kind = "maintenance";
-                odo_column_text(st, 4, d.label, sizeof(d.label));
-                d.due_date = column_date(st, 5);
-                d.due_odometer = odo_column_int(st, 6, ODO_NONE);
-                if (odo_vehicle_odometer(s, user, d.vehicle_id, &d.odometer, err) != 0) {
-                    sqlite3_reset(st);
-                    return ODO_ESTORAGE;
-                }
-            } else {
-                odo_column_text(st, 4, kind, sizeof(kind));
-                d.kind = strcmp(kind, "insurance") == 0      ? "insurance"
-                         : strcmp(kind, "registration") == 0 ? "registration"
-                                                             : "emissions";
-                odo_column_text(st, 5, d.label, sizeof(d.label));
-                d.due_date = column_date(st, 6);
-                d.due_odometer = ODO_NONE;
-                d.odometer = ODO_NONE;
-            }
-            d.days_left = d.due_date != ODO_NO_DATE ? (int)(d.due_date - today) : 0;
-            d.distance_left = d.due_odometer != ODO_NONE && d.odometer != ODO_NONE
-                                  ? d.due_odometer - d.odometer
-                                  : 0;
-            soon = odo_dist_from_um(odo_dist_to_um(set->due_soon_distance, set->units.dist),
-                                    d.dist_unit);
-            d.level = odo_due_level_of(d.due_date != ODO_NO_DATE, d.days_left,
-                                       d.due_odometer != ODO_NONE && d.odometer != ODO_NONE,
-                                       d.distance_left, set->due_soon_days, soon, &d.by_distance);
-            if (fn(&d, ctx) != 0) {
-                sqlite3_reset(st);
-                return 0;
-            }
-        }
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
-            return odo_store_sqlerr(s, rc, err, "listing reminders");
+        w.maint = q == 0;
+        if ((rc = odo_store_each(s, st, due_row, &w, "listing reminders", err)))
+            return rc;
     }
     return 0;
 }

@@ -25,8 +25,8 @@ static const char SQL_LIST[] =
     "AND (?2 IS NULL OR vehicle_id = ?2) "
     "AND EXISTS (SELECT 1 FROM vehicles v WHERE v.id = r.vehicle_id AND v.deleted_at IS NULL) "
     "ORDER BY valid_until DESC, kind";
-static const char SQL_REMOVE[] = "UPDATE renewals SET deleted_at = ?3, updated_at = ?3 "
-                                 "WHERE id = ?1 AND user_id = ?2 AND deleted_at IS NULL";
+static const struct odo_soft_delete REMOVE = {
+    "renewal", "removing the renewal", {ODO_SQL_SOFT_DELETE("renewals", "id")}};
 
 static const char *const kinds[] = {"insurance", "registration", "emissions"};
 
@@ -83,7 +83,8 @@ int odo_renewal_add(struct odo_store *s, const char *user, struct odo_renewal *r
     if ((rc = odo_user_check(user, err)) ||
         (rc = odo_text_check(r->document_number, ODO_LABEL_MAX, "the document number", err)) ||
         (rc = odo_text_check(r->issuer, ODO_LABEL_MAX, "the issuer", err)) ||
-        (rc = odo_text_check(r->notes, ODO_NOTES_MAX, "the notes", err)))
+        (rc = odo_text_check(r->notes, ODO_NOTES_MAX, "the notes", err)) ||
+        (rc = odo_currency_check(r->currency, err)))
         return rc;
     if (r->valid_until < r->valid_from)
         return odo_err_set(err, ODO_EINVAL, "the document expires before it becomes valid");
@@ -96,7 +97,7 @@ int odo_renewal_add(struct odo_store *s, const char *user, struct odo_renewal *r
     if ((rc = odo_vehicle_require_live(s, user, r->vehicle_id, NULL, err)) ||
         (rc = odo_store_new_id(s, r->id, err)))
         goto out_rollback;
-    st = odo_store_stmt(s, SQL_INSERT, err);
+    st = odo_store_bound(s, SQL_INSERT, r->id, user, err);
     if (!st) {
         rc = ODO_ESTORAGE;
         goto out_rollback;
@@ -104,8 +105,6 @@ int odo_renewal_add(struct odo_store *s, const char *user, struct odo_renewal *r
     odo_store_now_text(s, now);
     odo_date_format(r->valid_from, from);
     odo_date_format(r->valid_until, until);
-    sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, r->vehicle_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, kinds[r->kind], -1, SQLITE_STATIC);
     odo_bind_text(st, 5, r->document_number);
@@ -130,51 +129,26 @@ out_rollback:
 int odo_renewal_resolve(struct odo_store *s, const char *user, const char *ref,
                         struct odo_renewal *r, struct odo_err *err)
 {
-    sqlite3_stmt *st = odo_store_stmt(s, SQL_BY_REF, err);
+    sqlite3_stmt *st = odo_store_bound(s, SQL_BY_REF, user, ref, err);
 
-    if (!st)
-        return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
     return odo_store_one(s, st, read_row, r, "live renewal", ref, err);
 }
+
+ODO_STORE_LISTING(list, struct odo_renewal, read_row)
 
 int odo_renewal_list(struct odo_store *s, const char *user, const char *vehicle_id,
                      int (*fn)(const struct odo_renewal *r, void *ctx), void *ctx,
                      struct odo_err *err)
 {
-    sqlite3_stmt *st = odo_store_stmt(s, SQL_LIST, err);
-    struct odo_renewal r;
-    int rc;
+    sqlite3_stmt *st = odo_store_bound(s, SQL_LIST, user, NULL, err);
+    struct list l = {fn, ctx};
 
-    if (!st)
-        return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-    odo_bind_text(st, 2, vehicle_id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        read_row(st, &r);
-        if (fn(&r, ctx) != 0)
-            break;
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
-                                                 : odo_store_sqlerr(s, rc, err, "listing renewals");
+    if (st)
+        odo_bind_text(st, 2, vehicle_id);
+    return odo_store_each(s, st, list_row, &l, "listing renewals", err);
 }
 
 int odo_renewal_remove(struct odo_store *s, const char *user, const char *id, struct odo_err *err)
 {
-    sqlite3_stmt *st = odo_store_stmt(s, SQL_REMOVE, err);
-    char now[ODO_TIME_TEXT_LEN + 1];
-    int rc;
-
-    if (!st)
-        return ODO_ESTORAGE;
-    odo_store_now_text(s, now);
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
-    rc = odo_store_step_done(s, st, err, "removing the renewal");
-    if (rc == 0 && sqlite3_changes(s->db) == 0)
-        return odo_err_set(err, ODO_ENOTFOUND, "no live renewal %.40s", id);
-    return rc;
+    return odo_store_soft_delete(s, &REMOVE, user, id, NULL, err);
 }

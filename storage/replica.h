@@ -180,7 +180,8 @@ int odo_replica_token(struct odo_store *s, const char *user, char *out, size_t c
 int odo_replica_users(struct odo_store *s, int (*fn)(const char *user, void *ctx), void *ctx,
                       struct odo_err *err) ODO_MUST_CHECK;
 
-/* Device-wide sync settings (gateway, psk, ca). get: "" when unset. */
+/* Device-wide sync settings, by a key the sync client names (sync/client/login.c). get: "" when
+ * unset. */
 int odo_replica_config_get(struct odo_store *s, const char *key, char *out, size_t cap,
                            struct odo_err *err) ODO_MUST_CHECK;
 int odo_replica_config_set(struct odo_store *s, const char *key, const char *value,

@@ -52,36 +52,44 @@ static void apply(struct odo_settings *o, const char *key, const char *value)
     }
 }
 
+/* The stored keys odo_settings_load knows, in the order they apply. */
+static const char *const order[] = {"units",    "distance",      "volume",           "economy",
+                                    "currency", "due_soon_days", "due_soon_distance"};
+
+/* What odo_settings_load read: each known key's value, if it was stored. */
+struct stored {
+    char values[ODO_ARRAY_LEN(order)][32];
+    bool have[ODO_ARRAY_LEN(order)];
+};
+
+static int stored_row(sqlite3_stmt *st, void *ctx)
+{
+    struct stored *v = ctx;
+    const char *key = (const char *)sqlite3_column_text(st, 0);
+
+    for (size_t i = 0; i < ODO_ARRAY_LEN(order); i++) {
+        if (strcmp(key, order[i]) == 0) {
+            odo_column_text(st, 1, v->values[i], sizeof(v->values[i]));
+            v->have[i] = true;
+        }
+    }
+    return 0;
+}
+
 int odo_settings_load(struct odo_store *s, const char *user, struct odo_settings *out,
                       struct odo_err *err)
 {
-    /* "units" resets the parts to its defaults, so it is applied before the others. */
-    static const char *const order[] = {"units",    "distance",      "volume",           "economy",
-                                        "currency", "due_soon_days", "due_soon_distance"};
-    char values[ODO_ARRAY_LEN(order)][32];
-    bool have[ODO_ARRAY_LEN(order)] = {false};
-    sqlite3_stmt *st = odo_store_stmt(s, SQL_GET, err);
+    struct stored v = {.have = {false}};
+    sqlite3_stmt *st = odo_store_bound(s, SQL_GET, user, NULL, err);
     int rc;
 
     odo_settings_default(ODO_UNITS_METRIC, out);
-    if (!st)
-        return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *key = (const char *)sqlite3_column_text(st, 0);
-        for (size_t i = 0; i < ODO_ARRAY_LEN(order); i++) {
-            if (strcmp(key, order[i]) == 0) {
-                odo_column_text(st, 1, values[i], sizeof(values[i]));
-                have[i] = true;
-            }
-        }
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return odo_store_sqlerr(s, rc, err, "reading settings");
+    if ((rc = odo_store_each(s, st, stored_row, &v, "reading settings", err)))
+        return rc;
+    /* "units" resets the parts to its defaults, so it is applied before the others. */
     for (size_t i = 0; i < ODO_ARRAY_LEN(order); i++) {
-        if (have[i]) {
-            apply(out, order[i], values[i]);
+        if (v.have[i]) {
+            apply(out, order[i], v.values[i]);
             out->initialised = true;
         }
     }
@@ -91,13 +99,13 @@ int odo_settings_load(struct odo_store *s, const char *user, struct odo_settings
 int odo_settings_save(struct odo_store *s, const char *user, const struct odo_settings *in,
                       struct odo_err *err)
 {
-    char days[16], dist[ODO_DEC_TEXT_MAX], now[ODO_TIME_TEXT_LEN + 1];
+    char days[16], dist[ODO_DEC_TEXT_MAX], now[ODO_TIME_TEXT_LEN + 1], currency[4];
     const char *pairs[][2] = {
         {"units", odo_unit_system_name(in->units.system)},
         {"distance", odo_dist_unit_name(in->units.dist)},
         {"volume", odo_vol_unit_name(in->units.vol)},
         {"economy", odo_econ_unit_name(in->units.econ)},
-        {"currency", in->currency},
+        {"currency", currency},
         {"due_soon_days", days},
         {"due_soon_distance", dist},
     };
@@ -105,9 +113,11 @@ int odo_settings_save(struct odo_store *s, const char *user, const struct odo_se
 
     if ((rc = odo_user_check(user, err)))
         return rc;
-    if (strlen(in->currency) != 3 || !isupper((unsigned char)in->currency[0]) ||
-        !isupper((unsigned char)in->currency[1]) || !isupper((unsigned char)in->currency[2]))
+    snprintf(currency, sizeof(currency), "%s", in->currency);
+    if (!currency[0] || strlen(in->currency) != 3)
         return odo_err_set(err, ODO_EINVAL, "a currency is a three-letter ISO code such as EUR");
+    if ((rc = odo_currency_check(currency, err)))
+        return rc;
     if (in->due_soon_days < 0 || in->due_soon_days > 3650 || in->due_soon_distance < 0)
         return odo_err_set(err, ODO_EINVAL, "reminder thresholds must not be negative");
     snprintf(days, sizeof(days), "%d", in->due_soon_days);
@@ -116,13 +126,11 @@ int odo_settings_save(struct odo_store *s, const char *user, const struct odo_se
     if ((rc = odo_store_begin(s, err)))
         return rc;
     for (size_t i = 0; i < ODO_ARRAY_LEN(pairs); i++) {
-        sqlite3_stmt *st = odo_store_stmt(s, SQL_SET, err);
+        sqlite3_stmt *st = odo_store_bound(s, SQL_SET, user, pairs[i][0], err);
         if (!st) {
             rc = ODO_ESTORAGE;
             goto out_rollback;
         }
-        sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, pairs[i][0], -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, pairs[i][1], -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
         if ((rc = odo_store_step_done(s, st, err, "saving settings")))

@@ -5,6 +5,7 @@
 #include "storage/internal.h"
 
 #include "platform/text.h"
+#include "storage/maintenance.h" /* ODO_NO_DATE */
 
 #include <ctype.h>
 #include <errno.h>
@@ -120,6 +121,18 @@ sqlite3_stmt *odo_store_stmt_text(struct odo_store *s, const char *sql, struct o
     return st;
 }
 
+sqlite3_stmt *odo_store_bound(struct odo_store *s, const char *sql, const char *p1, const char *p2,
+                              struct odo_err *err)
+{
+    sqlite3_stmt *st = odo_store_stmt(s, sql, err);
+
+    if (st) {
+        sqlite3_bind_text(st, 1, p1, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, p2, -1, SQLITE_STATIC);
+    }
+    return st;
+}
+
 int odo_store_step_done(struct odo_store *s, sqlite3_stmt *st, struct odo_err *err,
                         const char *doing)
 {
@@ -130,36 +143,108 @@ int odo_store_step_done(struct odo_store *s, sqlite3_stmt *st, struct odo_err *e
     return out;
 }
 
+int odo_store_each(struct odo_store *s, sqlite3_stmt *st, int (*row)(sqlite3_stmt *st, void *ctx),
+                   void *ctx, const char *doing, struct odo_err *err)
+{
+    int rc, out = 0;
+
+    if (!st)
+        return ODO_ESTORAGE;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && (out = row(st, ctx)) == 0)
+        ;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return odo_store_sqlerr(s, rc, err, doing);
+    return out < 0 ? out : 0;
+}
+
+/* The reader of odo_store_row and odo_store_one: copies the first row, counts up to `enough`. */
+struct first_rows {
+    void (*read)(sqlite3_stmt *st, void *out); /* may be NULL */
+    void *out;
+    int n, enough;
+};
+
+static int read_first(sqlite3_stmt *st, void *ctx)
+{
+    struct first_rows *f = ctx;
+
+    if (++f->n == 1 && f->read)
+        f->read(st, f->out);
+    return f->n >= f->enough;
+}
+
+int odo_store_row(struct odo_store *s, sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *out),
+                  void *out, bool *found, const char *doing, struct odo_err *err)
+{
+    struct first_rows f = {read, out, 0, 1};
+    int rc = odo_store_each(s, st, read_first, &f, doing, err);
+
+    if (found)
+        *found = f.n > 0;
+    return rc;
+}
+
 int odo_store_one(struct odo_store *s, sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *out),
                   void *out, const char *kind, const char *ref, struct odo_err *err)
 {
-    int rc, n = 0;
+    struct first_rows o = {read, out, 0, 2};
+    int rc = odo_store_each(s, st, read_first, &o, "looking it up", err);
 
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 2)
-        if (++n == 1)
-            read(st, out);
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return odo_store_sqlerr(s, rc, err, "looking it up");
-    if (n == 0)
+    if (rc != 0)
+        return rc;
+    if (o.n == 0)
         return odo_err_set(err, ODO_ENOTFOUND, "no %s matches '%.60s'", kind, ref);
-    if (n > 1)
+    if (o.n > 1)
         return odo_err_set(err, ODO_EINVAL,
                            "'%.60s' matches more than one %s: give more characters of the id", ref,
                            kind);
     return 0;
 }
 
+/* odo_store_text's reader: column 0 into a capped buffer. */
+struct text_out {
+    char *out;
+    size_t cap;
+};
+
+static void read_text(sqlite3_stmt *st, void *ctx)
+{
+    struct text_out *t = ctx;
+    odo_column_text(st, 0, t->out, t->cap);
+}
+
 int odo_store_text(struct odo_store *s, sqlite3_stmt *st, char *out, size_t cap, const char *doing,
                    struct odo_err *err)
 {
-    int rc = sqlite3_step(st);
+    struct text_out t = {out, cap};
 
     out[0] = '\0';
-    if (rc == SQLITE_ROW)
-        odo_column_text(st, 0, out, cap);
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : odo_store_sqlerr(s, rc, err, doing);
+    return odo_store_row(s, st, read_text, &t, NULL, doing, err);
+}
+
+int odo_store_soft_delete(struct odo_store *s, const struct odo_soft_delete *d, const char *user,
+                          const char *id, const char *restore_at, struct odo_err *err)
+{
+    char now[ODO_TIME_TEXT_LEN + 1];
+
+    odo_store_now_text(s, now);
+    for (size_t i = 0; i < ODO_CASCADE_MAX && d->sql[i]; i++) {
+        sqlite3_stmt *st = odo_store_bound(s, d->sql[i], id, user, err);
+        int rc;
+
+        if (!st)
+            return ODO_ESTORAGE;
+        sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+        if (restore_at)
+            sqlite3_bind_text(st, 4, restore_at, -1, SQLITE_STATIC);
+        if ((rc = odo_store_step_done(s, st, err, d->doing)))
+            return rc;
+        if (i == 0 && sqlite3_changes(s->db) != 1)
+            return odo_err_set(err, ODO_ENOTFOUND, "no %s %s %.40s",
+                               restore_at ? "deleted" : "live", d->kind, id);
+    }
+    return 0;
 }
 
 int odo_store_exec(struct odo_store *s, const char *sql, struct odo_err *err, const char *doing)
@@ -207,6 +292,32 @@ void odo_column_text(sqlite3_stmt *st, int col, char *dst, size_t cap)
 int64_t odo_column_int(sqlite3_stmt *st, int col, int64_t dflt)
 {
     return sqlite3_column_type(st, col) == SQLITE_NULL ? dflt : sqlite3_column_int64(st, col);
+}
+
+int64_t odo_column_time(sqlite3_stmt *st, int col)
+{
+    char at[ODO_TIME_TEXT_LEN + 1];
+    int64_t ms;
+
+    odo_column_text(st, col, at, sizeof(at));
+    return odo_time_parse(at, &ms, NULL) == 0 ? ms : 0;
+}
+
+int32_t odo_column_date(sqlite3_stmt *st, int col)
+{
+    int32_t d;
+    const char *t = (const char *)sqlite3_column_text(st, col);
+    return t && odo_date_parse(t, &d, NULL) == 0 ? d : ODO_NO_DATE;
+}
+
+int odo_bind_date(sqlite3_stmt *st, int idx, int32_t days)
+{
+    char text[ODO_DATE_TEXT_LEN + 1];
+
+    if (days == ODO_NO_DATE)
+        return sqlite3_bind_null(st, idx);
+    odo_date_format(days, text);
+    return sqlite3_bind_text(st, idx, text, -1, SQLITE_TRANSIENT);
 }
 
 int odo_text_check(const char *v, size_t max, const char *what, struct odo_err *err)

@@ -3,6 +3,7 @@
  */
 #include "storage/units.h"
 
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -201,4 +202,20 @@ int64_t odo_cost_per_distance(int64_t cents, int64_t um, enum odo_dist_unit u, i
     *scale = 2;
     /* hundredths per 100 km = cents * 1e11 um / um */
     return odo_muldiv_round((uint64_t)cents, 100000000000ULL, (uint64_t)um, 1);
+}
+
+int odo_currency_check(char *code, struct odo_err *err)
+{
+    if (!code[0])
+        return 0;
+    if (strlen(code) != 3)
+        goto out_refuse;
+    for (int i = 0; i < 3; i++) {
+        if (!isalpha((unsigned char)code[i]) || (unsigned char)code[i] > 0x7f)
+            goto out_refuse;
+        code[i] = (char)toupper((unsigned char)code[i]);
+    }
+    return 0;
+out_refuse:
+    return odo_err_set(err, ODO_EINVAL, "a currency is a three-letter ISO code such as EUR");
 }

@@ -62,36 +62,23 @@ static const char SQL_LIVE_VIN_OWNER[] =
 static const char SQL_HAS_READINGS[] =
     "SELECT EXISTS (SELECT 1 FROM odometer_events WHERE vehicle_id = ?1 AND user_id = ?2)";
 
-/* The cascade of DESIGN.md: the same deleted_at on the vehicle and its live children. */
-static const char *const SQL_REMOVE[] = {
-    "UPDATE vehicles SET deleted_at = ?3, updated_at = ?3 "
-    "WHERE id = ?1 AND user_id = ?2 AND deleted_at IS NULL",
-    "UPDATE fuel_logs SET deleted_at = ?3, updated_at = ?3 "
-    "WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at IS NULL",
-    "UPDATE odometer_readings SET deleted_at = ?3, updated_at = ?3 "
-    "WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at IS NULL",
-    "UPDATE service_records SET deleted_at = ?3, updated_at = ?3 "
-    "WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at IS NULL",
-    "UPDATE maintenance SET deleted_at = ?3, updated_at = ?3 "
-    "WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at IS NULL",
-    "UPDATE renewals SET deleted_at = ?3, updated_at = ?3 "
-    "WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at IS NULL",
-};
-/* ?4 is the vehicle's deleted_at: exactly the children deleted with it come back. */
-static const char *const SQL_RESTORE[] = {
-    "UPDATE vehicles SET deleted_at = NULL, updated_at = ?3 "
-    "WHERE id = ?1 AND user_id = ?2 AND deleted_at = ?4",
-    "UPDATE fuel_logs SET deleted_at = NULL, updated_at = ?3 "
-    "WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at = ?4",
-    "UPDATE odometer_readings SET deleted_at = NULL, updated_at = ?3 "
-    "WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at = ?4",
-    "UPDATE maintenance SET deleted_at = NULL, updated_at = ?3 "
-    "WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at = ?4",
-    "UPDATE service_records SET deleted_at = NULL, updated_at = ?3 "
-    "WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at = ?4",
-    "UPDATE renewals SET deleted_at = NULL, updated_at = ?3 "
-    "WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at = ?4",
-};
+/* The cascade: the same deleted_at on the vehicle and its live children. */
+static const struct odo_soft_delete REMOVE = {
+    "vehicle",
+    "updating the vehicle's records",
+    {ODO_SQL_SOFT_DELETE("vehicles", "id"), ODO_SQL_SOFT_DELETE("fuel_logs", "vehicle_id"),
+     ODO_SQL_SOFT_DELETE("odometer_readings", "vehicle_id"),
+     ODO_SQL_SOFT_DELETE("service_records", "vehicle_id"),
+     ODO_SQL_SOFT_DELETE("maintenance", "vehicle_id"),
+     ODO_SQL_SOFT_DELETE("renewals", "vehicle_id")}};
+/* Exactly the children deleted with the vehicle (the same deleted_at) come back. */
+static const struct odo_soft_delete RESTORE = {
+    "vehicle",
+    "updating the vehicle's records",
+    {ODO_SQL_RESTORE("vehicles", "id"), ODO_SQL_RESTORE("fuel_logs", "vehicle_id"),
+     ODO_SQL_RESTORE("odometer_readings", "vehicle_id"),
+     ODO_SQL_RESTORE("maintenance", "vehicle_id"), ODO_SQL_RESTORE("service_records", "vehicle_id"),
+     ODO_SQL_RESTORE("renewals", "vehicle_id")}};
 
 static void read_row(sqlite3_stmt *st, void *out)
 {
@@ -119,22 +106,18 @@ static void read_row(sqlite3_stmt *st, void *out)
     v->odometer = ODO_NONE;
 }
 
+static void read_int(sqlite3_stmt *st, void *out)
+{
+    *(int64_t *)out = sqlite3_column_int64(st, 0);
+}
+
 int odo_vehicle_odometer(struct odo_store *s, const char *user, const char *vehicle_id,
                          int64_t *out, struct odo_err *err)
 {
-    sqlite3_stmt *st = odo_store_stmt(s, SQL_ODOMETER, err);
-    int rc;
+    sqlite3_stmt *st = odo_store_bound(s, SQL_ODOMETER, vehicle_id, user, err);
 
-    if (!st)
-        return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, vehicle_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    *out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : ODO_NONE;
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE
-               ? 0
-               : odo_store_sqlerr(s, rc, err, "reading the odometer");
+    *out = ODO_NONE;
+    return odo_store_row(s, st, read_int, out, NULL, "reading the odometer", err);
 }
 
 /* Completes a vehicle read by a lookup with its current odometer. */
@@ -235,23 +218,17 @@ int odo_vehicle_register_vin(struct odo_store *s, const char *user, const struct
                              enum odo_dist_unit unit, struct odo_vehicle *v, bool *added,
                              struct odo_err *err)
 {
-    sqlite3_stmt *st = odo_store_stmt(s, SQL_BY_VIN, err);
+    sqlite3_stmt *st = odo_store_bound(s, SQL_BY_VIN, user, d->vin, err);
+    bool found;
     int rc;
 
     *added = false;
-    if (!st)
-        return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, d->vin, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, 0);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        read_row(st, v);
-    sqlite3_reset(st);
-    if (rc == SQLITE_ROW)
+    if (st)
+        sqlite3_bind_int(st, 3, 0);
+    if ((rc = odo_store_row(s, st, read_row, v, &found, "looking for the VIN", err)))
+        return rc;
+    if (found)
         return odo_vehicle_odometer(s, user, v->id, &v->odometer, err);
-    if (rc != SQLITE_DONE)
-        return odo_store_sqlerr(s, rc, err, "looking for the VIN");
     memset(v, 0, sizeof(*v));
     memcpy(v->vin, d->vin, sizeof(v->vin));
     v->odometer_unit = unit;
@@ -268,30 +245,33 @@ int odo_vehicle_register_vin(struct odo_store *s, const char *user, const struct
 static int check_vin_free(struct odo_store *s, const char *user, const char *vin,
                           const char *self_id, struct odo_err *err)
 {
+    char name[ODO_NAME_MAX + 1];
     sqlite3_stmt *st;
     int rc;
 
     if (!vin[0])
         return 0;
-    st = odo_store_stmt(s, SQL_LIVE_VIN_OWNER, err);
-    if (!st)
-        return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, vin, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, self_id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        char name[ODO_NAME_MAX + 1];
-        odo_column_text(st, 0, name, sizeof(name));
-        sqlite3_reset(st);
+    st = odo_store_bound(s, SQL_LIVE_VIN_OWNER, user, vin, err);
+    if (st)
+        sqlite3_bind_text(st, 3, self_id, -1, SQLITE_STATIC);
+    /* A vehicle's name is never empty (the schema checks it), so "" means no owner. */
+    if ((rc = odo_store_text(s, st, name, sizeof(name), "checking the VIN", err)))
+        return rc;
+    if (name[0])
         return odo_err_set(err, ODO_EEXIST, "VIN %s is already registered as '%s'", vin, name);
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : odo_store_sqlerr(s, rc, err, "checking the VIN");
+    return 0;
 }
 
-static void bind_fields(sqlite3_stmt *st, const struct odo_vehicle *v, const char *now)
+/* Runs sql, the insert or the update, with the vehicle's fields, stamped with the time now. */
+static int write_row(struct odo_store *s, const char *sql, const char *user,
+                     const struct odo_vehicle *v, char now[ODO_TIME_TEXT_LEN + 1],
+                     const char *doing, struct odo_err *err)
 {
+    sqlite3_stmt *st = odo_store_bound(s, sql, v->id, user, err);
+
+    if (!st)
+        return ODO_ESTORAGE;
+    odo_store_now_text(s, now);
     odo_bind_text(st, 3, v->vin);
     odo_bind_text(st, 4, v->name);
     odo_bind_text(st, 5, v->make);
@@ -305,13 +285,13 @@ static void bind_fields(sqlite3_stmt *st, const struct odo_vehicle *v, const cha
     odo_bind_text(st, 13, v->body_class);
     odo_bind_text(st, 14, v->engine);
     odo_bind_text(st, 15, v->fuel_type);
+    return odo_store_step_done(s, st, err, doing);
 }
 
 int odo_vehicle_add(struct odo_store *s, const char *user, struct odo_vehicle *v,
                     struct odo_err *err)
 {
     char now[ODO_TIME_TEXT_LEN + 1];
-    sqlite3_stmt *st;
     int rc;
 
     if ((rc = odo_user_check(user, err)) || (rc = check_fields(s, v, err)))
@@ -320,16 +300,7 @@ int odo_vehicle_add(struct odo_store *s, const char *user, struct odo_vehicle *v
         return rc;
     if ((rc = check_vin_free(s, user, v->vin, "", err)) || (rc = odo_store_new_id(s, v->id, err)))
         goto out_rollback;
-    st = odo_store_stmt(s, SQL_INSERT, err);
-    if (!st) {
-        rc = ODO_ESTORAGE;
-        goto out_rollback;
-    }
-    odo_store_now_text(s, now);
-    sqlite3_bind_text(st, 1, v->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
-    bind_fields(st, v, now);
-    if ((rc = odo_store_step_done(s, st, err, "adding the vehicle")))
+    if ((rc = write_row(s, SQL_INSERT, user, v, now, "adding the vehicle", err)))
         goto out_rollback;
     if ((rc = odo_store_commit(s, err)))
         return rc;
@@ -347,12 +318,8 @@ out_rollback:
 static int get_row(struct odo_store *s, const char *user, const char *id, struct odo_vehicle *v,
                    struct odo_err *err)
 {
-    sqlite3_stmt *st = odo_store_stmt(s, SQL_BY_ID, err);
+    sqlite3_stmt *st = odo_store_bound(s, SQL_BY_ID, user, id, err);
 
-    if (!st)
-        return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
     return odo_store_one(s, st, read_row, v, "vehicle", id, err);
 }
 
@@ -367,13 +334,10 @@ static int resolve_by(struct odo_store *s, const char *sql, const char *user, co
                       bool include_deleted, const char *ref, struct odo_vehicle *v,
                       struct odo_err *err)
 {
-    sqlite3_stmt *st = odo_store_stmt(s, sql, err);
+    sqlite3_stmt *st = odo_store_bound(s, sql, user, key, err);
 
-    if (!st)
-        return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, include_deleted);
+    if (st)
+        sqlite3_bind_int(st, 3, include_deleted);
     return with_odometer(s, user, odo_store_one(s, st, read_row, v, "vehicle", ref, err), v, err);
 }
 
@@ -408,12 +372,9 @@ int odo_vehicle_resolve(struct odo_store *s, const char *user, const char *ref,
 int odo_vehicle_only(struct odo_store *s, const char *user, struct odo_vehicle *v,
                      struct odo_err *err)
 {
-    sqlite3_stmt *st = odo_store_stmt(s, SQL_LIVE, err);
+    sqlite3_stmt *st = odo_store_bound(s, SQL_LIVE, user, NULL, err);
     int rc;
 
-    if (!st)
-        return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
     rc = with_odometer(s, user, odo_store_one(s, st, read_row, v, "vehicle", "", err), v, err);
     if (rc == ODO_ENOTFOUND)
         return odo_err_set(err, ODO_ENOTFOUND,
@@ -424,31 +385,36 @@ int odo_vehicle_only(struct odo_store *s, const char *user, struct odo_vehicle *
     return rc;
 }
 
+/* odo_vehicle_list's rows, each completed with its current odometer. */
+struct list {
+    struct odo_store *s;
+    const char *user;
+    int (*fn)(const struct odo_vehicle *v, void *ctx);
+    void *ctx;
+    struct odo_err *err;
+};
+
+static int list_row(sqlite3_stmt *st, void *ctx)
+{
+    const struct list *l = ctx;
+    struct odo_vehicle v;
+
+    read_row(st, &v);
+    if (odo_vehicle_odometer(l->s, l->user, v.id, &v.odometer, l->err) != 0)
+        return ODO_ESTORAGE;
+    return l->fn(&v, l->ctx) != 0;
+}
+
 int odo_vehicle_list(struct odo_store *s, const char *user, bool include_deleted,
                      int (*fn)(const struct odo_vehicle *v, void *ctx), void *ctx,
                      struct odo_err *err)
 {
-    sqlite3_stmt *st = odo_store_stmt(s, SQL_LIST, err);
-    struct odo_vehicle v;
-    int rc;
+    sqlite3_stmt *st = odo_store_bound(s, SQL_LIST, user, NULL, err);
+    struct list l = {s, user, fn, ctx, err};
 
-    if (!st)
-        return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, include_deleted);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        read_row(st, &v);
-        if (odo_vehicle_odometer(s, user, v.id, &v.odometer, err) != 0) {
-            sqlite3_reset(st);
-            return ODO_ESTORAGE;
-        }
-        if (fn(&v, ctx) != 0) {
-            sqlite3_reset(st);
-            return 0;
-        }
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : odo_store_sqlerr(s, rc, err, "listing vehicles");
+    if (st)
+        sqlite3_bind_int(st, 2, include_deleted);
+    return odo_store_each(s, st, list_row, &l, "listing vehicles", err);
 }
 
 int odo_vehicle_require_live(struct odo_store *s, const char *user, const char *vehicle_id,
@@ -470,6 +436,7 @@ int odo_vehicle_update(struct odo_store *s, const char *user, struct odo_vehicle
 {
     struct odo_vehicle old;
     char now[ODO_TIME_TEXT_LEN + 1];
+    int64_t readings = 0;
     sqlite3_stmt *st;
     int rc;
 
@@ -481,32 +448,17 @@ int odo_vehicle_update(struct odo_store *s, const char *user, struct odo_vehicle
         (rc = check_vin_free(s, user, v->vin, v->id, err)))
         goto out_rollback;
     if (old.odometer_unit != v->odometer_unit) {
-        st = odo_store_stmt(s, SQL_HAS_READINGS, err);
-        if (!st) {
-            rc = ODO_ESTORAGE;
+        st = odo_store_bound(s, SQL_HAS_READINGS, v->id, user, err);
+        if ((rc = odo_store_row(s, st, read_int, &readings, NULL, "checking the readings", err)))
             goto out_rollback;
-        }
-        sqlite3_bind_text(st, 1, v->id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
-        sqlite3_reset(st);
-        if (rc) {
+        if (readings) {
             rc = odo_err_set(err, ODO_EINVAL,
                              "the odometer unit of '%s' cannot change: it has readings in %s",
                              old.name, odo_dist_unit_name(old.odometer_unit));
             goto out_rollback;
         }
     }
-    st = odo_store_stmt(s, SQL_UPDATE, err);
-    if (!st) {
-        rc = ODO_ESTORAGE;
-        goto out_rollback;
-    }
-    odo_store_now_text(s, now);
-    sqlite3_bind_text(st, 1, v->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
-    bind_fields(st, v, now);
-    if ((rc = odo_store_step_done(s, st, err, "saving the vehicle")))
+    if ((rc = write_row(s, SQL_UPDATE, user, v, now, "saving the vehicle", err)))
         goto out_rollback;
     return odo_store_commit(s, err);
 out_rollback:
@@ -514,39 +466,14 @@ out_rollback:
     return rc;
 }
 
-/* Runs each statement of a cascade with (id, user, now, deleted_at). */
-static int run_cascade(struct odo_store *s, const char *const *sqls, size_t n, const char *id,
-                       const char *user, const char *now, const char *deleted_at,
-                       struct odo_err *err)
-{
-    for (size_t i = 0; i < n; i++) {
-        sqlite3_stmt *st = odo_store_stmt(s, sqls[i], err);
-        int rc;
-        if (!st)
-            return ODO_ESTORAGE;
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
-        if (deleted_at)
-            sqlite3_bind_text(st, 4, deleted_at, -1, SQLITE_STATIC);
-        rc = odo_store_step_done(s, st, err, "updating the vehicle's records");
-        if (rc != 0)
-            return rc;
-    }
-    return 0;
-}
-
 int odo_vehicle_remove(struct odo_store *s, const char *user, const char *id, struct odo_err *err)
 {
-    char now[ODO_TIME_TEXT_LEN + 1];
     int rc;
 
     if ((rc = odo_store_begin(s, err)))
         return rc;
-    if ((rc = odo_vehicle_require_live(s, user, id, NULL, err)))
-        goto out_rollback;
-    odo_store_now_text(s, now);
-    if ((rc = run_cascade(s, SQL_REMOVE, ODO_ARRAY_LEN(SQL_REMOVE), id, user, now, NULL, err)))
+    if ((rc = odo_vehicle_require_live(s, user, id, NULL, err)) ||
+        (rc = odo_store_soft_delete(s, &REMOVE, user, id, NULL, err)))
         goto out_rollback;
     return odo_store_commit(s, err);
 out_rollback:
@@ -557,7 +484,6 @@ out_rollback:
 int odo_vehicle_restore(struct odo_store *s, const char *user, const char *id, struct odo_err *err)
 {
     struct odo_vehicle v;
-    char now[ODO_TIME_TEXT_LEN + 1];
     int rc;
 
     if ((rc = odo_store_begin(s, err)))
@@ -568,11 +494,8 @@ int odo_vehicle_restore(struct odo_store *s, const char *user, const char *id, s
         rc = odo_err_set(err, ODO_ENOTFOUND, "vehicle '%s' is not deleted", v.name);
         goto out_rollback;
     }
-    if ((rc = check_vin_free(s, user, v.vin, v.id, err)))
-        goto out_rollback;
-    odo_store_now_text(s, now);
-    if ((rc = run_cascade(s, SQL_RESTORE, ODO_ARRAY_LEN(SQL_RESTORE), id, user, now, v.deleted_at,
-                          err)))
+    if ((rc = check_vin_free(s, user, v.vin, v.id, err)) ||
+        (rc = odo_store_soft_delete(s, &RESTORE, user, id, v.deleted_at, err)))
         goto out_rollback;
     return odo_store_commit(s, err);
 out_rollback:

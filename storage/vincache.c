@@ -45,14 +45,48 @@ static void get_sql(char *sql, size_t cap)
     snprintf(sql + n, cap - n, " FROM vin_cache WHERE vin = ?1 AND expires_at > ?2");
 }
 
+/* A cached decode as odo_vin_cache_get reads it. */
+struct cached {
+    struct odo_vin_decoded *out;
+    const char *vin;
+    char *fetched_at; /* may be NULL */
+};
+
+static void read_cached(sqlite3_stmt *st, void *ctx)
+{
+    const struct cached *c = ctx;
+    struct odo_vin_decoded *out = c->out;
+    size_t count;
+    const struct odo_vin_field *f = odo_vin_fields(&count);
+    char errors[64];
+
+    memset(out, 0, sizeof(*out));
+    snprintf(out->vin, sizeof(out->vin), "%s", c->vin);
+    odo_column_text(st, 0, out->source, sizeof(out->source));
+    if (c->fetched_at)
+        odo_column_text(st, 1, c->fetched_at, ODO_TIME_TEXT_LEN + 1);
+    out->model_year = (int)odo_column_int(st, 2, 0);
+    odo_column_text(st, 3, errors, sizeof(errors));
+    for (char *p = errors, *end; *p && out->nerrors < ODO_VPIC_ERRORS_MAX; p = end) {
+        long code;
+        while (*p && (*p < '0' || *p > '9'))
+            p++;
+        if (!*p)
+            break;
+        code = strtol(p, &end, 10);
+        out->errors[out->nerrors++] = (int)code;
+    }
+    odo_column_text(st, 4, out->error_text, sizeof(out->error_text));
+    for (size_t i = 0; i < count; i++)
+        odo_column_text(st, (int)i + 5, (char *)out + f[i].offset, f[i].size);
+}
+
 int odo_vin_cache_get(struct odo_store *s, const char *vin, struct odo_vin_decoded *out,
                       bool *found, char *fetched_at, struct odo_err *err)
 {
-    char sql[SQL_MAX], now[ODO_TIME_TEXT_LEN + 1], errors[64];
-    size_t count;
-    const struct odo_vin_field *f = odo_vin_fields(&count);
+    char sql[SQL_MAX], now[ODO_TIME_TEXT_LEN + 1];
+    struct cached c = {out, vin, fetched_at};
     sqlite3_stmt *st;
-    int rc;
 
     *found = false;
     get_sql(sql, sizeof(sql));
@@ -61,33 +95,7 @@ int odo_vin_cache_get(struct odo_store *s, const char *vin, struct odo_vin_decod
     odo_store_now_text(s, now);
     sqlite3_bind_text(st, 1, vin, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        memset(out, 0, sizeof(*out));
-        snprintf(out->vin, sizeof(out->vin), "%s", vin);
-        odo_column_text(st, 0, out->source, sizeof(out->source));
-        if (fetched_at)
-            odo_column_text(st, 1, fetched_at, ODO_TIME_TEXT_LEN + 1);
-        out->model_year = (int)odo_column_int(st, 2, 0);
-        odo_column_text(st, 3, errors, sizeof(errors));
-        for (char *p = errors, *end; *p && out->nerrors < ODO_VPIC_ERRORS_MAX; p = end) {
-            long code;
-            while (*p && (*p < '0' || *p > '9'))
-                p++;
-            if (!*p)
-                break;
-            code = strtol(p, &end, 10);
-            out->errors[out->nerrors++] = (int)code;
-        }
-        odo_column_text(st, 4, out->error_text, sizeof(out->error_text));
-        for (size_t i = 0; i < count; i++)
-            odo_column_text(st, (int)i + 5, (char *)out + f[i].offset, f[i].size);
-        *found = true;
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE
-               ? 0
-               : odo_store_sqlerr(s, rc, err, "reading vin_cache");
+    return odo_store_row(s, st, read_cached, &c, found, "reading vin_cache", err);
 }
 
 int odo_vin_cache_put(struct odo_store *s, const struct odo_vin_decoded *d, struct odo_err *err)

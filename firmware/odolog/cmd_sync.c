@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "firmware/odolog/cli.h"
-#include "platform/fs.h"
 #include "storage/replica.h"
 #include "sync/client/engine.h"
+#include "sync/client/login.h"
 #include "sync/protocol/messages.h"
 
 enum {
@@ -21,31 +21,6 @@ enum {
     OPT_BATCH
 };
 
-/* A token read from a file (the whole file, trimmed), into out. */
-static int read_token_file(struct cli *c, const char *path, char *out, size_t cap)
-{
-    char *text;
-    size_t len;
-    int rc;
-
-    if ((rc = odo_fs_read_all(path, cap - 1, &text, &len, &c->err)))
-        return rc;
-    while (len && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
-        text[--len] = '\0';
-    snprintf(out, cap, "%s", text);
-    memset(text, 0, len);
-    free(text);
-    return 0;
-}
-
-static bool looks_like_jwt(const char *t)
-{
-    const char *a = strchr(t, '.'), *b = a ? strchr(a + 1, '.') : NULL;
-    return a && b && !strchr(b + 1, '.') &&
-           strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmno"
-                     "pqrstuvwxyz0123456789-_.") == strlen(t);
-}
-
 int cmd_login(struct cli *c, int argc, char **argv)
 {
     static const struct option opts[] = {{"gateway", required_argument, NULL, OPT_GATEWAY},
@@ -56,8 +31,8 @@ int cmd_login(struct cli *c, int argc, char **argv)
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const struct cli_command *cmd = cli_find("login", NULL);
-    const char *gateway = NULL, *token = NULL, *token_file = NULL, *psk = NULL, *ca = NULL;
-    char tok[ODO_TOKEN_MAX + 1], url[300];
+    struct odo_sync_login login = {0};
+    struct odo_sync_config cfg;
     int ch, rc;
 
     while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1) {
@@ -67,72 +42,48 @@ int cmd_login(struct cli *c, int argc, char **argv)
         case '?':
             return EXIT_USAGE;
         case OPT_GATEWAY:
-            gateway = optarg;
+            login.gateway = optarg;
             break;
         case OPT_TOKEN:
-            token = optarg;
+            login.token = optarg;
             break;
         case OPT_TOKEN_FILE:
-            token_file = optarg;
+            login.token_file = optarg;
             break;
         case OPT_PSK:
-            psk = optarg;
+            login.psk_hex = optarg;
             break;
         case OPT_CA:
-            ca = optarg;
+            login.ca_file = optarg;
             break;
         }
     }
     if (optind < argc)
         return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-    if (!gateway && !token && !token_file && !psk && !ca)
+    if (!login.gateway && !login.token && !login.token_file && !login.psk_hex && !login.ca_file)
         return cli_usage(cmd, "nothing to do: give --gateway, --token or --psk");
-    if (token && token_file)
+    if (login.token && login.token_file)
         return cli_usage(cmd, "give --token or --token-file, not both");
-    if (gateway && strncmp(gateway, "coaps://", 8) != 0 && strncmp(gateway, "https://", 8) != 0 &&
-        strncmp(gateway, "coap://", 7) != 0)
-        return cli_fail(
-            c, odo_err_set(&c->err, ODO_EINVAL, "the gateway is a coaps:// or https:// URL"));
-    if (gateway && strlen(gateway) >= sizeof(url))
-        return cli_fail(c, odo_err_set(&c->err, ODO_EINVAL, "the gateway URL is too long"));
-    if (psk && (strlen(psk) < 32 || strlen(psk) > 128 || strlen(psk) % 2 ||
-                strspn(psk, "0123456789abcdefABCDEF") != strlen(psk)))
-        return cli_fail(c, odo_err_set(&c->err, ODO_EINVAL,
-                                       "a pre-shared key is 32 to 128 hex digits (16 to 64 "
-                                       "bytes)"));
-    tok[0] = '\0';
-    if (token_file && (rc = read_token_file(c, token_file, tok, sizeof(tok))))
+    /* Checked before the store is opened, so that bad input creates no database. */
+    if ((rc = odo_sync_login_check(&login, &c->err)))
         return cli_fail(c, rc);
-    if (token && (rc = cli_copy(c, tok, sizeof(tok), token, "the token")))
-        return cli_fail(c, rc);
-    if (tok[0] && !looks_like_jwt(tok))
-        return cli_fail(c, odo_err_set(&c->err, ODO_EINVAL,
-                                       "the token is not a JWT (header.payload.signature)"));
     if ((rc = cli_open(c)))
         return rc;
-    if ((rc = odo_store_begin(c->store, &c->err)) ||
-        (gateway && (rc = odo_replica_config_set(c->store, "gateway", gateway, &c->err))) ||
-        (psk && (rc = odo_replica_config_set(c->store, "psk", psk, &c->err))) ||
-        (ca && (rc = odo_replica_config_set(c->store, "ca", ca, &c->err))) ||
-        (tok[0] && (rc = odo_replica_login(c->store, c->user, tok, &c->err)))) {
-        odo_store_rollback(c->store);
-        memset(tok, 0, sizeof(tok));
-        return cli_fail(c, rc);
-    }
-    memset(tok, 0, sizeof(tok));
-    if ((rc = odo_store_commit(c->store, &c->err)) ||
-        (rc = odo_replica_config_get(c->store, "gateway", url, sizeof(url), &c->err)))
+    if ((rc = odo_sync_login(c->store, c->user, &login, &c->err)) ||
+        (rc = odo_sync_config_get(c->store, &cfg, &c->err)))
         return cli_fail(c, rc);
     if (c->json) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "device_id", odo_store_device_id(c->store));
         cJSON_AddStringToObject(o, "user", c->user);
-        json_str(o, "gateway", url);
+        json_str(o, "gateway", cfg.gateway);
         json_print(o);
     } else {
         printf("device %s, user %s%s, gateway %s\n", odo_store_device_id(c->store), c->user,
-               token || token_file ? " (token stored)" : "", url[0] ? url : "(not set)");
+               login.token || login.token_file ? " (token stored)" : "",
+               cfg.gateway[0] ? cfg.gateway : "(not set)");
     }
+    odo_sync_config_clear(&cfg);
     return 0;
 }
 
@@ -235,7 +186,8 @@ int cmd_sync_status(struct cli *c, int argc, char **argv)
     static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     const struct cli_command *cmd = cli_find("sync", "status");
     struct odo_sync_state st;
-    char url[300], age[64] = "-";
+    struct odo_sync_config cfg;
+    char age[64] = "-";
     int ch, rc;
 
     while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1)
@@ -245,7 +197,7 @@ int cmd_sync_status(struct cli *c, int argc, char **argv)
     if ((rc = cli_open(c)))
         return rc;
     if ((rc = odo_replica_state(c->store, c->user, &st, &c->err)) ||
-        (rc = odo_replica_config_get(c->store, "gateway", url, sizeof(url), &c->err)))
+        (rc = odo_sync_config_get(c->store, &cfg, &c->err)))
         return cli_fail(c, rc);
     if (st.oldest[0]) {
         int64_t then;
@@ -263,7 +215,7 @@ int cmd_sync_status(struct cli *c, int argc, char **argv)
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "device_id", odo_store_device_id(c->store));
         cJSON_AddStringToObject(o, "user", c->user);
-        json_str(o, "gateway", url);
+        json_str(o, "gateway", cfg.gateway);
         cJSON_AddBoolToObject(o, "logged_in", st.logged_in);
         cJSON_AddNumberToObject(o, "outbox", (double)st.outbox);
         json_str(o, "oldest_unsynced", st.oldest);
@@ -275,11 +227,13 @@ int cmd_sync_status(struct cli *c, int argc, char **argv)
         json_str(o, "last_error", st.last_error);
         json_str(o, "last_error_at", st.last_error_at);
         json_print(o);
+        odo_sync_config_clear(&cfg);
         return 0;
     }
     printf("device:          %s\n", odo_store_device_id(c->store));
     printf("user:            %s (%s)\n", c->user, st.logged_in ? "logged in" : "not logged in");
-    printf("gateway:         %s\n", url[0] ? url : "(not set: odolog login --gateway URL)");
+    printf("gateway:         %s\n",
+           cfg.gateway[0] ? cfg.gateway : "(not set: odolog login --gateway URL)");
     printf("outbox:          %lld change%s waiting", (long long)st.outbox,
            st.outbox == 1 ? "" : "s");
     if (st.oldest[0])
@@ -290,5 +244,6 @@ int cmd_sync_status(struct cli *c, int argc, char **argv)
         printf("last error:      %s (%s)\n", st.last_error, st.last_error_at);
     if (st.refused)
         printf("refused changes: %lld (last: %s)\n", (long long)st.refused, st.last_refusal);
+    odo_sync_config_clear(&cfg);
     return 0;
 }

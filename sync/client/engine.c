@@ -11,6 +11,7 @@
 #include "platform/decimal.h"
 #include "platform/text.h"
 #include "storage/replica.h"
+#include "sync/client/login.h"
 #include "sync/protocol/messages.h"
 
 /* The store reads and writes rows of as many columns as the wire carries: one limit. */
@@ -737,29 +738,33 @@ int odo_sync_connect_timeout(struct odo_store *s, int timeout_ms, struct odo_tra
                              struct odo_err *err)
 {
     struct odo_transport_options o;
-    char url[300], psk_hex[260], ca[512];
-    unsigned char psk[128];
+    struct odo_sync_config cfg;
+    unsigned char psk[ODO_PSK_MAX];
     long n = 0;
     int rc;
 
     *out = NULL;
-    if ((rc = odo_replica_config_get(s, "gateway", url, sizeof(url), err)) ||
-        (rc = odo_replica_config_get(s, "psk", psk_hex, sizeof(psk_hex), err)) ||
-        (rc = odo_replica_config_get(s, "ca", ca, sizeof(ca), err)))
+    if ((rc = odo_sync_config_get(s, &cfg, err)))
         return rc;
-    if (!url[0])
-        return odo_err_set(err, ODO_EINVAL,
-                           "no gateway configured: run 'odolog login --gateway URL ...'");
-    if ((n = odo_hex_decode(psk_hex, psk, sizeof(psk))) < 0)
-        return odo_err_set(err, ODO_EINVAL, "the stored pre-shared key is not hex");
+    if (!cfg.gateway[0]) {
+        rc = odo_err_set(err, ODO_EINVAL,
+                         "no gateway configured: run 'odolog login --gateway URL ...'");
+        goto out_wipe;
+    }
+    if ((n = odo_hex_decode(cfg.psk_hex, psk, sizeof(psk))) < 0) {
+        rc = odo_err_set(err, ODO_EINVAL, "the stored pre-shared key is not hex");
+        goto out_wipe;
+    }
     memset(&o, 0, sizeof(o));
-    o.url = url;
+    o.url = cfg.gateway;
     o.psk_identity = odo_store_device_id(s);
     o.psk = n ? psk : NULL;
     o.psk_len = (size_t)n;
-    o.ca_file = ca[0] ? ca : NULL;
+    o.ca_file = cfg.ca_file[0] ? cfg.ca_file : NULL;
     o.timeout_ms = timeout_ms;
     rc = odo_transport_open(&o, out, err);
+out_wipe:
     memset(psk, 0, sizeof(psk));
+    odo_sync_config_clear(&cfg);
     return rc;
 }

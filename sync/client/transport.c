@@ -7,28 +7,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The schemes the transports speak, with their default ports. */
+static const struct scheme {
+    const char *prefix;
+    enum odo_url_scheme scheme;
+    int port;
+} schemes[] = {
+    {"coaps://", ODO_URL_COAPS, 5684},
+    {"coap://", ODO_URL_COAP, 5683},
+    {"https://", ODO_URL_HTTPS, 443},
+};
+
+static const struct scheme *scheme_of(const char *url)
+{
+    for (size_t i = 0; i < ODO_ARRAY_LEN(schemes); i++)
+        if (strncmp(url, schemes[i].prefix, strlen(schemes[i].prefix)) == 0)
+            return &schemes[i];
+    return NULL;
+}
+
+bool odo_url_known_scheme(const char *url)
+{
+    return scheme_of(url) != NULL;
+}
+
 int odo_url_parse(const char *url, struct odo_url *out, struct odo_err *err)
 {
+    const struct scheme *sc = scheme_of(url);
     const char *p, *host, *end;
     size_t n;
 
     memset(out, 0, sizeof(*out));
-    if (strncmp(url, "coaps://", 8) == 0) {
-        out->scheme = ODO_URL_COAPS;
-        out->port = 5684;
-        p = url + 8;
-    } else if (strncmp(url, "coap://", 7) == 0) {
-        out->scheme = ODO_URL_COAP;
-        out->port = 5683;
-        p = url + 7;
-    } else if (strncmp(url, "https://", 8) == 0) {
-        out->scheme = ODO_URL_HTTPS;
-        out->port = 443;
-        p = url + 8;
-    } else {
+    if (!sc)
         return odo_err_set(err, ODO_EINVAL,
                            "gateway URL '%.80s' must start with coaps:// or https://", url);
-    }
+    out->scheme = sc->scheme;
+    out->port = sc->port;
+    p = url + strlen(sc->prefix);
     if (*p == '[') {
         host = p + 1;
         end = strchr(host, ']');
@@ -68,7 +83,8 @@ int odo_transport_open(const struct odo_transport_options *opt, struct odo_trans
         return rc;
     if (url.scheme == ODO_URL_HTTPS)
         return odo_https_open(&url, opt, out, err);
-    if (url.scheme == ODO_URL_COAPS && (!opt->psk_identity || !opt->psk || opt->psk_len < 16))
+    if (url.scheme == ODO_URL_COAPS &&
+        (!opt->psk_identity || !opt->psk || opt->psk_len < ODO_PSK_MIN))
         return odo_err_set(err, ODO_EINVAL,
                            "coaps needs this device's pre-shared key: odolog login --psk HEX");
     return odo_coap_open(&url, opt, out, err);

@@ -13,10 +13,13 @@
 #include "platform/error.h"
 #include "sync/protocol/buf.h"
 
+#define ODO_PSK_MIN 16 /* bytes of a coaps pre-shared key, at least */
+#define ODO_PSK_MAX 64 /* and at most */
+
 struct odo_transport_options {
     const char *url;          /* coaps://host[:port], https://host[:port], coap://... (tests) */
     const char *psk_identity; /* coaps: the device id */
-    const unsigned char *psk; /* coaps: the pre-shared key */
+    const unsigned char *psk; /* coaps: the pre-shared key, ODO_PSK_MIN to ODO_PSK_MAX bytes */
     size_t psk_len;
     const char *ca_file; /* https: PEM file of the CA that signed the gateway */
     int timeout_ms;      /* per request; 0: 30 s */

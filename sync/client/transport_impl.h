@@ -1,9 +1,12 @@
 /*
  * Inside sync/client: what the transport implementations share. Nothing outside sync/client
- * includes this header.
+ * includes this header, but for a test that brings an implementation of its own (an in-process
+ * gateway: its struct starts with struct odo_transport, whose ops are its functions).
  */
 #ifndef ODO_SYNC_TRANSPORT_IMPL_H
 #define ODO_SYNC_TRANSPORT_IMPL_H
+
+#include <stdbool.h>
 
 #include "sync/client/transport.h"
 
@@ -15,7 +18,11 @@ struct odo_url {
     int port;
 };
 
+/* Parses a gateway URL: a known scheme, a host (an IPv6 address in brackets), an optional port,
+ * no path. ODO_EINVAL with a sentence otherwise. */
 int odo_url_parse(const char *url, struct odo_url *out, struct odo_err *err) ODO_MUST_CHECK;
+/* Whether url starts with a scheme a transport speaks (coaps://, coap://, https://). */
+bool odo_url_known_scheme(const char *url);
 
 struct odo_transport_ops {
     int (*request)(struct odo_transport *t, const char *path, const char *body, size_t len,

@@ -5,11 +5,11 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "platform/hash.h"
 #include "platform/migration.h"
 
 const struct odo_migration *odo_migrations_central(size_t *count);
@@ -164,6 +164,118 @@ static int line_of(const char *sql, long pos, char *line, size_t cap)
     return n;
 }
 
+/*
+ * PostgreSQL's side of the migration runner (platform/migration.h): the rules are there; here is
+ * how _migrations is read and written, a file run, and runners serialised (an advisory lock).
+ */
+
+/* Row `row` of r, columns (checksum, applied_at) from `col` on, into a record. */
+static void pg_record_of(PGresult *r, int row, int col, struct odo_migration_record *rec)
+{
+    snprintf(rec->checksum, sizeof(rec->checksum), "%s", PQgetvalue(r, row, col));
+    snprintf(rec->applied_at, sizeof(rec->applied_at), "%s", PQgetvalue(r, row, col + 1));
+}
+
+static int pg_mig_read(void *db, const char *name, struct odo_migration_record *rec,
+                       struct odo_err *err)
+{
+    const char *params[1] = {name};
+    PGresult *r = PQexecParams(db, "SELECT checksum, applied_at FROM _migrations WHERE name = $1",
+                               1, NULL, params, NULL, NULL, 0);
+    int rc = odo_pg_check(r, "reading _migrations", err);
+
+    if (rc == 0 && PQntuples(r) == 1) {
+        pg_record_of(r, 0, 0, rec);
+        rc = 1;
+    }
+    PQclear(r);
+    return rc;
+}
+
+static int pg_mig_each(void *db,
+                       int (*fn)(const char *name, const struct odo_migration_record *rec,
+                                 void *arg),
+                       void *arg, struct odo_err *err)
+{
+    PGresult *r = PQexec(db, "SELECT name, checksum, applied_at FROM _migrations ORDER BY name");
+    int rc = odo_pg_check(r, "reading _migrations", err);
+
+    for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
+        struct odo_migration_record rec;
+        pg_record_of(r, i, 1, &rec);
+        rc = fn(PQgetvalue(r, i, 0), &rec, arg);
+    }
+    PQclear(r);
+    return rc;
+}
+
+/* One migrator at a time, whatever process it is. */
+static int pg_mig_begin(void *db, struct odo_err *err)
+{
+    int rc = odo_pg_exec(db, "BEGIN", err);
+
+    if (rc == 0 && (rc = odo_pg_exec(db, "SELECT pg_advisory_xact_lock(7007001)", err)))
+        odo_pg_rollback(db);
+    return rc;
+}
+
+/* Runs the file as one script; a failure is placed by the line PostgreSQL points at. */
+static int pg_mig_apply(void *db, const struct odo_migration *m,
+                        char where[ODO_MIGRATION_WHERE_MAX], struct odo_err *err)
+{
+    PGresult *r = PQexec(db, m->sql);
+    const char *pos, *msg;
+    char line[100] = "";
+
+    if (PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK) {
+        PQclear(r);
+        return 0;
+    }
+    pos = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
+    msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+    if (pos) {
+        int ln = line_of(m->sql, atol(pos), line, sizeof(line));
+        snprintf(where, ODO_MIGRATION_WHERE_MAX, "line %d (%s)", ln, line);
+    }
+    odo_err_set(err, ODO_EMIGRATE, "%s", msg ? msg : PQresultErrorMessage(r));
+    PQclear(r);
+    return ODO_EMIGRATE;
+}
+
+static int pg_mig_record(void *db, const struct odo_migration *m,
+                         const struct odo_migration_record *rec, struct odo_err *err)
+{
+    const char *params[2] = {m->name, rec->checksum};
+    PGresult *r = PQexecParams(db, "INSERT INTO _migrations VALUES ($1, $2, now())", 2, NULL,
+                               params, NULL, NULL, 0);
+    int rc = odo_pg_check(r, "recording the migration", err);
+
+    PQclear(r);
+    return rc;
+}
+
+static int pg_mig_commit(void *db, struct odo_err *err)
+{
+    return odo_pg_exec(db, "COMMIT", err);
+}
+
+static void pg_mig_rollback(void *db)
+{
+    odo_pg_rollback(db);
+}
+
+static const struct odo_migration_backend pg_backend = {
+    .program = "gateway",
+    .upgrade = "odolog-gateway",
+    .read = pg_mig_read,
+    .each = pg_mig_each,
+    .begin = pg_mig_begin,
+    .apply = pg_mig_apply,
+    .record = pg_mig_record,
+    .commit = pg_mig_commit,
+    .rollback = pg_mig_rollback,
+};
+
 int odo_pg_migrate(PGconn *c, int *applied, struct odo_err *err)
 {
     size_t n;
@@ -176,86 +288,5 @@ int odo_pg_migrate(PGconn *c, int *applied, struct odo_err *err)
                           "checksum text NOT NULL, applied_at timestamptz NOT NULL)",
                           err)))
         return rc;
-    /* A migration this program does not have means a newer gateway wrote the database. */
-    {
-        PGresult *r = PQexec(c, "SELECT name FROM _migrations ORDER BY name");
-        if ((rc = odo_pg_check(r, "reading _migrations", err))) {
-            PQclear(r);
-            return rc;
-        }
-        for (int i = 0; i < PQntuples(r); i++) {
-            const char *name = PQgetvalue(r, i, 0);
-            int known = 0;
-            for (size_t k = 0; k < n && !known; k++)
-                known = strcmp(set[k].name, name) == 0;
-            if (!known) {
-                odo_err_set(err, ODO_ENEWER,
-                            "the database has migration %s, which this gateway does not know: "
-                            "it was written by a newer version",
-                            name);
-                PQclear(r);
-                return ODO_ENEWER;
-            }
-        }
-        PQclear(r);
-    }
-    for (size_t i = 0; i < n; i++) {
-        char sum[ODO_SHA256_HEX_LEN + 1];
-        const char *params[2] = {set[i].name, sum};
-        PGresult *r;
-
-        odo_sha256_hex(set[i].sql, set[i].len, sum);
-        if ((rc = odo_pg_exec(c, "BEGIN", err)))
-            return rc;
-        /* One migrator at a time, whatever process it is. */
-        if ((rc = odo_pg_exec(c, "SELECT pg_advisory_xact_lock(7007001)", err)))
-            goto out_rollback;
-        r = PQexecParams(c, "SELECT checksum FROM _migrations WHERE name = $1", 1, NULL, params,
-                         NULL, NULL, 0);
-        if ((rc = odo_pg_check(r, "reading _migrations", err))) {
-            PQclear(r);
-            goto out_rollback;
-        }
-        if (PQntuples(r) == 1) {
-            int same = strcmp(PQgetvalue(r, 0, 0), sum) == 0;
-            PQclear(r);
-            odo_pg_rollback(c);
-            if (!same)
-                return odo_err_set(err, ODO_EMIGRATE,
-                                   "migration %s was changed after it was applied to this "
-                                   "database; put the change in a new migration",
-                                   set[i].name);
-            continue;
-        }
-        PQclear(r);
-        r = PQexec(c, set[i].sql);
-        if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
-            const char *pos = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
-            const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
-            char line[100] = "";
-            int ln = pos ? line_of(set[i].sql, atol(pos), line, sizeof(line)) : 0;
-            odo_err_set(err, ODO_EMIGRATE,
-                        "migration %s failed at line %d (%s): %s; the database was left as it "
-                        "was before this file",
-                        set[i].name, ln, line, msg ? msg : PQresultErrorMessage(r));
-            PQclear(r);
-            rc = ODO_EMIGRATE;
-            goto out_rollback;
-        }
-        PQclear(r);
-        r = PQexecParams(c, "INSERT INTO _migrations VALUES ($1, $2, now())", 2, NULL, params, NULL,
-                         NULL, 0);
-        if ((rc = odo_pg_check(r, "recording the migration", err))) {
-            PQclear(r);
-            goto out_rollback;
-        }
-        PQclear(r);
-        if ((rc = odo_pg_exec(c, "COMMIT", err)))
-            return rc;
-        (*applied)++;
-    }
-    return 0;
-out_rollback:
-    odo_pg_rollback(c);
-    return rc;
+    return odo_migration_run(&pg_backend, c, set, n, applied, err);
 }

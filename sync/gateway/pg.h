@@ -37,11 +37,12 @@ void odo_pg_rollback(PGconn *c);
 int odo_pg_check(PGresult *r, const char *doing, struct odo_err *err);
 
 /*
- * Applies the central migrations (migrations/central, built in) with the rules of the device
- * runner (storage/migrate.h): lexicographic order, one transaction each, recorded with a
- * SHA-256 checksum in _migrations, an edited applied file refused by name, a failing file
- * rolled back and named with the failing statement's line, a newer database refused. Concurrent
- * runners serialise on an advisory lock. *applied receives how many files ran.
+ * Applies the central migrations (migrations/central, built in) with the runner the device
+ * shares (platform/migration.h, docs/migrations.md): lexicographic order, one transaction each,
+ * recorded with a SHA-256 checksum in _migrations, an edited applied file refused by name, a
+ * failing file rolled back and named with the line PostgreSQL points at, a newer database
+ * refused. Concurrent runners serialise on an advisory lock. *applied receives how many files
+ * ran.
  */
 int odo_pg_migrate(PGconn *c, int *applied, struct odo_err *err) ODO_MUST_CHECK;
 

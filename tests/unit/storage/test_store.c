@@ -105,6 +105,7 @@ static const char M1_EDITED[] = "CREATE TABLE t (x INTEGER, y TEXT);\nINSERT INT
 static const char M2_BAD[] =
     "CREATE TABLE u (x INTEGER);\nINSERT INTO u VALUES (1);\nINSERT INTO missing VALUES (2);\n";
 static const char M2_GOOD[] = "CREATE TABLE u (x INTEGER);\n";
+static const char M2_EDITED[] = "CREATE TABLE u (x INTEGER, y TEXT);\n";
 
 static int open_with(const char *path, const struct odo_migration *set, size_t n,
                      struct odo_store **s, struct odo_err *err)
@@ -137,8 +138,11 @@ static void test_a_migration_edited_after_it_was_applied_stops_the_runner_naming
 
 static void test_a_failing_migration_leaves_the_database_as_before_and_names_the_statement(void)
 {
+    static const char M2_AGAIN[] = "CREATE TABLE t (x INTEGER, z TEXT);\n";
     const struct odo_migration set[] = {{"001_first.sql", M1, sizeof(M1) - 1},
                                         {"002_second.sql", M2_BAD, sizeof(M2_BAD) - 1}};
+    const struct odo_migration again[] = {{"001_first.sql", M1, sizeof(M1) - 1},
+                                          {"002_second.sql", M2_AGAIN, sizeof(M2_AGAIN) - 1}};
     char dir[256], path[300];
     struct odo_store *s;
     struct odo_err err;
@@ -147,14 +151,30 @@ static void test_a_failing_migration_leaves_the_database_as_before_and_names_the
     snprintf(path, sizeof(path), "%s/o.db", dir);
     ASSERT_EQ(open_with(path, set, 2, &s, &err), ODO_EMIGRATE);
     ASSERT_CONTAINS(err.msg, "002_second.sql");
-    ASSERT_CONTAINS(err.msg, "statement 3");
-    ASSERT_CONTAINS(err.msg, "INSERT INTO missing");
+    ASSERT_CONTAINS(err.msg, "statement 3 (INSERT INTO missing VALUES (2);)");
     ASSERT_CONTAINS(err.msg, "no such table");
     /* The first file is applied; nothing of the second is left. */
     ASSERT_EQ(peek_int(path, "SELECT count(*) FROM _migrations"), 1);
     ASSERT_EQ(peek_int(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'u'"), 0);
     ASSERT_EQ(peek_int(path, "SELECT x FROM t"), 1);
+    /* A statement that does not even prepare (SQLite stops parsing it at the table's name) is
+     * named by its whole first line. */
+    ASSERT_EQ(open_with(path, again, 2, &s, &err), ODO_EMIGRATE);
+    ASSERT_CONTAINS(err.msg, "statement 1 (CREATE TABLE t (x INTEGER, z TEXT);)");
+    ASSERT_CONTAINS(err.msg, "already exists");
     test_rmdir(dir);
+}
+
+static int open_unmigrated(const char *path, const struct odo_migration *set, size_t n,
+                           struct odo_store **s, struct odo_err *err)
+{
+    struct odo_store_options o = {.migrations = set, .migration_count = n, .no_migrate = true};
+    return odo_store_open(path, &o, s, err);
+}
+
+static void count_state(const struct odo_migration_status *st, void *ctx)
+{
+    ((int *)ctx)[st->state]++;
 }
 
 static void test_a_database_written_by_a_newer_odolog_is_refused(void)
@@ -164,6 +184,7 @@ static void test_a_database_written_by_a_newer_odolog_is_refused(void)
     char dir[256], path[300];
     struct odo_store *s;
     struct odo_err err;
+    int states[ODO_MIGRATION_UNKNOWN + 1] = {0};
 
     test_tmpdir(dir);
     snprintf(path, sizeof(path), "%s/o.db", dir);
@@ -172,6 +193,98 @@ static void test_a_database_written_by_a_newer_odolog_is_refused(void)
     ASSERT_EQ(open_with(path, newer, 1, &s, &err), ODO_ENEWER);
     ASSERT_CONTAINS(err.msg, "002_second.sql");
     ASSERT_CONTAINS(err.msg, "upgrade odolog");
+    /* Its status, read without migrating, names the stranger. */
+    ASSERT_OK(open_unmigrated(path, newer, 1, &s, &err), &err);
+    ASSERT_OK(odo_store_migration_status(s, count_state, states, &err), &err);
+    odo_store_close(s);
+    ASSERT_EQ(states[ODO_MIGRATION_APPLIED], 1);
+    ASSERT_EQ(states[ODO_MIGRATION_UNKNOWN], 1);
+    ASSERT_EQ(states[ODO_MIGRATION_PENDING] + states[ODO_MIGRATION_CHANGED], 0);
+    test_rmdir(dir);
+}
+
+/*
+ * Another runner (a second store on the same file, as another process) that applies rival.set
+ * just before the runner under test takes the lock for its first pending file.
+ */
+static struct {
+    const char *path;
+    const struct odo_migration *set;
+    size_t n;
+    int raced;
+} rival;
+
+static int begin_after_a_rival(void *db, struct odo_err *err)
+{
+    if (rival.raced++ == 0) {
+        struct odo_store *other;
+        struct odo_err other_err;
+        ASSERT_OK(open_with(rival.path, rival.set, rival.n, &other, &other_err), &other_err);
+        odo_store_close(other);
+    }
+    return odo_migrate_sqlite.begin(db, err);
+}
+
+/*
+ * Runs set (001, 002) on a database at path where the plain runner has applied 001, while
+ * rival_set's 002 is applied by another runner just before the first lock is taken.
+ */
+static int run_in_a_race(const char *path, const struct odo_migration *set,
+                         const struct odo_migration *rival_set, int *applied, struct odo_err *err)
+{
+    struct odo_migration_backend racing = odo_migrate_sqlite;
+    struct odo_store *s;
+    int rc, first = -1;
+
+    ASSERT_OK(open_unmigrated(path, set, 2, &s, err), err);
+    ASSERT_OK(odo_migration_run(&odo_migrate_sqlite, s, set, 1, &first, err), err);
+    ASSERT_EQ(first, 1);
+    rival.path = path;
+    rival.set = rival_set;
+    rival.n = 2;
+    rival.raced = 0;
+    racing.begin = begin_after_a_rival;
+    rc = odo_migration_run(&racing, s, set, 2, applied, err);
+    odo_store_close(s);
+    ASSERT_EQ(rival.raced, 1);
+    return rc;
+}
+
+static void test_a_file_another_runner_applied_meanwhile_is_seen_under_the_lock_and_runs_once(void)
+{
+    const struct odo_migration set[] = {{"001_first.sql", M1, sizeof(M1) - 1},
+                                        {"002_second.sql", M2_GOOD, sizeof(M2_GOOD) - 1}};
+    char dir[256], path[300];
+    struct odo_err err;
+    int applied = -1;
+
+    test_tmpdir(dir);
+    snprintf(path, sizeof(path), "%s/o.db", dir);
+    /* Run twice, 002's CREATE TABLE would fail: the look under the lock must find it applied. */
+    ASSERT_OK(run_in_a_race(path, set, set, &applied, &err), &err);
+    ASSERT_EQ(applied, 0);
+    ASSERT_EQ(peek_int(path, "SELECT count(*) FROM _migrations"), 2);
+    test_rmdir(dir);
+}
+
+static void test_a_file_another_runner_applied_edited_meanwhile_is_refused_under_the_lock(void)
+{
+    const struct odo_migration set[] = {{"001_first.sql", M1, sizeof(M1) - 1},
+                                        {"002_second.sql", M2_GOOD, sizeof(M2_GOOD) - 1}};
+    const struct odo_migration edited[] = {{"001_first.sql", M1, sizeof(M1) - 1},
+                                           {"002_second.sql", M2_EDITED, sizeof(M2_EDITED) - 1}};
+    char dir[256], path[300];
+    struct odo_err err;
+    int applied = -1;
+
+    test_tmpdir(dir);
+    snprintf(path, sizeof(path), "%s/o.db", dir);
+    ASSERT_EQ(run_in_a_race(path, set, edited, &applied, &err), ODO_EMIGRATE);
+    ASSERT_CONTAINS(err.msg, "002_second.sql");
+    ASSERT_CONTAINS(err.msg, "changed after it was applied");
+    ASSERT_EQ(applied, 0);
+    /* The rival's table stands as it made it. */
+    ASSERT_EQ(peek_int(path, "SELECT count(*) FROM pragma_table_info('u')"), 2);
     test_rmdir(dir);
 }
 
@@ -418,18 +531,21 @@ static void test_a_missing_directory_is_a_clear_storage_error(void)
     ASSERT_CONTAINS(err.msg, "directory");
 }
 
-RUN_TESTS(TEST_CASE(test_open_sets_wal_full_sync_foreign_keys_and_busy_timeout),
-          TEST_CASE(test_migrations_apply_once_and_record_name_checksum_and_time),
-          TEST_CASE(test_a_migration_edited_after_it_was_applied_stops_the_runner_naming_it),
-          TEST_CASE(test_a_failing_migration_leaves_the_database_as_before_and_names_the_statement),
-          TEST_CASE(test_a_database_written_by_a_newer_odolog_is_refused),
-          TEST_CASE(test_a_file_that_is_not_a_database_is_refused_and_left_untouched),
-          TEST_CASE(test_an_sqlite_database_of_another_program_is_refused),
-          TEST_CASE(test_an_insert_is_in_the_outbox_as_every_column_in_the_same_commit),
-          TEST_CASE(test_updates_accumulate_changed_columns_until_pushed),
-          TEST_CASE(test_an_update_that_changes_nothing_is_not_captured),
-          TEST_CASE(test_an_entry_in_a_push_in_flight_is_frozen_and_later_changes_open_a_new_one),
-          TEST_CASE(test_the_hlc_persists_across_reopen_and_survives_an_rtc_reset),
-          TEST_CASE(test_user_rows_cannot_be_deleted_outright),
-          TEST_CASE(test_a_refused_write_leaves_no_outbox_entry),
-          TEST_CASE(test_a_missing_directory_is_a_clear_storage_error))
+RUN_TESTS(
+    TEST_CASE(test_open_sets_wal_full_sync_foreign_keys_and_busy_timeout),
+    TEST_CASE(test_migrations_apply_once_and_record_name_checksum_and_time),
+    TEST_CASE(test_a_migration_edited_after_it_was_applied_stops_the_runner_naming_it),
+    TEST_CASE(test_a_failing_migration_leaves_the_database_as_before_and_names_the_statement),
+    TEST_CASE(test_a_database_written_by_a_newer_odolog_is_refused),
+    TEST_CASE(test_a_file_another_runner_applied_meanwhile_is_seen_under_the_lock_and_runs_once),
+    TEST_CASE(test_a_file_another_runner_applied_edited_meanwhile_is_refused_under_the_lock),
+    TEST_CASE(test_a_file_that_is_not_a_database_is_refused_and_left_untouched),
+    TEST_CASE(test_an_sqlite_database_of_another_program_is_refused),
+    TEST_CASE(test_an_insert_is_in_the_outbox_as_every_column_in_the_same_commit),
+    TEST_CASE(test_updates_accumulate_changed_columns_until_pushed),
+    TEST_CASE(test_an_update_that_changes_nothing_is_not_captured),
+    TEST_CASE(test_an_entry_in_a_push_in_flight_is_frozen_and_later_changes_open_a_new_one),
+    TEST_CASE(test_the_hlc_persists_across_reopen_and_survives_an_rtc_reset),
+    TEST_CASE(test_user_rows_cannot_be_deleted_outright),
+    TEST_CASE(test_a_refused_write_leaves_no_outbox_entry),
+    TEST_CASE(test_a_missing_directory_is_a_clear_storage_error))
