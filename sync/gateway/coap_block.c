@@ -49,9 +49,8 @@ static bool may_start(struct odo_coap *c, struct odo_coap_session *s, struct odo
             from_peer++;
     }
     if (from_peer >= l->blockwise_per_address) {
-        snprintf(msg, sizeof(msg),
-                 "too many bodies arriving block by block from this address (%d): retry in %d s",
-                 l->blockwise_per_address, BUSY_RETRY_AFTER_S);
+        snprintf(msg, sizeof(msg), "too many bodies arriving block by block from this address (%d)",
+                 l->blockwise_per_address);
         odo_gw_fail_retry(resp, ODO_PE_THROTTLED, msg, BUSY_RETRY_AFTER_S);
         return false;
     }
@@ -100,8 +99,7 @@ enum odo_coap_block odo_coap_block_take(struct odo_coap *c, coap_session_t *sess
     if (offset + n > limit)
         return too_large(c, s, limit, resp);
     if (!s) {
-        odo_gw_fail_retry(resp, ODO_PE_UNAVAILABLE, "the gateway is full; retry later",
-                          BUSY_RETRY_AFTER_S);
+        odo_gw_fail_retry(resp, ODO_PE_UNAVAILABLE, "the gateway is full", BUSY_RETRY_AFTER_S);
         return refuse(c, NULL);
     }
     if (block->num == 0) {
@@ -109,8 +107,7 @@ enum odo_coap_block odo_coap_block_take(struct odo_coap *c, coap_session_t *sess
         if (!may_start(c, s, resp))
             return refuse(c, s);
         if (!(s->upload = calloc(1, sizeof(*s->upload)))) {
-            odo_gw_fail_retry(resp, ODO_PE_UNAVAILABLE, "out of memory; retry later",
-                              BUSY_RETRY_AFTER_S);
+            odo_gw_fail_retry(resp, ODO_PE_UNAVAILABLE, "out of memory", BUSY_RETRY_AFTER_S);
             return refuse(c, s);
         }
         snprintf(s->upload->path, sizeof(s->upload->path), "%s", path);
@@ -129,8 +126,7 @@ enum odo_coap_block odo_coap_block_take(struct odo_coap *c, coap_session_t *sess
     if (offset == u->body.len) {
         if (c->upload_bytes + n > memory) {
             odo_gw_fail_retry(resp, ODO_PE_UNAVAILABLE,
-                              "the gateway holds as many bodies as it may; retry later",
-                              BUSY_RETRY_AFTER_S);
+                              "the gateway holds as many bodies as it may", BUSY_RETRY_AFTER_S);
             return refuse(c, s);
         }
         odo_buf_append(&u->body, data, n);

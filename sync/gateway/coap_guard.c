@@ -143,8 +143,8 @@ const coap_bin_const_t *odo_coap_on_identity(coap_bin_const_t *identity, coap_se
     if (!s)
         return NULL;
     if (!s->admitted) {
-        if (odo_gw_bucket_take(&c->handshakes, s->peer, l->handshake_rate, l->handshake_burst,
-                               odo_mono_ms()) > 0) {
+        if (odo_gw_bucket_take(&c->handshakes, s->peer, l->handshake_rate / 1000.0,
+                               l->handshake_burst, odo_mono_ms()) > 0) {
             odo_gw_event(c->gw, ODO_GW_EV_HS_THROTTLED, s->peer);
             return NULL;
         }

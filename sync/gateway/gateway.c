@@ -105,11 +105,16 @@ struct call_info {
 void odo_gw_fail_retry(struct odo_gw_response *resp, enum odo_pe e, const char *message,
                        int retry_after_s)
 {
+    char text[256];
+
+    /* The wait is in the sentence too, for whoever reads it without knowing the field. */
+    if (retry_after_s > 0)
+        snprintf(text, sizeof(text), "%s; retry in %d s", message, retry_after_s);
     resp->http = odo_pe_http(e);
     resp->coap = odo_pe_coap(e);
     resp->retry_after = retry_after_s;
     odo_buf_reset(&resp->body);
-    odo_error_encode(&resp->body, e, message, retry_after_s);
+    odo_error_encode(&resp->body, e, retry_after_s > 0 ? text : message, retry_after_s);
 }
 
 void odo_gw_fail(struct odo_gw_response *resp, enum odo_pe e, const char *message)
@@ -139,7 +144,7 @@ static int check_schema(struct odo_gw *gw, int schema, struct odo_gw_response *r
 static void database_unavailable(struct odo_gw_response *resp)
 {
     odo_gw_fail_retry(resp, ODO_PE_UNAVAILABLE,
-                      "the gateway's database is unavailable; nothing was changed, retry later",
+                      "the gateway's database is unavailable; nothing was changed",
                       DB_RETRY_AFTER_S);
 }
 

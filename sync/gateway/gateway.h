@@ -34,8 +34,8 @@ struct odo_gw_limits {
     int handshake_timeout_s;   /* a DTLS handshake not done by then is dropped, silently */
     int blockwise_per_address; /* coaps bodies arriving block by block from one address */
     int blockwise_memory_mb;   /* all of those bodies together */
-    int device_rate, device_burst; /* requests per second of one device: sustained, at once */
-    int user_rate, user_burst;     /* requests per second of one user, over all devices */
+    int device_rate, device_burst; /* requests of one device: a minute, sustained; at once */
+    int user_rate, user_burst;     /* requests of one user over all devices: the same */
     int summary_interval_s;        /* one log line per interval sums up what was refused */
     int last_seen_interval_s;      /* devices' last_seen_at is written in batches this often */
 };

@@ -30,7 +30,7 @@ struct odo_gw_throttle_slot {
 
 /* ---- token buckets (limits.c) ----------------------------------------------------------- */
 
-/* One key's bucket: tokens refill at a rate per second up to a burst; a request takes one. */
+/* One key's bucket: tokens refill at a steady rate up to a burst; a request takes one. */
 struct odo_gw_bucket {
     char key[ODO_GW_THROTTLE_KEY_LEN];
     double tokens;
@@ -48,9 +48,9 @@ struct odo_gw_buckets {
 int odo_gw_buckets_init(struct odo_gw_buckets *b, size_t n) ODO_MUST_CHECK;
 void odo_gw_buckets_free(struct odo_gw_buckets *b);
 
-/* Takes one token from key's bucket. Returns 0 when there was one, else the milliseconds until
- * there will be. */
-int64_t odo_gw_bucket_take(struct odo_gw_buckets *b, const char *key, int rate, int burst,
+/* Takes one token from key's bucket, which refills per_ms tokens a millisecond up to burst.
+ * Returns 0 when there was one, else the milliseconds until there will be. */
+int64_t odo_gw_bucket_take(struct odo_gw_buckets *b, const char *key, double per_ms, int burst,
                            int64_t now_ms);
 
 /* ---- what was refused (events.c) -------------------------------------------------------- */
@@ -130,7 +130,8 @@ struct odo_gw {
 
 /* Makes resp the error answer e with message (gateway.c). */
 void odo_gw_fail(struct odo_gw_response *resp, enum odo_pe e, const char *message);
-/* The same with a time to retry after, in seconds (Retry-After, Max-Age, "retry_after"). */
+/* The same with a time to retry after, in seconds: in the message ("; retry in N s"), the body's
+ * "retry_after", and the transport's Retry-After header or Max-Age option. */
 void odo_gw_fail_retry(struct odo_gw_response *resp, enum odo_pe e, const char *message,
                        int retry_after_s);
 

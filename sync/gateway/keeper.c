@@ -45,8 +45,7 @@ static int connect_and_load(struct odo_gw_keeper *k)
             odo_gw_log_line(gw, ODO_LOG_ERROR,
                             "the database is unreachable: serving the device keys held in "
                             "memory; requests get 5.03 until it is back (%s)",
-                            PQstatus(k->conn) != CONNECTION_OK ? PQerrorMessage(k->conn)
-                                                               : err.msg);
+                            PQstatus(k->conn) != CONNECTION_OK ? PQerrorMessage(k->conn) : err.msg);
         k->outage_told = true;
         PQfinish(k->conn);
         k->conn = NULL;

@@ -30,14 +30,14 @@ void odo_gw_buckets_free(struct odo_gw_buckets *b)
 }
 
 /* The bucket's tokens brought up to now. */
-static double refilled(const struct odo_gw_bucket *s, int rate, int burst, int64_t now_ms)
+static double refilled(const struct odo_gw_bucket *s, double per_ms, int burst, int64_t now_ms)
 {
-    double t = s->tokens + (double)(now_ms - s->at_ms) * rate / 1000.0;
+    double t = s->tokens + (double)(now_ms - s->at_ms) * per_ms;
     return t > burst ? burst : t;
 }
 
 /* key's slot, or the one it takes over: a free or full-again slot, else the least recent. */
-static struct odo_gw_bucket *slot_for(struct odo_gw_buckets *b, const char *key, int rate,
+static struct odo_gw_bucket *slot_for(struct odo_gw_buckets *b, const char *key, double per_ms,
                                       int burst, int64_t now_ms)
 {
     unsigned h = 2166136261u;
@@ -49,7 +49,7 @@ static struct odo_gw_bucket *slot_for(struct odo_gw_buckets *b, const char *key,
         struct odo_gw_bucket *s = &b->slots[(h + i) & (b->n - 1)];
         if (strcmp(s->key, key) == 0)
             return s;
-        if (!spare && (!s->key[0] || refilled(s, rate, burst, now_ms) >= burst))
+        if (!spare && (!s->key[0] || refilled(s, per_ms, burst, now_ms) >= burst))
             spare = s;
         if (!oldest || s->at_ms < oldest->at_ms)
             oldest = s;
@@ -61,19 +61,19 @@ static struct odo_gw_bucket *slot_for(struct odo_gw_buckets *b, const char *key,
     return spare;
 }
 
-int64_t odo_gw_bucket_take(struct odo_gw_buckets *b, const char *key, int rate, int burst,
+int64_t odo_gw_bucket_take(struct odo_gw_buckets *b, const char *key, double per_ms, int burst,
                            int64_t now_ms)
 {
     int64_t wait = 0;
 
     pthread_mutex_lock(&b->lock);
-    struct odo_gw_bucket *s = slot_for(b, key, rate, burst, now_ms);
-    s->tokens = refilled(s, rate, burst, now_ms);
+    struct odo_gw_bucket *s = slot_for(b, key, per_ms, burst, now_ms);
+    s->tokens = refilled(s, per_ms, burst, now_ms);
     s->at_ms = now_ms;
     if (s->tokens >= 1.0)
         s->tokens -= 1.0;
     else
-        wait = (int64_t)((1.0 - s->tokens) * 1000.0 / rate) + 1;
+        wait = (int64_t)((1.0 - s->tokens) / per_ms) + 1;
     pthread_mutex_unlock(&b->lock);
     return wait;
 }
@@ -87,19 +87,19 @@ int odo_gw_check_rate(struct odo_gw *gw, const char *device, const char *user,
     bool by_user = false;
 
     snprintf(key, sizeof(key), "device:%s", device);
-    wait = odo_gw_bucket_take(&gw->device_rate, key, l->device_rate, l->device_burst, now);
+    wait =
+        odo_gw_bucket_take(&gw->device_rate, key, l->device_rate / 60000.0, l->device_burst, now);
     if (wait == 0 && user) {
         snprintf(key, sizeof(key), "user:%s", user);
-        wait = odo_gw_bucket_take(&gw->user_rate, key, l->user_rate, l->user_burst, now);
+        wait = odo_gw_bucket_take(&gw->user_rate, key, l->user_rate / 60000.0, l->user_burst, now);
         by_user = true;
     }
     if (wait == 0)
         return 0;
     {
         int secs = (int)((wait + 999) / 1000);
-        snprintf(msg, sizeof(msg),
-                 "too many requests from this %s (over %d a second): retry in %d s",
-                 by_user ? "user" : "device", by_user ? l->user_rate : l->device_rate, secs);
+        snprintf(msg, sizeof(msg), "too many requests from this %s (over %d a minute)",
+                 by_user ? "user" : "device", by_user ? l->user_rate : l->device_rate);
         odo_gw_fail_retry(resp, ODO_PE_THROTTLED, msg, secs);
     }
     return -1;

@@ -65,7 +65,7 @@ static const char usage[] =
     "  ODOLOG_HANDSHAKE_RATE (20/s), ODOLOG_HANDSHAKE_BURST (200), ODOLOG_HANDSHAKE_TIMEOUT (15 "
     "s),\n"
     "  ODOLOG_BLOCKWISE_MAX_PER_ADDRESS (32), ODOLOG_BLOCKWISE_MEMORY_MB (256),\n"
-    "  ODOLOG_DEVICE_RATE (20/s), ODOLOG_DEVICE_BURST (600), ODOLOG_USER_RATE (40/s),\n"
+    "  ODOLOG_DEVICE_RATE (1200/min), ODOLOG_DEVICE_BURST (600), ODOLOG_USER_RATE (2400/min),\n"
     "  ODOLOG_USER_BURST (1200), ODOLOG_SUMMARY_INTERVAL (60 s), ODOLOG_LAST_SEEN_INTERVAL (60 s)\n"
     "\n"
     "Exit codes: 0 ok, 1 usage, 2 configuration, 3 runtime (database, network).\n";

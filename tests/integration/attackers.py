@@ -10,6 +10,7 @@ import asyncio
 import http.client
 import json
 import os
+import select
 import socket
 import ssl
 import subprocess
@@ -114,7 +115,7 @@ class Slowloris:
 
     def __init__(self, port, n, mode="trickle", every=1.0, src=ATTACKER):
         self.port, self.n, self.mode, self.every, self.src = port, n, mode, every, src
-        self.opened = self.refused = self.closed = self.alive = 0
+        self.opened = self.refused = self.closed = self.alive = self.most_alive = 0
         self.loop = None
         self.stop_flag = False
         self.thread = threading.Thread(target=self._thread, daemon=True)
@@ -135,10 +136,11 @@ class Slowloris:
                     server_hostname=None if self.mode == "tcp" else "localhost"), 10)
             except (OSError, asyncio.TimeoutError, ssl.SSLError):
                 self.refused += 1
-                await asyncio.sleep(0.2)
+                await asyncio.sleep(0.5)
                 continue
             self.opened += 1
             self.alive += 1
+            self.most_alive = max(self.most_alive, self.alive)
             try:
                 if self.mode == "trickle":
                     writer.write(b"POST /v1/sync/push HTTP/1.1\r\nHost: localhost\r\n")
@@ -206,7 +208,8 @@ class Slowloris:
         self.thread.join(timeout=60)
 
     def stats(self):
-        return {"opened": self.opened, "refused": self.refused, "closed": self.closed}
+        return {"opened": self.opened, "refused": self.refused, "closed": self.closed,
+                "most_alive": self.most_alive}
 
 
 def chunked_push(port, ca, megabytes, src=ATTACKER, chunk=64 * 1024):
@@ -267,3 +270,75 @@ def attack_tool(*args, timeout=120):
         raise RuntimeError(f"odo_attack {' '.join(args)} exited {p.returncode}:\n"
                            f"{p.stdout}{p.stderr}")
     return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def dtls_transcript(gateway_port, client):
+    """Relays one DTLS client's datagrams to the gateway and records what the gateway sends
+    back. client(port) runs the client against the relay's port. Returns the records the gateway
+    sent, as (content type, handshake type or None, length), and the seconds at which each
+    datagram came."""
+    relay = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    relay.bind(("127.0.0.1", 0))
+    up = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    up.connect(("127.0.0.1", gateway_port))
+    got, peer, stop = [], [None], threading.Event()
+    t0 = time.monotonic()
+
+    def run():
+        while not stop.is_set():
+            ready, _, _ = select.select([relay, up], [], [], 0.1)
+            for s in ready:
+                if s is relay:
+                    data, peer[0] = relay.recvfrom(65536)
+                    up.send(data)
+                else:
+                    data = up.recv(65536)
+                    got.append((time.monotonic() - t0, data))
+                    relay.sendto(data, peer[0])
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        client(relay.getsockname()[1])
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        relay.close()
+        up.close()
+    records = []
+    for _, d in got:
+        i = 0
+        while i + 13 <= len(d):  # DTLS record header: type, version, epoch, sequence, length
+            ctype, epoch, length = d[i], int.from_bytes(d[i + 3:i + 5], "big"), \
+                int.from_bytes(d[i + 11:i + 13], "big")
+            records.append((ctype, d[i + 13] if ctype == 22 and epoch == 0 else None, length))
+            i += 13 + length
+    return records, [round(t, 1) for t, _ in got]
+
+
+class PostgresControl:
+    """Stops and starts a harness.Postgres cluster in place (pg_ctl), for outages."""
+
+    def __init__(self, pg):
+        self.pg = pg
+        bins = subprocess.run("ls -d /usr/lib/postgresql/*/bin", shell=True,
+                              capture_output=True, text=True).stdout.split()
+        self.bin = sorted(bins)[-1]
+
+    def _ctl(self, *args):
+        cmd = [os.path.join(self.bin, "pg_ctl"), "-D", os.path.join(self.pg.dir, "data"), *args]
+        if os.getuid() == 0:
+            cmd = ["runuser", "-u", "postgres", "--"] + cmd
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        if p.returncode != 0:
+            raise RuntimeError(f"pg_ctl {' '.join(args)}: {p.stdout}{p.stderr}")
+
+    def stop(self):
+        """An immediate stop: what a crash or a pulled plug looks like to the gateway."""
+        self._ctl("-m", "immediate", "-w", "stop")
+
+    def start(self):
+        # The options scripts/throwaway-pg starts it with.
+        self._ctl("-l", os.path.join(self.pg.dir, "server.log"), "-w", "-t", "60", "start", "-o",
+                  f"-c listen_addresses='' -c unix_socket_directories='{self.pg.dir}' "
+                  f"-c max_connections=50 -c shared_buffers=64MB")
