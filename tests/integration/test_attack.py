@@ -287,6 +287,68 @@ class AttackTest(GatewayTest):
                coaps=cs)
 
 
+def coap_health(gw, ident, key, wait=3):
+    """GET /health over coaps with coap-client as device ident with the printable key; whether
+    the gateway answered (the handshake worked)."""
+    p = subprocess.run(["coap-client-openssl", "-B", str(wait), "-u", ident, "-k", key, "-m",
+                        "get", f"coaps://127.0.0.1:{gw.coaps_port}/health"],
+                       capture_output=True, text=True, timeout=30)
+    return '"status"' in p.stdout
+
+
+class DeviceKeysTest(GatewayTest):
+    """What someone reading the database gets of the device keys: nothing a handshake can use."""
+
+    device_name = "keys"
+
+    def test_device_add_prints_the_key_once_and_the_database_holds_it_sealed(self):
+        ident = "01a20150-80fe-766b-88b6-60908597fa63"
+        key = "a-printable-device-key-0123456789"
+        out = self.gw.cmd("device", "add", "--id", ident, "--psk", key.encode().hex(),
+                          "--label", "van 12")
+        self.assertEqual(out.stdout, f"device={ident}\npsk={key.encode().hex()}\n")
+        self.assertIn("will not show it again", out.stderr)
+        plain, sealed = self.pg.sql(f"SELECT coalesce(encode(psk, 'hex'), ''), "
+                                    f"encode(psk_sealed, 'hex') FROM devices WHERE "
+                                    f"device_id = '{ident}'")[0]
+        self.assertEqual(plain, "")
+        self.assertNotIn(key.encode().hex(), sealed)
+        self.assertEqual(len(sealed), 2 * (1 + 4 + 12 + len(key) + 16))
+        self.assertTrue(coap_health(self.gw, ident, key), "the registered key does not work")
+        # Re-keyed: the old key stops working at once, the new one works.
+        self.gw.cmd("device", "add", "--id", ident, "--psk", ("new-" + key).encode().hex())
+        self.assertTrue(wait_for(lambda: coap_health(self.gw, ident, "new-" + key), 10))
+        self.assertFalse(coap_health(self.gw, ident, key))
+        self.assertEqual(self.pg.scalar(f"SELECT label FROM devices WHERE device_id = "
+                                        f"'{ident}'"), "van 12", "re-keying keeps the label")
+
+    def test_keys_stored_in_plain_text_are_sealed_by_migrate_and_keep_working(self):
+        ident = "01a20150-80fe-766b-88b6-60908597fa64"
+        key = "an-old-plain-device-key-0123456789"
+        # A row as an older gateway wrote it, before migration 004.
+        self.pg.sql(f"INSERT INTO devices (device_id, psk) VALUES ('{ident}', "
+                    f"'\\x{key.encode().hex()}')")
+        self.assertTrue(wait_for(lambda: coap_health(self.gw, ident, key), 10),
+                        "a plain key written by an older gateway is not taken")
+        out = self.gw.cmd("migrate")
+        self.assertIn("sealed 1 device key", out.stdout)
+        self.assertEqual(self.pg.scalar(f"SELECT psk IS NULL AND psk_sealed IS NOT NULL FROM "
+                                        f"devices WHERE device_id = '{ident}'"), "t")
+        self.assertEqual(self.pg.scalar("SELECT count(*) FROM devices WHERE psk IS NOT NULL"),
+                         "0", "a key is left in plain text")
+        self.assertTrue(wait_for(lambda: coap_health(self.gw, ident, key), 10))
+        self.assertNotIn("sealed", self.gw.cmd("migrate").stdout, "sealing is done once")
+
+    def test_a_gateway_with_another_seal_secret_cannot_use_the_keys_and_says_so(self):
+        key = "sealed-under-the-first-secret-0123"
+        ident = self.gw.outside_device(key)
+        other = self.gateway({"ODOLOG_DEVICE_KEY_SECRET": "another-secret-0123456789abcdef0123"})
+        self.assertTrue(wait_for(lambda: "sealed under another ODOLOG_DEVICE_KEY_SECRET" in
+                                 other.log_text(), 10), other.log_text())
+        self.assertFalse(coap_health(other, ident, key))
+        self.assertTrue(coap_health(self.gw, ident, key))
+
+
 class DatabaseOutageTest(unittest.TestCase):
     """PostgreSQL stopped under a running gateway: its own cluster, since the test stops it."""
 
