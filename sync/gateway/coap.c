@@ -20,8 +20,9 @@ static void release_body(coap_session_t *session, void *app_ptr)
     free(app_ptr);
 }
 
-/* Sends resp: its code, the wait before a retry (Max-Age, RFC 8516), the Block1 option that
- * closes a block-wise body, and the body, block-wise when large. */
+/* Sends resp: its code, the wait before a retry (Max-Age, RFC 8516), the limit a 4.13 met
+ * (Size1), the Block1 option that closes a block-wise body, and the body, block-wise when
+ * large. */
 static void respond(coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
                     const coap_string_t *query, coap_pdu_t *response, struct odo_gw_response *resp,
                     const coap_block_b_t *block1, size_t limit)
@@ -37,7 +38,7 @@ static void respond(coap_resource_t *resource, coap_session_t *session, const co
     if (resp->coap == 413) /* the largest body the path takes (RFC 7959 2.9.3) */
         coap_add_option(response, COAP_OPTION_SIZE1,
                         coap_encode_var_safe(buf, sizeof(buf), (unsigned)limit), buf);
-    else if (block1 && resp->coap / 100 == 2)
+    else if (block1 && !block1->m && resp->coap / 100 == 2) /* libcoap adds it to a 2.31 */
         coap_add_option(response, COAP_OPTION_BLOCK1,
                         coap_encode_var_safe(buf, sizeof(buf),
                                              (block1->num << 4) | (block1->m << 3) | block1->szx),
