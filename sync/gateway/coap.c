@@ -12,7 +12,8 @@
 
 #include "sync/gateway/coap_impl.h"
 
-#define LOOP_WAIT_MS 250 /* the longest wait for traffic before the sweep runs again */
+#define LOOP_WAIT_MS   250 /* the longest wait for traffic before the sweep runs again */
+#define SWEEP_EVERY_MS 100 /* and the shortest time between two sweeps, however busy */
 
 static void release_body(coap_session_t *session, void *app_ptr)
 {
@@ -35,7 +36,7 @@ static void respond(coap_resource_t *resource, coap_session_t *session, const co
     if (resp->retry_after > 0)
         coap_add_option(response, COAP_OPTION_MAXAGE,
                         coap_encode_var_safe(buf, sizeof(buf), (unsigned)resp->retry_after), buf);
-    if (resp->coap == 413) /* the largest body the path takes (RFC 7959 2.9.3) */
+    if (resp->coap == 413 && block1) /* the largest body the path takes (RFC 7959 2.9.3) */
         coap_add_option(response, COAP_OPTION_SIZE1,
                         coap_encode_var_safe(buf, sizeof(buf), (unsigned)limit), buf);
     else if (block1 && !block1->m && resp->coap / 100 == 2) /* libcoap adds it to a 2.31 */
@@ -196,9 +197,12 @@ int odo_gw_coap_run(struct odo_gw *gw, volatile int *stop, struct odo_err *err)
     coap_set_log_level(LOG_ERR);
     coap_dtls_set_log_level(LOG_EMERG); /* handshake failures are counted, not logged */
     if ((rc = odo_coap_guard_init(&c, err)) == 0 && (rc = setup(&c, err)) == 0)
-        while (!*stop) {
+        for (int64_t next_sweep = 0; !*stop;) {
             coap_io_process(c.ctx, LOOP_WAIT_MS);
-            odo_coap_sweep(&c);
+            if (odo_mono_ms() >= next_sweep) {
+                odo_coap_sweep(&c);
+                next_sweep = odo_mono_ms() + SWEEP_EVERY_MS;
+            }
         }
     coap_free_context(c.ctx);
     odo_coap_guard_free(&c);

@@ -130,6 +130,10 @@ enum odo_coap_block odo_coap_block_take(struct odo_coap *c, coap_session_t *sess
             return refuse(c, s);
         }
         odo_buf_append(&u->body, data, n);
+        if (u->body.overflow) { /* under the limit, so the memory ran out */
+            odo_gw_fail_retry(resp, ODO_PE_UNAVAILABLE, "out of memory", BUSY_RETRY_AFTER_S);
+            return refuse(c, s);
+        }
         c->upload_bytes += n;
     }
     u->last_ms = odo_mono_ms();

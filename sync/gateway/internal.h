@@ -19,7 +19,7 @@
 
 #define ODO_GW_THROTTLE_SLOTS 1024
 #define ODO_GW_THROTTLE_KEY_LEN                                                                    \
-    80 /* bytes of a source's key ("user:...", "peer:..."), NUL included */
+    112 /* bytes of a source's key ("user:...", "device:USER:ID"), NUL included */
 
 /* Failed validations of one source (a user, a DTLS identity or an address). */
 struct odo_gw_throttle_slot {
@@ -136,7 +136,8 @@ void odo_gw_fail_retry(struct odo_gw_response *resp, enum odo_pe e, const char *
                        int retry_after_s);
 
 /*
- * Takes one request from device's and user's (NULL: none) rate buckets. Returns 0, or -1 with resp
+ * Takes one request from the rate buckets of device (as user's; over coaps, the DTLS identity)
+ * and of user (NULL: none). Returns 0, or -1 with resp
  * holding 429 and the seconds until the next request may come (limits.c).
  */
 int odo_gw_check_rate(struct odo_gw *gw, const char *device, const char *user,

@@ -86,7 +86,9 @@ int odo_gw_check_rate(struct odo_gw *gw, const char *device, const char *user,
     int64_t now = odo_mono_ms(), wait;
     bool by_user = false;
 
-    snprintf(key, sizeof(key), "device:%s", device);
+    /* A device's bucket is its user's too: over HTTPS the device id is only what the request
+     * says, so a token of one user must not spend another user's device's requests. */
+    snprintf(key, sizeof(key), "device:%.64s:%.36s", user ? user : "-", device);
     wait =
         odo_gw_bucket_take(&gw->device_rate, key, l->device_rate / 60000.0, l->device_burst, now);
     if (wait == 0 && user) {
