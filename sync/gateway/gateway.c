@@ -253,15 +253,48 @@ static void end_call(struct odo_gw *gw, struct odo_gw_call *call)
     pthread_mutex_unlock(&gw->lock);
 }
 
+/* What a call does on its connection: a push or a pull, writing its answer into out. */
+typedef int (*call_fn)(struct odo_gw_call *call, void *arg, struct odo_buf *out, enum odo_pe *pe,
+                       struct odo_err *err);
+
+/*
+ * Runs fn on a pooled connection, and once more on a fresh one when the first was lost under it
+ * (the database restarted: the transaction went with it, so nothing was applied). Returns false
+ * when no connection could be had (resp holds the refusal); else true, with fn's result in *rc
+ * and *lost saying whether the connection was lost under it.
+ */
+static bool run_call(struct odo_gw *gw, struct odo_gw_response *resp,
+                     const struct odo_jwt_claims *claims, const char *device, call_fn fn, void *arg,
+                     int *rc, bool *lost, enum odo_pe *pe, struct odo_err *err)
+{
+    struct odo_gw_call call;
+    odo_hlc clock;
+
+    for (int tries = 0;; tries++) {
+        if (!open_call(gw, resp, claims, device, &call, &clock))
+            return false;
+        *rc = fn(&call, arg, &resp->body, pe, err);
+        *lost = connection_lost(&call, *rc);
+        end_call(gw, &call);
+        if (!*lost || tries > 0)
+            return true;
+        odo_buf_reset(&resp->body);
+    }
+}
+
+static int push_call(struct odo_gw_call *call, void *arg, struct odo_buf *out, enum odo_pe *pe,
+                     struct odo_err *err)
+{
+    return odo_gw_push(call, arg, out, pe, err);
+}
+
 static void handle_push(struct odo_gw *gw, const struct odo_gw_request *req,
                         struct odo_gw_response *resp, struct call_info *info)
 {
     struct odo_push_req push;
     struct odo_jwt_claims claims;
-    struct odo_gw_call call;
     struct odo_err err;
     enum odo_pe pe;
-    odo_hlc clock;
     bool lost = false;
     int rc;
 
@@ -277,18 +310,9 @@ static void handle_push(struct odo_gw *gw, const struct odo_gw_request *req,
                     rc > 0 ? "a row appears twice in the batch" : "out of memory");
         goto out;
     }
-    if (admit_call(gw, req, resp, info, push.token, push.device, push.schema, &claims))
+    if (admit_call(gw, req, resp, info, push.token, push.device, push.schema, &claims) ||
+        !run_call(gw, resp, &claims, push.device, push_call, &push, &rc, &lost, &pe, &err))
         goto out;
-    for (int tries = 0;; tries++) {
-        if (!open_call(gw, resp, &claims, push.device, &call, &clock))
-            goto out;
-        rc = odo_gw_push(&call, &push, &resp->body, &pe, &err);
-        lost = connection_lost(&call, rc);
-        end_call(gw, &call);
-        if (!lost || tries > 0)
-            break;
-        odo_buf_reset(&resp->body);
-    }
     if (rc) {
         if (odo_gw_events_may_log(gw))
             odo_gw_log_line(gw, pe == ODO_PE_CONFLICT ? ODO_LOG_WARN : ODO_LOG_ERROR, "push: %s",
@@ -442,15 +466,28 @@ out:
     odo_vin_req_free(&vr);
 }
 
+/* A pull and where its row count goes. */
+struct pull_arg {
+    const struct odo_pull_req *pull;
+    size_t *rows;
+};
+
+static int pull_call(struct odo_gw_call *call, void *arg, struct odo_buf *out, enum odo_pe *pe,
+                     struct odo_err *err)
+{
+    struct pull_arg *a = arg;
+    call->rows_out = a->rows;
+    return odo_gw_pull(call, a->pull, out, pe, err);
+}
+
 static void handle_pull(struct odo_gw *gw, const struct odo_gw_request *req,
                         struct odo_gw_response *resp, struct call_info *info)
 {
     struct odo_pull_req pull;
     struct odo_jwt_claims claims;
-    struct odo_gw_call call;
+    struct pull_arg arg = {&pull, &info->rows};
     struct odo_err err;
     enum odo_pe pe;
-    odo_hlc clock;
     bool lost = false;
     int rc;
 
@@ -458,19 +495,9 @@ static void handle_pull(struct odo_gw *gw, const struct odo_gw_request *req,
         odo_gw_fail(resp, rc == ODO_ETOOBIG ? ODO_PE_TOO_LARGE : ODO_PE_BAD_REQUEST, err.msg);
         return;
     }
-    if (admit_call(gw, req, resp, info, pull.token, pull.device, pull.schema, &claims))
+    if (admit_call(gw, req, resp, info, pull.token, pull.device, pull.schema, &claims) ||
+        !run_call(gw, resp, &claims, pull.device, pull_call, &arg, &rc, &lost, &pe, &err))
         goto out;
-    for (int tries = 0;; tries++) {
-        if (!open_call(gw, resp, &claims, pull.device, &call, &clock))
-            goto out;
-        call.rows_out = &info->rows;
-        rc = odo_gw_pull(&call, &pull, &resp->body, &pe, &err);
-        lost = connection_lost(&call, rc);
-        end_call(gw, &call);
-        if (!lost || tries > 0)
-            break;
-        odo_buf_reset(&resp->body);
-    }
     if (rc == ODO_EPROTO) {
         odo_gw_fail(resp, ODO_PE_BAD_REQUEST, err.msg);
         goto out;

@@ -41,14 +41,6 @@ def peak_rss_kb(pid):
     raise RuntimeError("no VmHWM in /proc status")
 
 
-def rss_kb(pid):
-    """The process's resident memory now (VmRSS) in KiB."""
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError("no VmRSS in /proc status")
-
 
 class Honest:
     """A device syncing again and again beside an attack, in its own thread: each round writes
