@@ -391,10 +391,14 @@ class DatabaseOutageTest(unittest.TestCase):
                 self.assertRegex(p.stderr, r"retry in \d+ s")
                 self.assertNotRegex(p.stderr, r"(?i)dtls|key|identity")
             self.assertEqual(a.json("sync", "status")["outbox"], 1, "the fill-up waits")
-            # A client we did not write hears the same over coaps: 5.03 and the wait.
-            p = self.gw.coap_client(outside, key, "post", "/v1/sync/pull", pull)
-            self.assertIn("5.03", p.stdout + p.stderr)
-            self.assertIn('"retry_after":', p.stdout + p.stderr)
+            # A client we did not write hears the same over coaps: 5.03, and the wait in the
+            # body and in the Max-Age option (its debug output shows the options).
+            p = subprocess.run(["coap-client-openssl", "-v", "7", "-B", "10", "-u", outside,
+                                "-k", key, "-m", "post", "-t", "json", "-e", pull,
+                                f"coaps://127.0.0.1:{self.gw.coaps_port}/v1/sync/pull"],
+                               capture_output=True, text=True, timeout=60)
+            self.assertRegex(p.stdout + p.stderr, r"c:5\.03 .*Max-Age:10 ")
+            self.assertIn('"retry_after":10', p.stdout + p.stderr)
         finally:
             self.ctl.start()
         report = a.sync()
