@@ -20,7 +20,6 @@
 
 #define SEAL_VERSION 1
 #define AAD_PREFIX   "odolog device key v1:"
-#define DECOY_LEN    32  /* the length of the keys `device add` makes */
 #define TABLE_MIN    256 /* slots of an empty table */
 #define ID_TEXT_LEN  ODO_UUID_TEXT_LEN
 
@@ -457,8 +456,8 @@ size_t odo_gw_keys_handshake(struct odo_gw_keys *k, const char *identity,
     mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), k->decoy, sizeof(k->decoy),
                     (const unsigned char *)(identity ? identity : ""),
                     identity ? strlen(identity) : 0, mac);
-    memcpy(out, mac, DECOY_LEN);
-    return DECOY_LEN;
+    memcpy(out, mac, ODO_GW_PSK_NEW);
+    return ODO_GW_PSK_NEW;
 }
 
 void odo_gw_keys_seen(struct odo_gw_keys *k, const char *identity)

@@ -20,6 +20,7 @@
 
 #define ODO_GW_PSK_MIN        16 /* bytes of a device key: 32 to 128 hex digits */
 #define ODO_GW_PSK_MAX        64
+#define ODO_GW_PSK_NEW        32 /* bytes of a key `device add` makes (and of a decoy) */
 #define ODO_GW_SEAL_NONCE_LEN 12
 #define ODO_GW_SEAL_TAG_LEN   16
 #define ODO_GW_SEAL_ID_LEN    4 /* which seal key: the first bytes of an HMAC of it */

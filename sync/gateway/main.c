@@ -318,7 +318,7 @@ static int cmd_device(struct odo_gw_config *cfg, int argc, char **argv)
         return EXIT_RUNTIME;
     }
     if (!hex[0]) {
-        len = 32;
+        len = ODO_GW_PSK_NEW;
         if (odo_random_bytes(psk, (size_t)len)) {
             fprintf(stderr, "odolog-gateway: no randomness for a key\n");
             return EXIT_RUNTIME;

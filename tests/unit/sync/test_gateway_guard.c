@@ -77,13 +77,13 @@ static void test_an_identity_naming_no_device_gets_the_same_decoy_every_time(voi
     ASSERT(!known);
     nb = odo_gw_keys_handshake(k, DEVICE, b, &known);
     nc = odo_gw_keys_handshake(k, OTHER, c, &known);
-    ASSERT_EQ(na, 32); /* as long as the keys `device add` makes */
+    ASSERT_EQ(na, ODO_GW_PSK_NEW); /* as long as the keys `device add` makes */
     ASSERT_EQ(na, nb);
     ASSERT(memcmp(a, b, na) == 0);
     ASSERT_EQ(nc, na);
     ASSERT(memcmp(a, c, na) != 0);
     /* Not even something that is not an id gets an immediate refusal. */
-    ASSERT_EQ(odo_gw_keys_handshake(k, "", a, &known), 32);
+    ASSERT_EQ(odo_gw_keys_handshake(k, "", a, &known), ODO_GW_PSK_NEW);
     ASSERT(!known);
     odo_gw_keys_seen(k, DEVICE); /* an unknown device is never marked seen */
     odo_gw_keys_destroy(k);
