@@ -1,7 +1,7 @@
 /*
  * The rules of the store's constraints when synced rows meet, on the device's side
  * (docs/protocol.md, "Collisions: a rule per constraint"; the gateway keeps the same rules in
- * sync/gateway/keys.c). The unique keys among a user's live rows are a vehicle's VIN and a
+ * sync/gateway/natural.c). The unique keys among a user's live rows are a vehicle's VIN and a
  * maintenance item's type on its vehicle. When a pulled row takes a key a local row holds:
  *   - the local row never synced: it is the same thing registered twice, and merges into the
  *     pulled one (the gateway would alias it the same way);

@@ -40,6 +40,21 @@ struct odo_fuel_log {
     char deleted_at[ODO_TIME_TEXT_LEN + 1];
 };
 
+/* Which field of a fill-up a refusal is about, so that a form can show it beside that field. */
+enum odo_fuel_field {
+    ODO_FUEL_FIELD_NONE, /* the whole fill-up, or the database */
+    ODO_FUEL_FIELD_VEHICLE,
+    ODO_FUEL_FIELD_DATE,
+    ODO_FUEL_FIELD_ODOMETER,
+    ODO_FUEL_FIELD_VOLUME,
+    ODO_FUEL_FIELD_UNIT,
+    ODO_FUEL_FIELD_PRICE,
+    ODO_FUEL_FIELD_TOTAL,
+    ODO_FUEL_FIELD_CURRENCY,
+    ODO_FUEL_FIELD_STATION,
+    ODO_FUEL_FIELD_NOTES,
+};
+
 /* The largest plausible single fill, in thousandths of unit u (2000 L, 530 US gal, 440 imp gal). */
 int64_t odo_fuel_volume_max(enum odo_vol_unit u);
 
@@ -50,6 +65,18 @@ int64_t odo_fuel_volume_max(enum odo_vol_unit u);
  */
 int odo_fuel_add(struct odo_store *s, const char *user, struct odo_fuel_log *log,
                  struct odo_err *err) ODO_MUST_CHECK;
+
+/*
+ * odo_fuel_add (is_new) or odo_fuel_update, telling in *field (may be NULL) which field a
+ * refusal is about: the same checks, the same sentences.
+ */
+int odo_fuel_save(struct odo_store *s, const char *user, struct odo_fuel_log *log, bool is_new,
+                  enum odo_fuel_field *field, struct odo_err *err) ODO_MUST_CHECK;
+
+/* The user's latest live fill-up (by date), of vehicle_id when it is not NULL: what a new one
+ * is offered (price, station). ODO_ENOTFOUND when there is none. */
+int odo_fuel_last(struct odo_store *s, const char *user, const char *vehicle_id,
+                  struct odo_fuel_log *log, struct odo_err *err) ODO_MUST_CHECK;
 
 /* Reads fuel log id of user (live or deleted). ODO_ENOTFOUND when there is none. */
 int odo_fuel_get(struct odo_store *s, const char *user, const char *id, struct odo_fuel_log *log,

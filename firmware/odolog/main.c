@@ -180,7 +180,8 @@ const struct cli_command cli_commands[] = {
      "sync [--push-only | --pull-only] [--batch N]\n\n"
      "Runs one sync cycle for --user: pushes the outbox in batches of N changes (default 2000)\n"
      "and pulls what changed centrally. Says what moved. Exits 5 when the gateway cannot be\n"
-     "reached or refuses (the outbox is kept; try again later).\n"},
+     "reached or refuses (the outbox is kept; try again later); when the gateway asks to be\n"
+     "left alone for a while (too many requests, its database away), the message says how long.\n"},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

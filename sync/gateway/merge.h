@@ -1,5 +1,5 @@
 /*
- * Inside the gateway's push (push.c, keys.c, merge.c): the state of one batch being applied and
+ * Inside the gateway's push (push.c, natural.c, merge.c): the state of one batch being applied and
  * the steps that merge one staged group. Each step works on the stage table s<k> of the group
  * being merged, or on one row of it (row by row, after a rule broke the set-wise merge), and
  * records per pushed row its revision or its refusal, the rows to send back as winners and the
@@ -80,7 +80,7 @@ int odo_gw_ps_winner(struct odo_gw_push_state *ps, const struct odo_wire_table *
 int odo_gw_ps_rekey(struct odo_gw_push_state *ps, const struct odo_wire_table *t, const char *from,
                     const char *to) ODO_MUST_CHECK;
 
-/* ---- natural keys (keys.c) ------------------------------------------------------------- */
+/* ---- natural keys (natural.c) ---------------------------------------------------------- */
 
 /* Re-points what names an alias (a vehicle_id, a maintenance_id, the row itself) to its
  * canonical row; a row pushed under an alias id is re-keyed for the device. *twice is set when

@@ -1,6 +1,6 @@
 /*
  * Applying a push batch in PostgreSQL (apply.h): each table group staged with COPY into a
- * temporary table, then checked and merged set-wise (merge.h: natural keys in keys.c, the merge
+ * temporary table, then checked and merged set-wise (merge.h: natural keys in natural.c, the merge
  * in merge.c), and the answer written by the protocol's writer and stored with the batch record
  * in the same transaction.
  *
