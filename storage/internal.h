@@ -22,6 +22,7 @@ struct odo_store {
     const struct odo_migration *migrations;
     size_t migration_count;
     bool capture_off; /* the sync engine is applying pulled rows: triggers must not capture */
+    bool read_only;   /* opened with odo_store_options.read_only */
     int tx_depth;
     char device_id[ODO_UUID_TEXT_LEN + 1];
     struct {
@@ -93,14 +94,23 @@ int odo_bind_date(sqlite3_stmt *st, int idx, int32_t days);
  */
 int odo_text_check(const char *v, size_t max, const char *what, struct odo_err *err) ODO_MUST_CHECK;
 
+/* A number macro as SQL text. */
+#define ODO_STORE_STR_(x) #x
+#define ODO_STORE_STR(x)  ODO_STORE_STR_(x)
+
 /*
  * SQL condition: column `col` is the id a person typed as parameter `p`: the whole id, or at
  * least 4 characters from its start or its end (UUIDv7 ids start with their creation time, so
- * ids made together share a prefix; listings show the end).
+ * ids made together share a prefix), or the start of the short id that listings show (its last
+ * ODO_SHORT_ID_LEN characters), so that what a person copies from a listing always matches.
  */
 #define ODO_SQL_ID_MATCH(col, p)                                                                   \
     "(" col " = lower(" p ") OR (length(" p ") >= 4 AND (substr(" col ", 1, length(" p             \
-    ")) = lower(" p ") OR substr(" col ", -length(" p ")) = lower(" p "))))"
+    ")) = lower(" p ") OR substr(" col ", -length(" p ")) = lower(" p ") OR (length(" p            \
+    ") <= " ODO_STORE_STR(ODO_SHORT_ID_LEN) " AND substr(" col                                     \
+                                            ", -" ODO_STORE_STR(ODO_SHORT_ID_LEN) ", length(" p    \
+                                                                                  ")) = lower(" p  \
+                                                                                  ")))))"
 
 /*
  * Steps st, a bound query, and hands each row to row(st, ctx): 0 goes on, a positive value stops

@@ -100,7 +100,8 @@ int cli_db_path(struct cli *c)
     return 0;
 }
 
-int cli_open(struct cli *c)
+/* cli_open and cli_open_read: the read-only fallback is for commands that only read. */
+static int open_store(struct cli *c, bool reading)
 {
     int rc;
 
@@ -108,10 +109,31 @@ int cli_open(struct cli *c)
         return rc;
     if ((rc = odo_user_check(c->user, &c->err)))
         return cli_fail(c, rc);
-    if ((rc = odo_store_open(c->db_path, NULL, &c->store, &c->err)) ||
-        (rc = odo_settings_load(c->store, c->user, &c->settings, &c->err)))
+    rc = odo_store_open(c->db_path, NULL, &c->store, &c->err);
+    if (rc == ODO_EREADONLY && reading) {
+        /* Nobody may write the file (or its directory): read it as it is. */
+        struct odo_store_options ro = {.read_only = true};
+        struct odo_err first = c->err;
+
+        rc = odo_store_open(c->db_path, &ro, &c->store, &c->err);
+        if (rc == ODO_ENOTFOUND) {
+            c->err = first;
+            rc = ODO_EREADONLY;
+        }
+    }
+    if (rc || (rc = odo_settings_load(c->store, c->user, &c->settings, &c->err)))
         return cli_fail(c, rc);
     return 0;
+}
+
+int cli_open(struct cli *c)
+{
+    return open_store(c, false);
+}
+
+int cli_open_read(struct cli *c)
+{
+    return open_store(c, true);
 }
 
 int cli_distance(struct cli *c, const char *s, const char *what, int64_t *out)
@@ -183,7 +205,7 @@ const char *cli_dec(int64_t v, int scale, int min_decimals, char *buf, size_t ca
 const char *cli_short_id(const char *id)
 {
     size_t n = strlen(id);
-    return n > 8 ? id + n - 8 : id;
+    return n > ODO_SHORT_ID_LEN ? id + n - ODO_SHORT_ID_LEN : id;
 }
 
 void table_init(struct table *t, int ncols, const char *const *head, const char *align)

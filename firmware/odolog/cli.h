@@ -82,6 +82,10 @@ int cli_db_path(struct cli *c);
  * settings. Returns 0 or an exit code, having printed why. */
 int cli_open(struct cli *c);
 
+/* cli_open for a command that only reads: a database nobody may write (file or directory) is
+ * opened read-only instead of refused. */
+int cli_open_read(struct cli *c);
+
 /* Parsers that print nothing and leave a sentence in c->err; each returns 0 or ODO_EINVAL. */
 int cli_distance(struct cli *c, const char *s, const char *what, int64_t *out) ODO_MUST_CHECK;
 int cli_volume(struct cli *c, const char *s, int64_t *out) ODO_MUST_CHECK;
@@ -100,7 +104,7 @@ int cli_vehicle(struct cli *c, const char *ref, bool include_deleted,
 
 /* Text helpers for output. */
 const char *cli_dec(int64_t v, int scale, int min_decimals, char *buf, size_t cap);
-const char *cli_short_id(const char *id); /* the last 8 characters */
+const char *cli_short_id(const char *id); /* the last ODO_SHORT_ID_LEN characters */
 
 /* An aligned text table; rows are buffered in chunks, so memory stays bounded. */
 #define TABLE_MAX_COLS 12

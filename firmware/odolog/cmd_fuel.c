@@ -373,7 +373,7 @@ int cmd_fuel_list(struct cli *c, int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-    if ((rc = cli_open(c)))
+    if ((rc = cli_open_read(c)))
         return rc;
     if ((rc = cli_vehicle(c, ref, false, &v)))
         return cli_fail(c, rc);

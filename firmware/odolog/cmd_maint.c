@@ -290,7 +290,7 @@ int cmd_maint_list(struct cli *c, int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-    if ((rc = cli_open(c)))
+    if ((rc = cli_open_read(c)))
         return rc;
     l = calloc(1, sizeof(*l));
     if (!l)
@@ -529,7 +529,7 @@ int cmd_renewal_add(struct cli *c, int argc, char **argv)
         return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
     if (!kind || !until)
         return cli_usage(cmd, "--kind and --until are required");
-    if ((rc = cli_open(c)))
+    if ((rc = cli_open_read(c)))
         return rc;
     memset(&r, 0, sizeof(r));
     r.cost = ODO_NONE;

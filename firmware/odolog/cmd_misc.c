@@ -146,7 +146,12 @@ int cmd_db_status(struct cli *c, int argc, char **argv)
     if ((rc = cli_db_path(c)))
         return rc;
     /* Opened without migrating, so that pending migrations show as pending. */
-    if ((rc = odo_store_open(c->db_path, &o, &c->store, &c->err)))
+    rc = odo_store_open(c->db_path, &o, &c->store, &c->err);
+    if (rc == ODO_EREADONLY) {
+        o.read_only = true; /* a file nobody may write still tells its state */
+        rc = odo_store_open(c->db_path, &o, &c->store, &c->err);
+    }
+    if (rc)
         return cli_fail(c, rc);
     s = calloc(1, sizeof(*s));
     if (!s)

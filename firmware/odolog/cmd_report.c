@@ -137,7 +137,7 @@ int cmd_due(struct cli *c, int argc, char **argv)
         free(l);
         return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
     }
-    if ((rc = cli_open(c))) {
+    if ((rc = cli_open_read(c))) {
         free(l);
         return rc;
     }
@@ -299,7 +299,7 @@ int cmd_stats(struct cli *c, int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-    if ((rc = cli_open(c)))
+    if ((rc = cli_open_read(c)))
         return rc;
     memset(&a, 0, sizeof(a));
     a.c = c;

@@ -194,7 +194,7 @@ int cmd_sync_status(struct cli *c, int argc, char **argv)
         return ch == 'h' ? 0 : EXIT_USAGE;
     if (optind < argc)
         return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-    if ((rc = cli_open(c)))
+    if ((rc = cli_open_read(c)))
         return rc;
     if ((rc = odo_replica_state(c->store, c->user, &st, &c->err)) ||
         (rc = odo_sync_config_get(c->store, &cfg, &c->err)))

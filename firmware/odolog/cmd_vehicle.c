@@ -281,7 +281,7 @@ int cmd_vehicle_list(struct cli *c, int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-    if ((rc = cli_open(c)))
+    if ((rc = cli_open_read(c)))
         return rc;
     l = calloc(1, sizeof(*l));
     if (!l)
@@ -330,7 +330,7 @@ int cmd_vehicle_show(struct cli *c, int argc, char **argv)
 
     if (rc)
         return rc < 0 ? 0 : rc;
-    if ((rc = one_ref(cmd, argc, argv, &ref)) || (rc = cli_open(c)))
+    if ((rc = one_ref(cmd, argc, argv, &ref)) || (rc = cli_open_read(c)))
         return rc;
     if ((rc = cli_vehicle(c, ref, true, &v)))
         return cli_fail(c, rc);

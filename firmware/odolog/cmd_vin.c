@@ -22,7 +22,8 @@ static cJSON *json_vin(const struct odo_vin_info *info, bool valid, const char *
     } names[] = {{ODO_VIN_BAD_LENGTH, "length"},
                  {ODO_VIN_BAD_CHARS, "characters"},
                  {ODO_VIN_BAD_CHECK_DIGIT, "check_digit"},
-                 {ODO_VIN_BAD_YEAR_CODE, "year_code"}};
+                 {ODO_VIN_BAD_YEAR_CODE, "year_code"},
+                 {ODO_VIN_BAD_WMI, "manufacturer"}};
     char cd[2] = {info->check_digit_expected, 0}, actual[2] = {info->vin[8], 0};
 
     json_str(o, "vin", info->vin);
