@@ -199,6 +199,27 @@ int odo_store_soft_delete(struct odo_store *s, const struct odo_soft_delete *d, 
                           const char *id, const char *restore_at,
                           struct odo_err *err) ODO_MUST_CHECK;
 
+struct odo_vehicle;
+struct odo_service;
+
+/*
+ * Inserts service record rec for live vehicle v (checked: its odometer obeys the rule) with a new
+ * id, inside the caller's transaction. The maintenance and service repositories share it.
+ */
+int odo_service_insert(struct odo_store *s, const char *user, const struct odo_vehicle *v,
+                       struct odo_service *rec, struct odo_err *err) ODO_MUST_CHECK;
+
+/* The schedule of live item maint_id ("" or a deleted item: nothing) counted again from its
+ * latest live completion, when it has one. In the caller's transaction. */
+int odo_maint_follow_completions(struct odo_store *s, const char *user, const char *maint_id,
+                                 struct odo_err *err) ODO_MUST_CHECK;
+
+/* After `removed` was soft-deleted: when it was the latest completion of a live item, that
+ * item's schedule goes back (*restored says whether). In the caller's transaction. */
+int odo_maint_undo_completion(struct odo_store *s, const char *user,
+                              const struct odo_service *removed, bool *restored,
+                              struct odo_err *err) ODO_MUST_CHECK;
+
 /* Runs migrations against s->db; see storage/migrate.h. */
 int odo_migrate_run(struct odo_store *s, struct odo_err *err) ODO_MUST_CHECK;
 

@@ -3,6 +3,8 @@
  */
 #include "storage/units.h"
 
+#include <ctype.h>
+
 #include <string.h>
 #include <strings.h>
 
@@ -201,4 +203,16 @@ int64_t odo_cost_per_distance(int64_t cents, int64_t um, enum odo_dist_unit u, i
     *scale = 2;
     /* hundredths per 100 km = cents * 1e11 um / um */
     return odo_muldiv_round((uint64_t)cents, 100000000000ULL, (uint64_t)um, 1);
+}
+
+int odo_currency_normalise(char currency[4], struct odo_err *err)
+{
+    if (!currency[0])
+        return 0;
+    for (int i = 0; i < 3 && currency[i]; i++)
+        currency[i] = (char)toupper((unsigned char)currency[i]);
+    if (strlen(currency) != 3 || !isalpha((unsigned char)currency[0]) ||
+        !isalpha((unsigned char)currency[1]) || !isalpha((unsigned char)currency[2]))
+        return odo_err_set(err, ODO_EINVAL, "a currency is a three-letter ISO code, such as EUR");
+    return 0;
 }

@@ -53,6 +53,10 @@ int odo_econ_unit_parse(const char *s, enum odo_econ_unit *out, struct odo_err *
 int odo_unit_system_parse(const char *s, enum odo_unit_system *out,
                           struct odo_err *err) ODO_MUST_CHECK;
 
+/* Upper-cases a currency code in place and checks it is three letters (ISO 4217). "" is fine
+ * (no currency). Returns 0 or ODO_EINVAL with a sentence. */
+int odo_currency_normalise(char currency[4], struct odo_err *err) ODO_MUST_CHECK;
+
 /* A distance in tenths of unit u, in micrometres. */
 int64_t odo_dist_to_um(int64_t tenths, enum odo_dist_unit u);
 /* Micrometres in tenths of unit u, rounded half away from zero. */

@@ -23,7 +23,8 @@ enum {
     OPT_STATION,
     OPT_NOTES,
     OPT_FULL,
-    OPT_NO_MISSED
+    OPT_NO_MISSED,
+    OPT_CONFIRM
 };
 
 static const struct option fuel_opts[] = {
@@ -41,6 +42,7 @@ static const struct option fuel_opts[] = {
     {"notes", required_argument, NULL, OPT_NOTES},
     {"full", no_argument, NULL, OPT_FULL},
     {"no-missed", no_argument, NULL, OPT_NO_MISSED},
+    {"confirm-distance", no_argument, NULL, OPT_CONFIRM},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -49,16 +51,16 @@ static const struct option fuel_opts[] = {
 struct fuel_args {
     const char *vehicle, *odometer, *volume, *unit, *price, *total, *currency, *date, *station,
         *notes;
-    bool partial, missed, full, no_missed;
+    bool partial, missed, full, no_missed, confirm;
 };
 
-static int parse_args(const struct cli_command *cmd, int argc, char **argv, bool edit,
-                      struct fuel_args *a)
+static int parse_args(struct cli *c, const struct cli_command *cmd, int argc, char **argv,
+                      bool edit, struct fuel_args *a)
 {
     int ch;
 
     memset(a, 0, sizeof(*a));
-    while ((ch = cli_getopt(cmd, argc, argv, fuel_opts, "h")) != -1) {
+    while ((ch = cli_getopt(c, cmd, argc, argv, fuel_opts, "h")) != -1) {
         switch (ch) {
         case 'h':
             return -1;
@@ -100,10 +102,13 @@ static int parse_args(const struct cli_command *cmd, int argc, char **argv, bool
         case OPT_MISSED:
             a->missed = true;
             break;
+        case OPT_CONFIRM:
+            a->confirm = true;
+            break;
         case OPT_FULL:
         case OPT_NO_MISSED:
             if (!edit)
-                return cli_usage(cmd, "--full and --no-missed are for 'fuel edit'");
+                return cli_usage(c, cmd, "--full and --no-missed are for 'fuel edit'");
             if (ch == OPT_FULL)
                 a->full = true;
             else
@@ -112,7 +117,7 @@ static int parse_args(const struct cli_command *cmd, int argc, char **argv, bool
         }
     }
     if ((a->partial && a->full) || (a->missed && a->no_missed))
-        return cli_usage(cmd, "contradictory options");
+        return cli_usage(c, cmd, "contradictory options");
     return 0;
 }
 
@@ -207,14 +212,14 @@ int cmd_fuel_add(struct cli *c, int argc, char **argv)
     struct odo_fuel_log f;
     struct odo_vehicle v;
     struct fuel_args a;
-    int rc = parse_args(cmd, argc, argv, false, &a);
+    int rc = parse_args(c, cmd, argc, argv, false, &a);
 
     if (rc)
         return rc < 0 ? 0 : rc;
     if (optind < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind]);
     if (!a.odometer || !a.volume)
-        return cli_usage(cmd, "--odometer and --volume are required");
+        return cli_usage(c, cmd, "--odometer and --volume are required");
     if ((rc = cli_open(c)))
         return rc;
     if ((rc = cli_vehicle(c, a.vehicle, false, &v)))
@@ -226,7 +231,9 @@ int cmd_fuel_add(struct cli *c, int argc, char **argv)
     f.total_cost = ODO_NONE;
     f.full = true;
     f.filled_at = odo_clock_now(NULL);
-    if ((rc = apply_args(c, &a, &f)) || (rc = odo_fuel_add(c->store, c->user, &f, &c->err)))
+    if ((rc = apply_args(c, &a, &f)) ||
+        (rc = odo_fuel_save(c->store, c->user, &f,
+                            ODO_FUEL_NEW | (a.confirm ? ODO_FUEL_CONFIRM_DISTANCE : 0), &c->err)))
         return cli_fail(c, rc);
     print_saved(c, &f, "logged");
     return 0;
@@ -238,14 +245,14 @@ int cmd_fuel_edit(struct cli *c, int argc, char **argv)
     struct odo_fuel_log f;
     struct odo_vehicle v;
     struct fuel_args a;
-    int rc = parse_args(cmd, argc, argv, true, &a);
+    int rc = parse_args(c, cmd, argc, argv, true, &a);
 
     if (rc)
         return rc < 0 ? 0 : rc;
     if (optind >= argc)
-        return cli_usage(cmd, "which fuel log? give its id");
+        return cli_usage(c, cmd, "which fuel log? give its id");
     if (optind + 1 < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind + 1]);
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind + 1]);
     if ((rc = cli_open(c)))
         return rc;
     if ((rc = odo_fuel_resolve(c->store, c->user, argv[optind], &f, &c->err)))
@@ -255,38 +262,42 @@ int cmd_fuel_edit(struct cli *c, int argc, char **argv)
             return cli_fail(c, rc);
         memcpy(f.vehicle_id, v.id, sizeof(v.id));
     }
-    if ((rc = apply_args(c, &a, &f)) || (rc = odo_fuel_update(c->store, c->user, &f, &c->err)))
+    if ((rc = apply_args(c, &a, &f)) ||
+        (rc = odo_fuel_save(c->store, c->user, &f, a.confirm ? ODO_FUEL_CONFIRM_DISTANCE : 0,
+                            &c->err)))
         return cli_fail(c, rc);
     print_saved(c, &f, "updated");
     return 0;
 }
 
-int cmd_fuel_rm(struct cli *c, int argc, char **argv)
+/* rm and restore: one fill-up by id, one storage call. */
+static int remove_or_restore(struct cli *c, int argc, char **argv, bool restore)
 {
-    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    const struct cli_command *cmd = cli_find("fuel", "rm");
+    const struct cli_command *cmd = cli_find("fuel", restore ? "restore" : "rm");
     struct odo_fuel_log f;
-    int ch, rc;
+    const char *ref;
+    int rc = cli_one_arg(c, cmd, argc, argv, "which fuel log? give its id", &ref);
 
-    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1)
-        return ch == 'h' ? 0 : EXIT_USAGE;
-    if (optind >= argc)
-        return cli_usage(cmd, "which fuel log? give its id");
-    if (optind + 1 < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind + 1]);
+    if (rc)
+        return rc < 0 ? 0 : rc;
     if ((rc = cli_open(c)))
         return rc;
-    if ((rc = odo_fuel_resolve(c->store, c->user, argv[optind], &f, &c->err)) ||
-        (rc = odo_fuel_remove(c->store, c->user, f.id, &c->err)))
+    if ((rc = odo_fuel_find(c->store, c->user, ref, restore, &f, &c->err)) ||
+        (rc = restore ? odo_fuel_restore(c->store, c->user, f.id, &c->err)
+                      : odo_fuel_remove(c->store, c->user, f.id, &c->err)))
         return cli_fail(c, rc);
-    if (c->json) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "deleted", f.id);
-        json_print(o);
-    } else {
-        printf("deleted fill-up %s\n", cli_short_id(f.id));
-    }
+    cli_print_done(c, restore, "fill-up", f.id);
     return 0;
+}
+
+int cmd_fuel_rm(struct cli *c, int argc, char **argv)
+{
+    return remove_or_restore(c, argc, argv, false);
+}
+
+int cmd_fuel_restore(struct cli *c, int argc, char **argv)
+{
+    return remove_or_restore(c, argc, argv, true);
 }
 
 struct list_ctx {
@@ -366,13 +377,13 @@ int cmd_fuel_list(struct cli *c, int argc, char **argv)
                            "TOTAL", dist_head, econ_head,  ""};
     int ch, rc;
 
-    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1) {
+    while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1) {
         if (ch != OPT_VEHICLE)
             return ch == 'h' ? 0 : EXIT_USAGE;
         ref = optarg;
     }
     if (optind < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind]);
     if ((rc = cli_open_read(c)))
         return rc;
     if ((rc = cli_vehicle(c, ref, false, &v)))
@@ -384,7 +395,7 @@ int cmd_fuel_list(struct cli *c, int argc, char **argv)
     snprintf(dist_head, sizeof(dist_head), "DIST (%s)",
              odo_dist_unit_label(c->settings.units.dist));
     snprintf(econ_head, sizeof(econ_head), "%s", odo_econ_unit_label(c->settings.units.econ));
-    table_init(&l->t, 9, head, "llrrrrrrl");
+    table_init(&l->t, 9, head, "llddddddl");
     if (c->json)
         jlist_begin(&l->j);
     rc =

@@ -126,7 +126,7 @@ int cmd_due(struct cli *c, int argc, char **argv)
     l = calloc(1, sizeof(*l));
     if (!l)
         return EXIT_STORAGE;
-    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1) {
+    while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1) {
         if (ch != OPT_ALL) {
             free(l);
             return ch == 'h' ? 0 : EXIT_USAGE;
@@ -135,7 +135,7 @@ int cmd_due(struct cli *c, int argc, char **argv)
     }
     if (optind < argc) {
         free(l);
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind]);
     }
     if ((rc = cli_open_read(c))) {
         free(l);
@@ -143,7 +143,7 @@ int cmd_due(struct cli *c, int argc, char **argv)
     }
     l->c = c;
     today = odo_date_local(odo_clock_now(NULL));
-    table_init(&l->t, 7, head, "lllllrl");
+    table_init(&l->t, 7, head, "llllldl");
     if (c->json)
         jlist_begin(&l->j);
     /* Most urgent first: one streamed pass per level. */
@@ -220,7 +220,7 @@ static int stats_vehicle(const struct odo_vehicle *v, void *ctx)
     if (c->json)
         s->months = cJSON_CreateArray();
     else
-        table_init(&s->t, 5, head, "lrrrr");
+        table_init(&s->t, 5, head, "lrddd");
     a->rc = odo_stats_vehicle(c->store, c->user, v, &c->settings, NULL, month_row, s, &st, &c->err);
     if (a->rc) {
         cJSON_Delete(s->months);
@@ -292,13 +292,13 @@ int cmd_stats(struct cli *c, int argc, char **argv)
     struct odo_vehicle v;
     int ch, rc;
 
-    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1) {
+    while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1) {
         if (ch != OPT_VEHICLE)
             return ch == 'h' ? 0 : EXIT_USAGE;
         ref = optarg;
     }
     if (optind < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind]);
     if ((rc = cli_open_read(c)))
         return rc;
     memset(&a, 0, sizeof(a));
