@@ -84,48 +84,30 @@ int odo_fs_sync_dir(const char *dir)
     return rc;
 }
 
-int odo_fs_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
-                        struct odo_err *err)
+int odo_fs_replace(const char *tmp, const char *path, struct odo_err *err)
 {
-    char tmp[4096], dir[4096];
-    const char *p = data;
-    int fd, rc = ODO_EIO;
+    char dir[4096];
+    int fd, rc = 0;
 
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp) ||
-        odo_fs_dirname(path, dir, sizeof(dir)) != 0)
+    if (odo_fs_dirname(path, dir, sizeof(dir)) != 0)
         return odo_err_set(err, ODO_ETOOBIG, "path too long: '%s'", path);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
-    if (fd < 0)
-        return odo_err_set(err, ODO_EIO, "cannot create '%s': %s", tmp, strerror(errno));
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            odo_err_set(err, ODO_EIO, "cannot write '%s': %s", tmp, strerror(errno));
-            goto out_unlink;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    if (fsync(fd) != 0) {
-        odo_err_set(err, ODO_EIO, "cannot sync '%s': %s", tmp, strerror(errno));
-        goto out_unlink;
-    }
-    close(fd);
-    fd = -1;
-    if (rename(tmp, path) != 0) {
-        odo_err_set(err, ODO_EIO, "cannot replace '%s': %s", path, strerror(errno));
-        goto out_unlink;
-    }
-    if (odo_fs_sync_dir(dir) != 0)
-        return odo_err_set(err, ODO_EIO, "cannot sync directory '%s'", dir);
-    return 0;
-out_unlink:
+    /* The data first: a rename that reaches the disk before the data would leave an empty or
+     * partial file in place of the old one. */
+    fd = open(tmp, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fsync(fd) != 0)
+        rc = odo_err_set(err, ODO_EIO, "cannot sync '%s': %s", tmp, strerror(errno));
     if (fd >= 0)
         close(fd);
-    unlink(tmp);
-    return rc;
+    if (rc)
+        return rc;
+    if (rename(tmp, path) != 0)
+        return odo_err_set(err, ODO_EIO, "cannot move '%s' into place: %s", path, strerror(errno));
+    if (odo_fs_sync_dir(dir) != 0)
+        return odo_err_set(err, ODO_EIO,
+                           "'%s' is in place, but its directory '%s' cannot be synced: the "
+                           "change may not survive a power cut",
+                           path, dir);
+    return 0;
 }
 
 int odo_fs_read_all(const char *path, size_t cap, char **out, size_t *out_len, struct odo_err *err)

@@ -1,7 +1,7 @@
 /*
  * Files and directories: where odolog keeps its data, creating directory chains, and the
- * atomic-replace pattern (write a temporary, fsync it, rename, fsync the directory) that keeps a
- * file whole across a power cut.
+ * durable replace (fsync a finished temporary, rename it over the file, fsync the directory)
+ * that keeps a file whole across a power cut.
  */
 #ifndef ODO_PLATFORM_FS_H
 #define ODO_PLATFORM_FS_H
@@ -27,11 +27,15 @@ int odo_fs_dirname(const char *path, char *out, size_t cap) ODO_MUST_CHECK;
 int odo_fs_sync_dir(const char *dir) ODO_MUST_CHECK;
 
 /*
- * Replaces path with data[0..len) atomically: readers see the old file or the new one, never a
- * mix, even across a power cut. Returns 0, or ODO_EIO with a sentence in err.
+ * Puts the finished file tmp in place of path, durably: fsyncs tmp, renames it over path and
+ * fsyncs path's directory, so that readers (and a reboot after a power cut) see the old file or
+ * the new one, never a mix. tmp must be on the same file system as path (in practice, in the
+ * same directory); the caller wrote and closed it. Returns 0, or ODO_EIO or ODO_ETOOBIG with a
+ * sentence in err: before the rename path is untouched and tmp is left for the caller to
+ * remove; when only the directory sync failed, path already holds the new file but the change
+ * may not survive a power cut.
  */
-int odo_fs_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
-                        struct odo_err *err) ODO_MUST_CHECK;
+int odo_fs_replace(const char *tmp, const char *path, struct odo_err *err) ODO_MUST_CHECK;
 
 /*
  * Reads the whole of path into a new NUL-terminated buffer (caller frees) of at most cap bytes.

@@ -103,7 +103,7 @@ static int check_fields(struct odo_store *s, struct odo_fuel_log *f, struct odo_
         return odo_err_set(err, ODO_EINVAL, "the total must be between 0 and 10000000");
     if (f->filled_at > odo_clock_now(s->clock) + 86400000LL)
         return odo_err_set(err, ODO_EINVAL, "the fill-up is dated more than a day ahead");
-    if ((rc = odo_currency_normalise(f->currency, err)) ||
+    if ((rc = odo_currency_check(f->currency, err)) ||
         (rc = odo_text_check(f->station, ODO_LABEL_MAX, "the station", err)) ||
         (rc = odo_text_check(f->notes, ODO_NOTES_MAX, "the notes", err)))
         return rc;

@@ -90,7 +90,7 @@ static int check_fields(const char *user, struct odo_renewal *r, struct odo_err 
         (rc = odo_text_check(r->document_number, ODO_LABEL_MAX, "the document number", err)) ||
         (rc = odo_text_check(r->issuer, ODO_LABEL_MAX, "the issuer", err)) ||
         (rc = odo_text_check(r->notes, ODO_NOTES_MAX, "the notes", err)) ||
-        (rc = odo_currency_normalise(r->currency, err)))
+        (rc = odo_currency_check(r->currency, err)))
         return rc;
     if (r->valid_until < r->valid_from)
         return odo_err_set(err, ODO_EINVAL, "the document expires before it becomes valid");

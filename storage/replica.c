@@ -492,14 +492,14 @@ int odo_replica_apply_row(struct odo_store *s, const char *user, const char *tbl
                           const struct odo_cell *cells, struct odo_err *err)
 {
     char sql[SQL_CAP];
-    bool exists, pending[64];
+    bool exists, pending[ODO_READ_COLS_MAX];
     sqlite3_stmt *st;
     size_t n = 0;
     int rc, idx;
 
     if ((rc = check_table(tbl, err)) || (rc = check_columns(cols, ncols, err)))
         return rc;
-    if (ncols > 64)
+    if (ncols > ODO_READ_COLS_MAX)
         return odo_err_set(err, ODO_EINVAL, "too many columns");
     if ((rc = row_exists(s, tbl, id, &exists, err)))
         return rc;

@@ -62,7 +62,7 @@ int odo_service_check(struct odo_store *s, struct odo_service *rec, struct odo_e
     if ((rc = odo_text_check(rec->description, ODO_DESCRIPTION_MAX, "the description", err)) ||
         (rc = odo_text_check(rec->shop, ODO_LABEL_MAX, "the shop", err)) ||
         (rc = odo_text_check(rec->notes, ODO_NOTES_MAX, "the notes", err)) ||
-        (rc = odo_currency_normalise(rec->currency, err)))
+        (rc = odo_currency_check(rec->currency, err)))
         return rc;
     if (rec->cost != ODO_NONE && (rec->cost < 0 || rec->cost > ODO_SERVICE_COST_MAX))
         return odo_err_set(err, ODO_EINVAL, "the cost must be between 0 and 10000000");

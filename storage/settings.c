@@ -99,13 +99,13 @@ int odo_settings_load(struct odo_store *s, const char *user, struct odo_settings
 int odo_settings_save(struct odo_store *s, const char *user, const struct odo_settings *in,
                       struct odo_err *err)
 {
-    char days[16], dist[ODO_DEC_TEXT_MAX], now[ODO_TIME_TEXT_LEN + 1];
+    char days[16], dist[ODO_DEC_TEXT_MAX], now[ODO_TIME_TEXT_LEN + 1], currency[4];
     const char *pairs[][2] = {
         {"units", odo_unit_system_name(in->units.system)},
         {"distance", odo_dist_unit_name(in->units.dist)},
         {"volume", odo_vol_unit_name(in->units.vol)},
         {"economy", odo_econ_unit_name(in->units.econ)},
-        {"currency", in->currency},
+        {"currency", currency},
         {"due_soon_days", days},
         {"due_soon_distance", dist},
     };
@@ -113,9 +113,11 @@ int odo_settings_save(struct odo_store *s, const char *user, const struct odo_se
 
     if ((rc = odo_user_check(user, err)))
         return rc;
-    if (strlen(in->currency) != 3 || !isupper((unsigned char)in->currency[0]) ||
-        !isupper((unsigned char)in->currency[1]) || !isupper((unsigned char)in->currency[2]))
+    snprintf(currency, sizeof(currency), "%s", in->currency);
+    if (!currency[0] || strlen(in->currency) != 3)
         return odo_err_set(err, ODO_EINVAL, "a currency is a three-letter ISO code such as EUR");
+    if ((rc = odo_currency_check(currency, err)))
+        return rc;
     if (in->due_soon_days < 0 || in->due_soon_days > 3650 || in->due_soon_distance < 0)
         return odo_err_set(err, ODO_EINVAL, "reminder thresholds must not be negative");
     snprintf(days, sizeof(days), "%d", in->due_soon_days);

@@ -4,7 +4,6 @@
 #include "storage/units.h"
 
 #include <ctype.h>
-
 #include <string.h>
 #include <strings.h>
 
@@ -205,14 +204,18 @@ int64_t odo_cost_per_distance(int64_t cents, int64_t um, enum odo_dist_unit u, i
     return odo_muldiv_round((uint64_t)cents, 100000000000ULL, (uint64_t)um, 1);
 }
 
-int odo_currency_normalise(char currency[4], struct odo_err *err)
+int odo_currency_check(char *code, struct odo_err *err)
 {
-    if (!currency[0])
+    if (!code[0])
         return 0;
-    for (int i = 0; i < 3 && currency[i]; i++)
-        currency[i] = (char)toupper((unsigned char)currency[i]);
-    if (strlen(currency) != 3 || !isalpha((unsigned char)currency[0]) ||
-        !isalpha((unsigned char)currency[1]) || !isalpha((unsigned char)currency[2]))
-        return odo_err_set(err, ODO_EINVAL, "a currency is a three-letter ISO code, such as EUR");
+    if (strlen(code) != 3)
+        goto out_refuse;
+    for (int i = 0; i < 3; i++) {
+        if (!isalpha((unsigned char)code[i]) || (unsigned char)code[i] > 0x7f)
+            goto out_refuse;
+        code[i] = (char)toupper((unsigned char)code[i]);
+    }
     return 0;
+out_refuse:
+    return odo_err_set(err, ODO_EINVAL, "a currency is a three-letter ISO code such as EUR");
 }

@@ -35,6 +35,13 @@ void odo_units_default(enum odo_unit_system system, struct odo_units *out);
 
 /* Names as stored and typed: "km"/"mi"; "L"/"gal_us"/"gal_imp";
  * "l_per_100km"/"km_per_l"/"mpg_us"/"mpg_uk"; "metric"/"us"/"uk". */
+/*
+ * Checks a currency code and upper-cases it in place: "" (none) or three ASCII letters, as the
+ * wire carries ISO 4217 codes ("eur" is kept as "EUR"). Returns 0 or ODO_EINVAL with a sentence.
+ * Fill-ups, service records, renewals and the settings all take currencies through this one rule.
+ */
+int odo_currency_check(char *code, struct odo_err *err) ODO_MUST_CHECK;
+
 const char *odo_dist_unit_name(enum odo_dist_unit u);
 const char *odo_vol_unit_name(enum odo_vol_unit u);
 const char *odo_econ_unit_name(enum odo_econ_unit u);
@@ -52,10 +59,6 @@ int odo_vol_unit_parse(const char *s, enum odo_vol_unit *out, struct odo_err *er
 int odo_econ_unit_parse(const char *s, enum odo_econ_unit *out, struct odo_err *err) ODO_MUST_CHECK;
 int odo_unit_system_parse(const char *s, enum odo_unit_system *out,
                           struct odo_err *err) ODO_MUST_CHECK;
-
-/* Upper-cases a currency code in place and checks it is three letters (ISO 4217). "" is fine
- * (no currency). Returns 0 or ODO_EINVAL with a sentence. */
-int odo_currency_normalise(char currency[4], struct odo_err *err) ODO_MUST_CHECK;
 
 /* A distance in tenths of unit u, in micrometres. */
 int64_t odo_dist_to_um(int64_t tenths, enum odo_dist_unit u);

@@ -1,5 +1,5 @@
 /*
- * HS256 JWTs over mbedtls HMAC-SHA256 and cJSON.
+ * HS256 JWTs over mbedtls HMAC-SHA256 and cJSON, and the base64url coding their parts use.
  */
 #include "sync/gateway/jwt.h"
 
@@ -15,12 +15,19 @@
 
 static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-static size_t b64url_encode(const unsigned char *in, size_t n, char *out)
+int odo_b64url_encode(const void *in, size_t n, char *out, size_t cap)
 {
+    const unsigned char *b = in;
     size_t o = 0;
+
+    if (cap < ODO_B64URL_LEN(n) + 1) {
+        if (cap)
+            out[0] = '\0';
+        return ODO_ETOOBIG;
+    }
     for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0) |
-                     (i + 2 < n ? in[i + 2] : 0);
+        unsigned v = (unsigned)b[i] << 16 | (i + 1 < n ? (unsigned)b[i + 1] << 8 : 0) |
+                     (i + 2 < n ? b[i + 2] : 0);
         out[o++] = b64url[v >> 18 & 63];
         out[o++] = b64url[v >> 12 & 63];
         if (i + 1 < n)
@@ -29,7 +36,7 @@ static size_t b64url_encode(const unsigned char *in, size_t n, char *out)
             out[o++] = b64url[v & 63];
     }
     out[o] = '\0';
-    return o;
+    return 0;
 }
 
 /* Decodes unpadded base64url; returns the length, or -1 on a bad character or length. */
@@ -192,8 +199,9 @@ int odo_jwt_mint(const struct odo_jwt_config *cfg, const char *sub, const char *
                  int64_t ttl_s, char **out, struct odo_err *err)
 {
     static const char head[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
-    char payload[1024], enc_head[64], enc_body[1400], sig64[48];
     unsigned char mac[32];
+    char payload[1024], enc_head[ODO_B64URL_LEN(sizeof(head) - 1) + 1], enc_body[1400],
+        sig64[ODO_B64URL_LEN(sizeof(mac)) + 1];
     cJSON *o;
     char *text, *tok;
     size_t n;
@@ -214,17 +222,17 @@ int odo_jwt_mint(const struct odo_jwt_config *cfg, const char *sub, const char *
     cJSON_AddNumberToObject(o, "exp", (double)(now_s + ttl_s));
     text = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
-    if (!text || strlen(text) >= sizeof(payload) * 3 / 4) {
+    if (!text || strlen(text) >= sizeof(payload) * 3 / 4 ||
+        odo_b64url_encode(head, sizeof(head) - 1, enc_head, sizeof(enc_head)) != 0 ||
+        odo_b64url_encode(text, strlen(text), enc_body, sizeof(enc_body)) != 0) {
         free(text);
         return odo_err_set(err, ODO_ENOMEM, "cannot build the token");
     }
-    b64url_encode((const unsigned char *)head, sizeof(head) - 1, enc_head);
-    b64url_encode((const unsigned char *)text, strlen(text), enc_body);
     free(text);
     n = (size_t)snprintf(payload, sizeof(payload), "%s.%s", enc_head, enc_body);
-    if (n >= sizeof(payload) || hmac(cfg, payload, n, mac) != 0)
+    if (n >= sizeof(payload) || hmac(cfg, payload, n, mac) != 0 ||
+        odo_b64url_encode(mac, sizeof(mac), sig64, sizeof(sig64)) != 0)
         return odo_err_set(err, ODO_ENOMEM, "cannot sign the token");
-    b64url_encode(mac, 32, sig64);
     tok = malloc(n + 1 + strlen(sig64) + 1);
     if (!tok)
         return odo_err_set(err, ODO_ENOMEM, "out of memory");

@@ -38,6 +38,17 @@ int odo_jwt_verify(const struct odo_jwt_config *cfg, const char *token, int64_t 
                    struct odo_jwt_claims *out, int *signature_ok,
                    struct odo_err *err) ODO_MUST_CHECK;
 
+/* Characters of the unpadded base64url form of n bytes (without the terminating NUL). */
+#define ODO_B64URL_LEN(n) ((n) / 3 * 4 + ((n) % 3 ? (n) % 3 + 1 : 0))
+
+/*
+ * Writes in[0..n) as unpadded base64url (RFC 4648 section 5: '-' and '_' for '+' and '/', no
+ * '=' padding), the form every part of a JWT takes, into out with a terminating NUL. cap is
+ * the size of out; it must be at least ODO_B64URL_LEN(n) + 1. Returns 0, or ODO_ETOOBIG (out
+ * is then the empty string) when it is not.
+ */
+int odo_b64url_encode(const void *in, size_t n, char *out, size_t cap) ODO_MUST_CHECK;
+
 /* Mints a token for sub (org may be NULL) valid for ttl_s seconds from now_s. The caller frees
  * *out. Returns 0, ODO_EINVAL (key too short, bad subject) or ODO_ENOMEM. */
 int odo_jwt_mint(const struct odo_jwt_config *cfg, const char *sub, const char *org, int64_t now_s,

@@ -29,7 +29,8 @@ import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
-from harness import ODOLOG, ROOT, Device, FaultProxy, Gateway, Postgres  # noqa: E402
+from harness import (ODOLOG, ROOT, Device, FaultProxy, Gateway, Postgres,  # noqa: E402
+                     odolog_env)
 
 SEED = os.path.join(ROOT, "build/tests/bench_seed")
 PEAK = os.path.join(ROOT, "build/tests/bench_peak")
@@ -60,13 +61,6 @@ def run_measured(args, env=None):
     return wall, peak, p.stdout
 
 
-def device_env(dev):
-    e = dict(os.environ)
-    e.pop("ODOLOG_DB", None)
-    e["ODOLOG_USER"] = dev.user
-    return e
-
-
 def seeded(gw, transport, rows, tag):
     user = f"bench-{tag}-{uuid.uuid4().hex[:6]}"
     dev = Device(gw, user, transport, f"bench-{tag}")
@@ -75,7 +69,18 @@ def seeded(gw, transport, rows, tag):
 
 
 def sync_measured(dev, *args):
-    return run_measured([ODOLOG, "--db", dev.db, "--json", "sync", *args], env=device_env(dev))
+    return run_measured([ODOLOG, "--db", dev.db, "--json", "sync", *args],
+                        env=odolog_env(dev.user))
+
+
+def through_proxy(gw, dev, transport):
+    """A relay that counts bytes in front of the gateway, and dev logged in through it (the same
+    device, token and key)."""
+    coaps = transport == "coaps"
+    proxy = FaultProxy(gw.coaps_port if coaps else gw.https_port, "udp" if coaps else "tcp")
+    dev.ok("login", "--gateway", f"coaps://127.0.0.1:{proxy.port}" if coaps
+           else f"https://localhost:{proxy.port}")
+    return proxy
 
 
 def gateway_requests(gw, since_len, user):
@@ -167,11 +172,7 @@ def bench_wire(pg, gw, rows, workdir):
     say(f"\n[wire] bytes on the wire per pushed fill-up ({rows} rows), against one CSV line")
     for transport in ("coaps", "https"):
         dev = seeded(gw, transport, rows, "wire")
-        proxy = FaultProxy(gw.coaps_port if transport == "coaps" else gw.https_port,
-                           "udp" if transport == "coaps" else "tcp")
-        url = (f"coaps://127.0.0.1:{proxy.port}" if transport == "coaps"
-               else f"https://localhost:{proxy.port}")
-        dev.ok("login", "--gateway", url)  # the same device, token and key: via the proxy
+        proxy = through_proxy(gw, dev, transport)
         mark = len(gw.log_text())
         sync_measured(dev, "--push-only")
         time.sleep(0.3)
@@ -192,11 +193,7 @@ def bench_noop(gw):
         dev = Device(gw, f"bench-noop-{uuid.uuid4().hex[:6]}", transport, "bench-noop")
         dev.ok("vehicle", "add", "--name", "one")
         dev.sync()
-        proxy = FaultProxy(gw.coaps_port if transport == "coaps" else gw.https_port,
-                           "udp" if transport == "coaps" else "tcp")
-        url = (f"coaps://127.0.0.1:{proxy.port}" if transport == "coaps"
-               else f"https://localhost:{proxy.port}")
-        dev.ok("login", "--gateway", url)  # the same device, token and key: via the proxy
+        proxy = through_proxy(gw, dev, transport)
         mark = len(gw.log_text())
         dev.sync()
         time.sleep(0.3)
@@ -243,11 +240,7 @@ def bench_pull(pg, gw, big):
         say(f"  {n} rows for {user} inserted centrally in {time.monotonic() - t0:.1f} s")
         dev = Device(gw, user, "https", "bench-pull")
         # A device that is caught up: its cursor at the user's newest revision.
-        import sqlite3
-        con = sqlite3.connect(dev.db)
-        con.execute("UPDATE sync_users SET cursor = ? WHERE user_id = ?", (top, user))
-        con.commit()
-        con.close()
+        dev.write("UPDATE sync_users SET cursor = ? WHERE user_id = ?", top, user)
         users[n] = dev
     server = {1000: [], big: []}
     client = {1000: [], big: []}

@@ -1,6 +1,6 @@
 """The odolog command line, driven as a user drives it: the real binary against real database
 files in a throwaway directory. ODOLOG_BIN names the binary (ctest sets it); ODO_TEST_DATA the
-shared sample data.
+shared sample data. cli_harness.py drives the binary.
 
 Every refusal is checked three ways: the exit code, a message that says what was wrong, and a
 snapshot of every stored row before and after, so that bad input provably loses nothing.
@@ -9,83 +9,20 @@ import csv
 import datetime
 import json
 import os
-import shutil
 import sqlite3
 import stat
-import subprocess
-import tempfile
 import unittest
 
-BIN = os.environ.get("ODOLOG_BIN", "build/firmware/odolog/odolog")
+from cli_harness import CRV as VIN, F150, VPIC, Odolog, need_vpic, scratch_dir
+
 DATA = os.environ.get("ODO_TEST_DATA", os.path.join(os.path.dirname(__file__), "..", "data"))
-USER_TABLES = ["vehicles", "fuel_logs", "odometer_readings", "maintenance", "service_records",
-               "renewals", "settings", "outbox", "sync_state", "_migrations"]
-VIN = "2HKRW2H20NH207506"  # a real Honda CR-V VIN from the shared sample
-
-
-class Odolog:
-    def __init__(self, test, directory):
-        self.test = test
-        self.dir = directory
-        self.db = os.path.join(directory, "odolog.db")
-
-    def run(self, *args, user=None, stdin=None, env=None, db=True, prefix=()):
-        cmd = list(prefix) + [BIN]
-        if db:
-            cmd += ["--db", self.db]
-        if user:
-            cmd += ["--user", user]
-        cmd += list(args)
-        e = dict(os.environ)
-        e.pop("ODOLOG_DB", None)
-        e.pop("ODOLOG_USER", None)
-        e["TZ"] = "UTC"
-        if env:
-            e.update(env)
-        p = subprocess.run(cmd, input=stdin, capture_output=True, text=True, env=e, timeout=60)
-        return p
-
-    def ok(self, *args, **kw):
-        p = self.run(*args, **kw)
-        self.test.assertEqual(p.returncode, 0, f"odolog {' '.join(args)}\n{p.stdout}{p.stderr}")
-        return p.stdout
-
-    def json(self, *args, **kw):
-        return json.loads(self.ok("--json", *args, **kw))
-
-    def fails(self, code, *args, says=None, **kw):
-        p = self.run(*args, **kw)
-        self.test.assertEqual(p.returncode, code,
-                              f"odolog {' '.join(args)} exited {p.returncode}, not {code}\n"
-                              f"{p.stdout}{p.stderr}")
-        if says:
-            self.test.assertIn(says, p.stderr, f"odolog {' '.join(args)}")
-        return p
-
-    def snapshot(self):
-        """Every row of every user and sync table, in a stable order."""
-        con = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)
-        try:
-            out = {}
-            for t in USER_TABLES:
-                out[t] = con.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
-            return out
-        finally:
-            con.close()
 
 
 class CliTest(unittest.TestCase):
     def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="odolog-cli-")
-        os.chmod(self.dir, 0o755)
-        self.o = Odolog(self, self.dir)
-
-    def tearDown(self):
-        for root, dirs, _ in os.walk(self.dir):
-            for d in dirs:
-                os.chmod(os.path.join(root, d), 0o755)
-        os.chmod(self.dir, 0o755)
-        shutil.rmtree(self.dir)
+        self.dir = scratch_dir(self, "odolog-cli-")
+        os.chmod(self.dir, 0o755)  # nobody, too, runs odolog in it
+        self.o = Odolog(self.dir)
 
     def civic(self, units="us"):
         self.o.ok("init", "--units", units)
@@ -267,11 +204,8 @@ class CliTest(unittest.TestCase):
 
     def test_a_migration_edited_after_it_was_applied_exits_4_naming_the_file(self):
         self.civic()
-        con = sqlite3.connect(self.o.db)
-        con.execute("UPDATE _migrations SET checksum = 'f' || substr(checksum, 2) "
-                    "WHERE name = '001_init.sql'")
-        con.commit()
-        con.close()
+        self.o.write("UPDATE _migrations SET checksum = 'f' || substr(checksum, 2) "
+                     "WHERE name = '001_init.sql'")
         before = self.o.snapshot()
         self.o.fails(4, "vehicle", "list", says="001_init.sql")
         self.assertEqual(self.o.snapshot(), before)
@@ -280,10 +214,7 @@ class CliTest(unittest.TestCase):
 
     def test_a_database_from_a_newer_odolog_exits_4(self):
         self.civic()
-        con = sqlite3.connect(self.o.db)
-        con.execute("INSERT INTO _migrations VALUES ('999_future.sql', 'x', '2030-01-01')")
-        con.commit()
-        con.close()
+        self.o.write("INSERT INTO _migrations VALUES ('999_future.sql', 'x', '2030-01-01')")
         self.o.fails(4, "vehicle", "list", says="newer")
 
     def test_db_status_lists_applied_migrations(self):
@@ -354,9 +285,7 @@ class CliTest(unittest.TestCase):
         self.assertEqual(len(self.o.json("fuel", "list")), 2)
         self.assertEqual(len(self.o.json("maint", "list")), 1)
         # Deleted rows are tombstones, not gone: the device keeps them for sync.
-        con = sqlite3.connect(self.o.db)
-        self.assertEqual(con.execute("SELECT count(*) FROM fuel_logs").fetchone()[0], 2)
-        con.close()
+        self.assertEqual(self.o.scalar("SELECT count(*) FROM fuel_logs"), 2)
 
     def test_users_on_one_device_never_see_each_other(self):
         self.o.ok("vehicle", "add", "--vin", VIN, "--name", "Civic", user="alice")
@@ -387,10 +316,8 @@ class CliTest(unittest.TestCase):
     def test_a_fill_up_the_driver_saw_saved_is_in_the_outbox(self):
         self.civic()
         saved = self.o.json("fuel", "add", "--odometer", "41000", "--volume", "9.8")
-        con = sqlite3.connect(self.o.db)
-        rows = con.execute("SELECT cols, batch FROM outbox WHERE tbl = 'fuel_logs' "
-                           "AND row_id = ?", (saved["id"],)).fetchall()
-        con.close()
+        rows = self.o.query("SELECT cols, batch FROM outbox WHERE tbl = 'fuel_logs' "
+                            "AND row_id = ?", saved["id"])
         self.assertEqual(len(rows), 1)
         cols = json.loads(rows[0][0])
         self.assertEqual(list(cols), ["*"])  # a new row: every column
@@ -431,22 +358,13 @@ class CliTest(unittest.TestCase):
         self.assertNotIn("tires", [d["label"] for d in self.o.json("due")])
 
 
-VPIC = os.environ.get("ODO_VPIC_DB", "")
-F150 = "1FTFW5L86RFB45612"
-
-
 class VinDecodeTest(unittest.TestCase):
     """Decoding with the vPIC database installed on the device (ODO_VPIC_DB, from scripts/dev)."""
 
     def setUp(self):
-        if not os.path.exists(VPIC):
-            self.fail(f"no vPIC database at '{VPIC}': run ./scripts/dev setup and build")
-        self.dir = tempfile.mkdtemp(prefix="odolog-vin-")
-        self.o = Odolog(self, self.dir)
-        self.env = {"ODOLOG_VPIC": VPIC}
-
-    def tearDown(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self.env = {"ODOLOG_VPIC": need_vpic()}
+        self.dir = scratch_dir(self, "odolog-vin-")
+        self.o = Odolog(self.dir)
 
     def test_vin_decode_json_prints_every_decoded_field(self):
         got = self.o.json("vin", "decode", F150, env=self.env, db=False)

@@ -7,17 +7,13 @@ ImageMagick (turned, scaled, noisy, JPEG). Decoding uses the installed vPIC data
 import json
 import os
 import pty
-import shutil
 import struct
 import subprocess
-import tempfile
 import time
 import unittest
 
-from test_cli import BIN, VPIC, Odolog
+from cli_harness import CRV, F150, ODOLOG, Odolog, need_vpic, odolog_env, scratch_dir, wait_for
 
-CRV = "2HKRW2H20NH207506"
-F150 = "1FTFW5L86RFB45612"
 ODYSSEY = "5FNRL38488B411196"
 TAYCAN = "WP0AB2Y18LSA50759"
 # ImageMagick's own convert: another program of that name may come first on PATH.
@@ -27,15 +23,10 @@ CONVERT = next((p for p in ("/usr/bin/convert-im6.q16", "/usr/bin/convert")
 
 class ScanTest(unittest.TestCase):
     def setUp(self):
-        if not os.path.exists(VPIC):
-            self.fail(f"no vPIC database at '{VPIC}': run ./scripts/dev setup and build")
-        self.dir = tempfile.mkdtemp(prefix="odolog-scan-")
-        self.o = Odolog(self, self.dir)
-        self.env = {"ODOLOG_VPIC": VPIC}
+        self.env = {"ODOLOG_VPIC": need_vpic()}
+        self.dir = scratch_dir(self, "odolog-scan-")
+        self.o = Odolog(self.dir)
         self.o.ok("init")
-
-    def tearDown(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
 
     def vins(self):
         return sorted(v["vin"] for v in self.o.json("vehicle", "list"))
@@ -69,17 +60,14 @@ class ScanTest(unittest.TestCase):
         master, slave = pty.openpty()
         name = os.ttyname(slave)
         before = self.o.snapshot()
-        proc = subprocess.Popen([BIN, "--db", self.o.db, "--json", "scan", "--device", name,
+        proc = subprocess.Popen([ODOLOG, "--db", self.o.db, "--json", "scan", "--device", name,
                                  "--tty", "--baud", "9600", "--register"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env=dict(os.environ, **self.env, TZ="UTC"))
+                                env=odolog_env(extra=self.env))
         os.close(slave)
         # Wait until odolog holds the port, as a scanner is plugged in before it scans.
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and not any(
-                os.path.realpath(os.path.join(f"/proc/{proc.pid}/fd", fd)) == name
-                for fd in os.listdir(f"/proc/{proc.pid}/fd")):
-            time.sleep(0.02)
+        wait_for(lambda: any(os.path.realpath(os.path.join(f"/proc/{proc.pid}/fd", fd)) == name
+                             for fd in os.listdir(f"/proc/{proc.pid}/fd")), 20, step=0.02)
         time.sleep(0.1)  # and has set the port up
         try:
             # A scanner sends each code with a carriage return, in pieces as the UART does.

@@ -1,6 +1,7 @@
 """Real parts for integration tests: a throwaway PostgreSQL cluster, the real odolog-gateway
-(coaps, HTTPS, and plain coap for the tests), device databases driven through the real odolog
-binary, and an in-process fault proxy for TCP and UDP. Standard library only.
+(coaps, HTTPS, and plain coap for the tests), devices driven through the real odolog binary on
+their own database files (tests/cli/cli_harness.py), an in-process fault proxy for TCP and UDP,
+and GatewayTest, a test class that shares one cluster and one gateway. Standard library only.
 
 Binaries come from ODOLOG_BIN, ODOLOG_GATEWAY and ODOLOGD (ctest sets them); scripts from the
 repository.
@@ -14,20 +15,31 @@ import random
 import select
 import shutil
 import socket
-import sqlite3
 import ssl
 import subprocess
+import sys
 import tempfile
 import threading
 import time
+import unittest
 import urllib.request
+import uuid
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-ODOLOG = os.environ.get("ODOLOG_BIN", os.path.join(ROOT, "build/firmware/odolog/odolog"))
+# odolog on a database file, shared with the command-line tests; the integration tests import
+# these names from here.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
+from cli_harness import (CRV, F150, ODOLOG, ROOT, VPIC, Odolog,  # noqa: E402,F401
+                         assert_clean_log, need_vpic, odolog_env, wait_for)
+
 GATEWAY = os.environ.get("ODOLOG_GATEWAY", os.path.join(ROOT, "build/sync/odolog-gateway"))
 ODOLOGD = os.environ.get("ODOLOGD", os.path.join(ROOT, "build/firmware/odologd"))
 SECRET = "integration-test-secret-0123456789abcdef"
-VIN = "2HKRW2H20NH207506"
+VIN = CRV  # the VIN the tests register
+
+
+def fresh_user(prefix):
+    """A user id no other test uses, so tests can share one cluster and one gateway."""
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
 def free_port(kind=socket.SOCK_STREAM):
@@ -100,16 +112,16 @@ class Gateway:
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([GATEWAY, "serve", "--insecure-coap"], env=self.env,
                                      stdout=self.log, stderr=self.log)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("the gateway exited:\n" + self.log_text())
-            try:
-                if self.https("GET", "/health")[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("the gateway did not come up:\n" + self.log_text())
+        if not wait_for(self.healthy, 60, step=0.1):
+            raise RuntimeError("the gateway did not come up:\n" + self.log_text())
+
+    def healthy(self):
+        if self.proc.poll() is not None:
+            raise RuntimeError("the gateway exited:\n" + self.log_text())
+        try:
+            return self.https("GET", "/health")[0] == 200
+        except OSError:
+            return False
 
     def stop(self):
         """SIGTERM, and the gateway must stop cleanly: exit 0, no sanitizer report."""
@@ -121,9 +133,7 @@ class Gateway:
             self.log.close()
         self.proc = None
         text = self.log_text()
-        for bad in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
-            if bad in text:
-                raise AssertionError(f"the gateway reported {bad}:\n{text[-4000:]}")
+        assert_clean_log("the gateway", text)
         if code not in (None, 0):
             raise AssertionError(f"the gateway exited {code} on SIGTERM:\n{text[-2000:]}")
 
@@ -151,6 +161,27 @@ class Gateway:
             args += ["--psk", psk_hex]
         out = self.cmd(*args).stdout
         return dict(line.split("=", 1) for line in out.split())["psk"]
+
+    def outside_device(self, key):
+        """Registers a device whose key is the printable text key, so that coap-client can be
+        given it; its id."""
+        ident = str(uuid.uuid4())
+        self.add_device(ident, key.encode().hex())
+        return ident
+
+    def coap_client(self, ident, key, method, path, payload=None):
+        """coap-client (a client we did not write) over coaps as device ident with key."""
+        args = ["coap-client-openssl", "-B", "20", "-u", ident, "-k", key, "-m", method]
+        if payload is not None:
+            args += ["-t", "json", "-e", payload]
+        return subprocess.run(args + [f"coaps://127.0.0.1:{self.coaps_port}{path}"],
+                              capture_output=True, text=True, timeout=60)
+
+    def curl(self, path, *args):
+        """curl (another client we did not write) over HTTPS, verifying the certificate."""
+        return subprocess.run(["curl", "-sS", "--cacert", self.ca, *args,
+                               f"https://localhost:{self.https_port}{path}"],
+                              capture_output=True, text=True, timeout=60)
 
     def https(self, method, path, body=None, token=None, content_type="application/json",
               raw=None):
@@ -182,14 +213,15 @@ def forge_token(claims, secret=SECRET, alg="HS256"):
     return f"{head}.{body}.{b64(sig) if alg != 'none' else ''}"
 
 
-class Device:
-    """A device: its own database, driven through the real odolog binary."""
+class Device(Odolog):
+    """A device: its own database, driven through the real odolog binary as one user, and
+    logged in to a gateway."""
+
+    timeout = 300
 
     def __init__(self, gateway, user, transport="coaps", name="device"):
+        super().__init__(tempfile.mkdtemp(prefix=f"odolog-{name}-"), user)
         self.gw = gateway
-        self.user = user
-        self.dir = tempfile.mkdtemp(prefix=f"odolog-{name}-")
-        self.db = os.path.join(self.dir, "odolog.db")
         self.ok("init", "--units", "us")
         self.id = self.json("sync", "status")["device_id"]
         self.transport = transport
@@ -208,52 +240,49 @@ class Device:
             self.ok("login", "--gateway", url or f"https://localhost:{self.gw.https_port}",
                     "--ca", self.gw.ca, "--token", token)
 
-    def run(self, *args, env=None):
-        e = dict(os.environ)
-        e.pop("ODOLOG_DB", None)
-        e["ODOLOG_USER"] = self.user
-        e["TZ"] = "UTC"
-        if env:
-            e.update(env)
-        return subprocess.run([ODOLOG, "--db", self.db, *args], capture_output=True, text=True,
-                              env=e, timeout=300)
-
-    def ok(self, *args):
-        p = self.run(*args)
-        if p.returncode != 0:
-            raise AssertionError(f"odolog {' '.join(args)} exited {p.returncode}:\n"
-                                 f"{p.stdout}{p.stderr}")
-        return p.stdout
-
-    def json(self, *args):
-        return json.loads(self.ok("--json", *args))
-
     def sync(self, *args):
         return self.json("sync", *args)
 
-    def rows(self, table, where="1=1"):
-        """Synced rows as the device holds them, keyed by id (rev and local-only columns out)."""
-        con = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)
-        con.row_factory = sqlite3.Row
-        try:
-            out = {}
-            for r in con.execute(f"SELECT * FROM {table} WHERE {where}"):
-                d = dict(r)
-                d.pop("rev", None)
-                out[d["id"]] = d
-            return out
-        finally:
-            con.close()
-
-    def scalar(self, query):
-        con = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)
-        try:
-            return con.execute(query).fetchone()[0]
-        finally:
-            con.close()
-
     def destroy(self):
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class GatewayTest(unittest.TestCase):
+    """Tests that share one throwaway PostgreSQL and one gateway (started with gateway_env);
+    what a test makes (devices, other gateways, proxies) goes when the test ends."""
+
+    gateway_env = None
+    device_name = "device"  # the start of a device directory's name
+
+    @classmethod
+    def setUpClass(cls):
+        cls.pg = Postgres()
+        try:
+            cls.gw = Gateway(cls.pg, cls.gateway_env)
+        except BaseException:
+            cls.pg.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.gw.destroy()
+        cls.pg.stop()
+
+    def device(self, user, transport="coaps", name=None, gw=None):
+        d = Device(gw or self.gw, user, transport, name or self.device_name)
+        self.addCleanup(d.destroy)
+        return d
+
+    def gateway(self, extra_env):
+        """Another gateway on the same cluster, stopped (cleanly, or the test fails) at the end."""
+        gw = Gateway(self.pg, extra_env)
+        self.addCleanup(gw.destroy)
+        return gw
+
+    def proxy(self, upstream_port, proto="tcp", **kw):
+        p = FaultProxy(upstream_port, proto, **kw)
+        self.addCleanup(p.stop)
+        return p
 
 
 class FaultProxy:

@@ -12,9 +12,14 @@ import tempfile
 import threading
 import time
 import unittest
-import uuid
 
-from harness import ODOLOGD, FaultProxy, Device, Gateway, Postgres, free_port, VIN
+from harness import (ODOLOGD, VIN, GatewayTest, assert_clean_log, free_port, fresh_user,
+                     odolog_env, wait_for)
+
+
+def odologd(*args, timeout=120):
+    """odologd run to its end (--once, or arguments it refuses)."""
+    return subprocess.run([ODOLOGD, *args], capture_output=True, text=True, timeout=timeout)
 
 
 class Notify:
@@ -49,11 +54,9 @@ class Notify:
             return [(t, m) for t, m in self.messages if m.startswith(prefix)]
 
     def wait_for(self, prefix, timeout, count=1):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if len(self.lines(prefix)) >= count:
-                return self.lines(prefix)
-            time.sleep(0.05)
+        said = wait_for(lambda: len(self.lines(prefix)) >= count and self.lines(prefix), timeout)
+        if said:
+            return said
         raise AssertionError(f"odologd did not say {prefix!r} {count}x within {timeout} s; "
                              f"it said {[m for _, m in self.messages]}")
 
@@ -67,16 +70,15 @@ class Notify:
 
 class Daemon:
     def __init__(self, device, *args, notify=None, watchdog_usec=None):
-        env = dict(os.environ)
-        env.pop("ODOLOG_DB", None)
-        env["TZ"] = "UTC"
+        systemd = {}
         if notify:
-            env["NOTIFY_SOCKET"] = notify.path
+            systemd["NOTIFY_SOCKET"] = notify.path
         if watchdog_usec:
-            env["WATCHDOG_USEC"] = str(watchdog_usec)
+            systemd["WATCHDOG_USEC"] = str(watchdog_usec)
         self.log_path = os.path.join(device.dir, "odologd.log")
         self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([ODOLOGD, "--db", device.db, *args], env=env,
+        self.proc = subprocess.Popen([ODOLOGD, "--db", device.db, *args],
+                                     env=odolog_env(extra=systemd),
                                      stdout=self.log, stderr=self.log)
 
     def text(self):
@@ -84,14 +86,12 @@ class Daemon:
             return f.read().decode(errors="replace")
 
     def wait_log(self, pattern, timeout, count=1):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = re.findall(pattern, self.text())
-            if len(found) >= count:
-                return found
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
+        def found():
+            f = re.findall(pattern, self.text())
+            return f if len(f) >= count else None
+        got = wait_for(found, timeout, give_up=lambda: self.proc.poll() is not None)
+        if got:
+            return got
         raise AssertionError(f"no {count}x {pattern!r} in odologd's log:\n{self.text()}")
 
     def stop(self):
@@ -100,42 +100,22 @@ class Daemon:
             self.proc.send_signal(signal.SIGTERM)
         code = self.proc.wait(timeout=30)
         self.log.close()
-        text = self.text()
-        for bad in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
-            if bad in text:
-                raise AssertionError(f"odologd reported {bad}:\n{text[-4000:]}")
+        assert_clean_log("odologd", self.text())
         return code
 
 
-class OdologdTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.pg = Postgres()
-        cls.gw = Gateway(cls.pg)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.gw.destroy()
-        cls.pg.stop()
-
+class OdologdTest(GatewayTest):
     def setUp(self):
-        self.user = f"daemon-{uuid.uuid4().hex[:8]}"
+        self.user = fresh_user("daemon")
         self.notify = Notify()
-        self.cleanup = []
-
-    def tearDown(self):
-        for fn in reversed(self.cleanup):
-            fn()
-        self.notify.close()
+        self.addCleanup(self.notify.close)  # last: the daemons stop (and say so) before
 
     def device(self, transport="coaps"):
-        d = Device(self.gw, self.user, transport, "odologd")
-        self.cleanup.append(d.destroy)
-        return d
+        return super().device(self.user, transport, "odologd")
 
     def daemon(self, device, *args, **kw):
         dm = Daemon(device, *args, notify=self.notify, **kw)
-        self.cleanup.append(lambda: dm.proc.poll() is None and dm.stop())
+        self.addCleanup(lambda: dm.proc.poll() is None and dm.stop())
         return dm
 
     def central_fuel(self):
@@ -143,11 +123,8 @@ class OdologdTest(unittest.TestCase):
                                   f"'{self.user}' AND deleted_at IS NULL"))
 
     def wait_central(self, want, timeout):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.central_fuel() == want:
-                return
-            time.sleep(0.1)
+        if wait_for(lambda: self.central_fuel() == want, timeout, step=0.1):
+            return
         self.fail(f"the gateway holds {self.central_fuel()} fill-ups, not {want}, "
                   f"after {timeout} s")
 
@@ -185,9 +162,7 @@ class OdologdTest(unittest.TestCase):
         self.wait_central(3, 20)
         dev.ok("fuel", "add", "--odometer", "2200", "--volume", "30", "--price", "1.5")
         self.wait_central(4, 20)
-        deadline = time.monotonic() + 20
-        while dev.json("fuel", "list").__len__() < 4 and time.monotonic() < deadline:
-            time.sleep(0.2)
+        wait_for(lambda: len(dev.json("fuel", "list")) >= 4, 20, step=0.2)
         self.assertEqual(len(dev.json("fuel", "list")), 4, "the other device's fill-up "
                          "never reached this one")
         self.assertEqual(dev.json("sync", "status")["outbox"], 0)
@@ -207,8 +182,7 @@ class OdologdTest(unittest.TestCase):
         self.assertTrue(self.notify.lines("STATUS=retrying"), "systemd was not told it retries")
         self.assertEqual(dev.json("sync", "status")["outbox"], 1, "the outbox was not kept")
         # The gateway becomes reachable on that port: the next retry syncs, and the backoff ends.
-        relay = FaultProxy(self.gw.https_port, "tcp", listen_port=port)
-        self.cleanup.append(relay.stop)
+        self.proxy(self.gw.https_port, "tcp", listen_port=port)
         self.notify.wait_for("STATUS=synced 1 user", 20)
         self.assertEqual(int(self.pg.scalar(f"SELECT count(*) FROM vehicles WHERE user_id = "
                                             f"'{self.user}'")), 1)
@@ -217,13 +191,11 @@ class OdologdTest(unittest.TestCase):
     def test_once_exits_0_when_synced_and_5_when_the_gateway_is_unreachable(self):
         dev = self.device()
         dev.ok("vehicle", "add", "--vin", VIN, "--name", "van")
-        out = subprocess.run([ODOLOGD, "--db", dev.db, "--once"], capture_output=True,
-                             text=True, timeout=120)
+        out = odologd("--db", dev.db, "--once")
         self.assertEqual(out.returncode, 0, out.stderr)
         dev.login("https", url=f"https://localhost:{free_port()}")
         dev.ok("vehicle", "add", "--name", "second")
-        out = subprocess.run([ODOLOGD, "--db", dev.db, "--once"], capture_output=True,
-                             text=True, timeout=120)
+        out = odologd("--db", dev.db, "--once")
         self.assertEqual(out.returncode, 5, out.stderr)
         self.assertIn("sync failed", out.stderr)
         self.assertNotIn("retry in", out.stderr, "--once does not retry")
@@ -247,10 +219,8 @@ class OdologdTest(unittest.TestCase):
         self.assertIn("scan 'NOT-A-VIN' refused", dm.text())
         self.assertIn("registered '2024 Ford F-150'", dm.text())
         dm.wait_log(r"went away; looking again", 20)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and not self.pg.scalar(
-                f"SELECT model FROM vehicles WHERE user_id = '{self.user}'"):
-            time.sleep(0.2)
+        wait_for(lambda: self.pg.scalar(f"SELECT model FROM vehicles WHERE user_id = "
+                                        f"'{self.user}'"), 20, step=0.2)
         self.assertEqual(self.pg.sql(f"SELECT make, model, model_year, body_class FROM vehicles "
                                      f"WHERE user_id = '{self.user}'"),
                          [["Ford", "F-150", "2024", "Pickup"]])
@@ -260,7 +230,7 @@ class OdologdTest(unittest.TestCase):
         for args in (["--interval", "0"], ["--backoff", "x"], ["--bogus"], ["extra"],
                      ["--scanner-type", "usb"], ["--scanner-baud", "9"],
                      ["--scanner", "/dev/null", "--scan-user", "no spaces"]):
-            out = subprocess.run([ODOLOGD, *args], capture_output=True, text=True, timeout=30)
+            out = odologd(*args, timeout=30)
             self.assertEqual(out.returncode, 1, args)
             self.assertTrue(out.stderr.strip(), f"no message for {args}")
 

@@ -2,47 +2,18 @@
 the real gateway, a real PostgreSQL. Each test uses its own users, so they share one cluster
 and one gateway.
 """
-import itertools
 import json
-import os
-import subprocess
 import time
 import unittest
 import uuid
 
-from harness import (FaultProxy, Gateway, Device, Postgres, VIN, forge_token, SECRET)
+from harness import VIN, GatewayTest, forge_token, fresh_user
 
 SYNCED = ["vehicles", "fuel_logs", "odometer_readings", "maintenance", "service_records",
           "renewals"]
 
 
-def fresh_user(prefix):
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-class SyncTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.pg = Postgres()
-        cls.gw = Gateway(cls.pg)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.gw.destroy()
-        cls.pg.stop()
-
-    def setUp(self):
-        self.devices = []
-
-    def tearDown(self):
-        for d in self.devices:
-            d.destroy()
-
-    def device(self, user, transport="coaps", name="device"):
-        d = Device(self.gw, user, transport, name)
-        self.devices.append(d)
-        return d
-
+class SyncTest(GatewayTest):
     def assert_same(self, a, b):
         """Both devices hold the same synced rows, column for column."""
         for t in SYNCED:
@@ -193,30 +164,27 @@ class SyncTest(unittest.TestCase):
 
     def test_a_batch_whose_answer_was_lost_is_settled_on_retry_without_a_duplicate(self):
         user = fresh_user("lost")
-        proxy = FaultProxy(self.gw.https_port, "tcp")
-        try:
-            d = self.device(user, "https")
-            d.login("https", url=f"https://localhost:{proxy.port}")
-            d.ok("vehicle", "add", "--name", "Truck")
-            for i in range(3):
-                d.ok("fuel", "add", "--odometer", str(1000 + i * 300), "--volume", "50",
-                     "--date", f"2024-05-0{i + 1}")
-            proxy.swallow_next_answer = True
-            p = d.run("sync", "--push-only")
-            self.assertEqual(p.returncode, 5, p.stderr)
-            # The gateway committed the batch; the device kept it sealed.
-            self.assertEqual(self.pg.scalar(
-                f"SELECT count(*) FROM fuel_logs WHERE user_id = '{user}'"), "3")
-            self.assertEqual(d.scalar("SELECT count(*) FROM sync_batches"), 1)
-            report = d.sync()
-            self.assertEqual(report["pushed"], 4)
-            self.assertEqual(self.pg.scalar(
-                f"SELECT count(*) FROM fuel_logs WHERE user_id = '{user}'"), "3")
-            self.assertEqual(d.scalar("SELECT count(*) FROM outbox"), 0)
-            self.assertEqual(d.scalar("SELECT count(*) FROM fuel_logs WHERE rev = 0"), 0)
-            self.assertIn("replayed", self.gw.log_text())
-        finally:
-            proxy.stop()
+        proxy = self.proxy(self.gw.https_port, "tcp")
+        d = self.device(user, "https")
+        d.login("https", url=f"https://localhost:{proxy.port}")
+        d.ok("vehicle", "add", "--name", "Truck")
+        for i in range(3):
+            d.ok("fuel", "add", "--odometer", str(1000 + i * 300), "--volume", "50",
+                 "--date", f"2024-05-0{i + 1}")
+        proxy.swallow_next_answer = True
+        p = d.run("sync", "--push-only")
+        self.assertEqual(p.returncode, 5, p.stderr)
+        # The gateway committed the batch; the device kept it sealed.
+        self.assertEqual(self.pg.scalar(
+            f"SELECT count(*) FROM fuel_logs WHERE user_id = '{user}'"), "3")
+        self.assertEqual(d.scalar("SELECT count(*) FROM sync_batches"), 1)
+        report = d.sync()
+        self.assertEqual(report["pushed"], 4)
+        self.assertEqual(self.pg.scalar(
+            f"SELECT count(*) FROM fuel_logs WHERE user_id = '{user}'"), "3")
+        self.assertEqual(d.scalar("SELECT count(*) FROM outbox"), 0)
+        self.assertEqual(d.scalar("SELECT count(*) FROM fuel_logs WHERE rev = 0"), 0)
+        self.assertIn("replayed", self.gw.log_text())
 
     # ---- isolation ----------------------------------------------------------------------
 
@@ -263,40 +231,27 @@ class SyncTest(unittest.TestCase):
         d.ok("vehicle", "add", "--name", "Bus")
         d.sync()
         # A device registered with a printable key, so that coap-client can be given it.
-        ident = str(uuid.uuid4())
         key = "outside-client-key-0001"
-        self.gw.add_device(ident, key.encode().hex())
+        ident = self.gw.outside_device(key)
         token = self.gw.token(user)
-        url = f"coaps://127.0.0.1:{self.gw.coaps_port}"
-        health = subprocess.run(["coap-client-openssl", "-B", "20", "-u", ident, "-k", key,
-                                 "-m", "get", url + "/health"],
-                                capture_output=True, text=True, timeout=60)
+        health = self.gw.coap_client(ident, key, "get", "/health")
         self.assertEqual(json.loads(health.stdout)["status"], "ok", health.stderr)
         pull = json.dumps({"v": 1, "device": ident, "schema": 1, "since": 0, "token": token})
-        out = subprocess.run(["coap-client-openssl", "-B", "20", "-u", ident, "-k", key,
-                              "-m", "post", "-t", "json", "-e", pull, url + "/v1/sync/pull"],
-                             capture_output=True, text=True, timeout=60)
+        out = self.gw.coap_client(ident, key, "post", "/v1/sync/pull", pull)
         page = json.loads(out.stdout)
         names = [r[2 + g["cols"].index("name")] for g in page["tables"] if g["t"] == "vehicles"
                  for r in g["rows"]]
         self.assertEqual(names, ["Bus"], out.stderr)
         # The same over HTTPS with curl, verifying the certificate.
-        base = f"https://localhost:{self.gw.https_port}"
-        h = subprocess.run(["curl", "-sS", "--cacert", self.gw.ca, base + "/health"],
-                           capture_output=True, text=True, timeout=60)
+        h = self.gw.curl("/health")
         self.assertEqual(json.loads(h.stdout)["status"], "ok", h.stderr)
         body = json.dumps({"v": 1, "device": d.id, "schema": 1, "since": 0})
-        p = subprocess.run(["curl", "-sS", "--cacert", self.gw.ca, "-H",
-                            "Content-Type: application/json", "-H",
-                            f"Authorization: Bearer {token}", "--data-binary", body,
-                            base + "/v1/sync/pull"],
-                           capture_output=True, text=True, timeout=60)
+        p = self.gw.curl("/v1/sync/pull", "-H", "Content-Type: application/json", "-H",
+                         f"Authorization: Bearer {token}", "--data-binary", body)
         self.assertIn("Bus", p.stdout, p.stderr)
         # A coaps peer whose device id differs from its DTLS identity is refused.
         spoof = json.dumps({"v": 1, "device": d.id, "schema": 1, "since": 0, "token": token})
-        out = subprocess.run(["coap-client-openssl", "-B", "20", "-u", ident, "-k", key,
-                              "-m", "post", "-t", "json", "-e", spoof, url + "/v1/sync/pull"],
-                             capture_output=True, text=True, timeout=60)
+        out = self.gw.coap_client(ident, key, "post", "/v1/sync/pull", spoof)
         # coap-client prints an error answer on stderr, after its code.
         self.assertIn("4.03", out.stderr)
         self.assertEqual(json.loads(out.stderr.split(" ", 1)[1])["error"], "forbidden")
@@ -340,28 +295,24 @@ class SyncTest(unittest.TestCase):
         self.assertEqual(b.json("sync", "status")["refused"], 1)
 
     def test_a_device_older_than_the_gateway_serves_is_told_to_upgrade_and_keeps_its_outbox(self):
-        strict = Gateway(self.pg, {"ODOLOG_SCHEMA_MIN": "3"})  # this build is schema 2
-        try:
-            user = fresh_user("old")
-            d = Device(strict, user, "coaps", "old")
-            self.devices.append(d)
-            d.ok("vehicle", "add", "--name", "Old")
-            d.ok("fuel", "add", "--odometer", "10", "--volume", "5")
-            waiting = d.scalar("SELECT count(*) FROM outbox")
-            p = d.run("sync")
-            self.assertEqual(p.returncode, 5)
-            self.assertIn("upgrade", p.stderr)
-            self.assertEqual(d.scalar("SELECT count(*) FROM outbox"), waiting)
-            self.assertEqual(d.scalar("SELECT count(*) FROM sync_batches"), 1)
-            status = d.json("sync", "status")
-            self.assertIn("upgrade", status["last_error"])
-            # Served again by a gateway that accepts it: everything arrives once.
-            d.login("coaps", url=f"coaps://127.0.0.1:{self.gw.coaps_port}")
-            self.assertEqual(d.sync()["pushed"], 2)
-            self.assertEqual(self.pg.scalar(
-                f"SELECT count(*) FROM fuel_logs WHERE user_id = '{user}'"), "1")
-        finally:
-            strict.destroy()
+        strict = self.gateway({"ODOLOG_SCHEMA_MIN": "3"})  # this build is schema 2
+        user = fresh_user("old")
+        d = self.device(user, "coaps", "old", gw=strict)
+        d.ok("vehicle", "add", "--name", "Old")
+        d.ok("fuel", "add", "--odometer", "10", "--volume", "5")
+        waiting = d.scalar("SELECT count(*) FROM outbox")
+        p = d.run("sync")
+        self.assertEqual(p.returncode, 5)
+        self.assertIn("upgrade", p.stderr)
+        self.assertEqual(d.scalar("SELECT count(*) FROM outbox"), waiting)
+        self.assertEqual(d.scalar("SELECT count(*) FROM sync_batches"), 1)
+        status = d.json("sync", "status")
+        self.assertIn("upgrade", status["last_error"])
+        # Served again by a gateway that accepts it: everything arrives once.
+        d.login("coaps", url=f"coaps://127.0.0.1:{self.gw.coaps_port}")
+        self.assertEqual(d.sync()["pushed"], 2)
+        self.assertEqual(self.pg.scalar(
+            f"SELECT count(*) FROM fuel_logs WHERE user_id = '{user}'"), "1")
 
     def test_clocks_from_the_future_are_clamped_and_logged(self):
         user = fresh_user("future")
@@ -466,20 +417,17 @@ class SyncTest(unittest.TestCase):
 
     def test_repeated_failed_logins_are_throttled(self):
         # Its own gateway, so the throttle does not leak into other tests.
-        gw = Gateway(self.pg)
-        try:
-            bad = forge_token({"sub": "x", "iss": "odolog", "aud": "odolog-sync",
-                               "exp": int(time.time()) + 60}, secret="y" * 40)
-            pull = {"v": 1, "device": str(uuid.uuid4()), "schema": 1, "since": 0}
-            codes = [gw.https("POST", "/v1/sync/pull", pull, bad)[0] for _ in range(8)]
-            self.assertEqual(codes[:5], [401] * 5)
-            self.assertEqual(codes[-1], 429)
-            # A good token from the same address is not held back; it resets the count.
-            user = fresh_user("throttled")
-            self.assertEqual(gw.https("POST", "/v1/sync/pull", pull, gw.token(user))[0], 200)
-            self.assertEqual(gw.https("POST", "/v1/sync/pull", pull, bad)[0], 401)
-        finally:
-            gw.destroy()
+        gw = self.gateway(None)
+        bad = forge_token({"sub": "x", "iss": "odolog", "aud": "odolog-sync",
+                           "exp": int(time.time()) + 60}, secret="y" * 40)
+        pull = {"v": 1, "device": str(uuid.uuid4()), "schema": 1, "since": 0}
+        codes = [gw.https("POST", "/v1/sync/pull", pull, bad)[0] for _ in range(8)]
+        self.assertEqual(codes[:5], [401] * 5)
+        self.assertEqual(codes[-1], 429)
+        # A good token from the same address is not held back; it resets the count.
+        user = fresh_user("throttled")
+        self.assertEqual(gw.https("POST", "/v1/sync/pull", pull, gw.token(user))[0], 200)
+        self.assertEqual(gw.https("POST", "/v1/sync/pull", pull, bad)[0], 401)
 
 
 if __name__ == "__main__":

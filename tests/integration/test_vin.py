@@ -5,47 +5,24 @@ vPIC database (.data/vpic/vpic.db, ODOLOG_VPIC), devices without one of their ow
 """
 import json
 import os
-import subprocess
 import unittest
 import uuid
 
-from harness import ROOT, Device, Gateway, Postgres
-
-VPIC = os.environ.get("ODOLOG_VPIC", os.path.join(ROOT, ".data/vpic/vpic.db"))
-CRV = "2HKRW2H20NH207506"
-F150 = "1FTFW5L86RFB45612"
+from harness import CRV, F150, VPIC, GatewayTest, fresh_user, need_vpic
 
 
-def fresh_user(prefix):
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+class VinTest(GatewayTest):
+    gateway_env = {"ODOLOG_VPIC": VPIC}
+    device_name = "vin"
 
-
-class VinTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        if not os.path.exists(VPIC):
-            raise RuntimeError(f"no vPIC database at {VPIC}: run ./scripts/dev setup and build")
-        cls.pg = Postgres()
-        cls.gw = Gateway(cls.pg, {"ODOLOG_VPIC": VPIC})
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.gw.destroy()
-        cls.pg.stop()
+        need_vpic()
+        super().setUpClass()
 
     def setUp(self):
-        self.devices = []
         # The devices have no vPIC database of their own.
         self.no_vpic = {"ODOLOG_VPIC": os.path.join(self.gw.dir, "absent", "vpic.db")}
-
-    def tearDown(self):
-        for d in self.devices:
-            d.destroy()
-
-    def device(self, user, transport="coaps", gw=None):
-        d = Device(gw or self.gw, user, transport, "vin")
-        self.devices.append(d)
-        return d
 
     def decode(self, d, *args):
         p = d.run("--json", "vin", "decode", *args, env=self.no_vpic)
@@ -53,33 +30,24 @@ class VinTest(unittest.TestCase):
         return json.loads(p.stdout)["decoded"]
 
     def test_coap_client_and_curl_decode_a_vin_through_the_gateway(self):
-        ident = str(uuid.uuid4())
         key = "vin-client-key-0001"
-        self.gw.add_device(ident, key.encode().hex())
-        url = f"coaps://127.0.0.1:{self.gw.coaps_port}"
-        out = subprocess.run(["coap-client-openssl", "-B", "20", "-u", ident, "-k", key,
-                              "-m", "get", f"{url}/v1/vin/{CRV}"],
-                             capture_output=True, text=True, timeout=60)
+        ident = self.gw.outside_device(key)
+        out = self.gw.coap_client(ident, key, "get", f"/v1/vin/{CRV}")
         ans = json.loads(out.stdout)
         self.assertEqual((ans["vin"], ans["source"], ans["model_year"]), (CRV, "vpic", 2022),
                          out.stderr)
         self.assertEqual((ans["fields"]["make"], ans["fields"]["model"]), ("Honda", "CR-V"))
         self.assertEqual(ans["errors"], [0])
         # curl with a bearer token; the second answer comes from the central cache.
-        base = f"https://localhost:{self.gw.https_port}/v1/vin/"
         token = self.gw.token(fresh_user("curl"))
         for _ in range(2):
-            p = subprocess.run(["curl", "-sS", "--cacert", self.gw.ca, "-H",
-                                f"Authorization: Bearer {token}", base + F150.lower()],
-                               capture_output=True, text=True, timeout=60)
+            p = self.gw.curl("/v1/vin/" + F150.lower(), "-H", f"Authorization: Bearer {token}")
             ans = json.loads(p.stdout)
             self.assertEqual((ans["fields"]["model"], ans["model_year"]), ("F-150", 2024))
         self.assertEqual(self.pg.scalar(f"SELECT payload->'fields'->>'model' FROM vin_cache "
                                         f"WHERE vin = '{F150}'"), "F-150")
         # No token over HTTPS: refused; no VIN: a clear 400.
-        p = subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
-                            "--cacert", self.gw.ca, base + CRV],
-                           capture_output=True, text=True, timeout=60)
+        p = self.gw.curl("/v1/vin/" + CRV, "-o", "/dev/null", "-w", "%{http_code}")
         self.assertEqual(p.stdout, "401")
         status, body = self.gw.https("GET", "/v1/vin/NOTAVIN", token=token)
         self.assertEqual((status, body["error"]), (400, "bad_request"))
@@ -159,16 +127,13 @@ class VinTest(unittest.TestCase):
         self.assertEqual((mine["name"], mine["engine"]), ("Family car", "1.5 L"))
 
     def test_a_gateway_without_vin_data_says_so_and_the_device_decodes_the_vin_alone(self):
-        bare = Gateway(self.pg, {"ODOLOG_VPIC": ""})
-        try:
-            d = self.device(fresh_user("bare"), "https", gw=bare)
-            status, body = bare.https("GET", f"/v1/vin/{CRV}", token=bare.token("x"))
-            self.assertEqual((status, body["error"]), (404, "not_found"))
-            got = self.decode(d, CRV)
-            self.assertEqual((got["source"], got["model_year"]), ("vin", 2022))
-            self.assertIn("no VIN data", got["note"])
-        finally:
-            bare.destroy()
+        bare = self.gateway({"ODOLOG_VPIC": ""})
+        d = self.device(fresh_user("bare"), "https", gw=bare)
+        status, body = bare.https("GET", f"/v1/vin/{CRV}", token=bare.token("x"))
+        self.assertEqual((status, body["error"]), (404, "not_found"))
+        got = self.decode(d, CRV)
+        self.assertEqual((got["source"], got["model_year"]), ("vin", 2022))
+        self.assertIn("no VIN data", got["note"])
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 /*
- * UUIDv7 ids, bounded UTF-8 copies, atomic file replacement.
+ * UUIDv7 ids, bounded UTF-8 copies, the durable replace of a file, hex decoding.
  */
 #include <sys/stat.h>
 
@@ -46,21 +46,40 @@ static void test_strlcpy_never_splits_a_utf8_character(void)
     ASSERT_EQ(odo_utf8_width("a\xc3\xa9\xc3\xa9"), 3);
 }
 
-static void test_atomic_write_replaces_the_whole_file(void)
+/* A finished file written the plain way, for odo_fs_replace to put in place. */
+static void write_file(const char *path, const char *text)
 {
-    char dir[256], path[300], *data = NULL;
+    FILE *f = fopen(path, "wb");
+    if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+        TEST_FAIL("cannot write %s", path);
+}
+
+static void test_replace_puts_the_finished_file_in_place_whole_and_a_failure_keeps_the_old(void)
+{
+    char dir[256], path[300], tmp[310], *data = NULL;
     size_t len = 0;
     struct odo_err err;
+    struct stat sb;
 
     test_tmpdir(dir);
     snprintf(path, sizeof(path), "%s/config", dir);
-    ASSERT_OK(odo_fs_write_atomic(path, "first version", 13, 0600, &err), &err);
-    ASSERT_OK(odo_fs_write_atomic(path, "second", 6, 0600, &err), &err);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    write_file(tmp, "first version");
+    ASSERT_OK(odo_fs_replace(tmp, path, &err), &err);
+    write_file(tmp, "second");
+    ASSERT_OK(odo_fs_replace(tmp, path, &err), &err);
+    ASSERT(stat(tmp, &sb) != 0); /* moved, not copied */
     ASSERT_OK(odo_fs_read_all(path, 1024, &data, &len, &err), &err);
     ASSERT_EQ(len, 6);
     ASSERT_STR(data, "second");
     free(data);
     ASSERT_EQ(odo_fs_read_all(path, 3, &data, &len, &err), ODO_ETOOBIG);
+    /* No finished file to put in place: an error that names it, and the old file stays. */
+    ASSERT_EQ(odo_fs_replace(tmp, path, &err), ODO_EIO);
+    ASSERT_CONTAINS(err.msg, "config.tmp");
+    ASSERT_OK(odo_fs_read_all(path, 1024, &data, &len, &err), &err);
+    ASSERT_STR(data, "second");
+    free(data);
     test_rmdir(dir);
 }
 
@@ -83,5 +102,5 @@ static void test_hex_decode_takes_only_whole_hex_strings_that_fit(void)
 RUN_TESTS(TEST_CASE(test_uuid_v7_carries_version_variant_and_time_order),
           TEST_CASE(test_uuid_v7_ids_do_not_collide),
           TEST_CASE(test_strlcpy_never_splits_a_utf8_character),
-          TEST_CASE(test_atomic_write_replaces_the_whole_file),
+          TEST_CASE(test_replace_puts_the_finished_file_in_place_whole_and_a_failure_keeps_the_old),
           TEST_CASE(test_hex_decode_takes_only_whole_hex_strings_that_fit))

@@ -1,5 +1,6 @@
 /*
- * JWT verification: HS256 only, signature first, exp/nbf/iss/aud/sub checked.
+ * JWT verification: HS256 only, signature first, exp/nbf/iss/aud/sub checked. The tokens forged
+ * here are encoded with the gateway's own base64url encoder, itself checked against RFC 4648.
  */
 #include <mbedtls/md.h>
 #include <stdlib.h>
@@ -11,36 +12,51 @@ static const unsigned char KEY[] = "0123456789abcdef0123456789abcdef";
 static const struct odo_jwt_config CFG = {KEY, 32, "odolog", "odolog-sync", 30};
 #define NOW 1800000000LL
 
-static void b64(const unsigned char *in, size_t n, char *out)
-{
-    static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    size_t o = 0;
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0) |
-                     (i + 2 < n ? in[i + 2] : 0);
-        out[o++] = a[v >> 18 & 63];
-        out[o++] = a[v >> 12 & 63];
-        if (i + 1 < n)
-            out[o++] = a[v >> 6 & 63];
-        if (i + 2 < n)
-            out[o++] = a[v & 63];
-    }
-    out[o] = '\0';
-}
-
 /* A token with any header and payload, signed with key (HS256 MAC whatever alg says). */
 static void make(const char *head, const char *body, const unsigned char *key, size_t klen,
                  char *out)
 {
-    char h[512], p[1024];
     unsigned char mac[32];
-    b64((const unsigned char *)head, strlen(head), h);
-    b64((const unsigned char *)body, strlen(body), p);
+    char h[512], p[1024], sig[ODO_B64URL_LEN(sizeof(mac)) + 1];
+    ASSERT_OK(odo_b64url_encode(head, strlen(head), h, sizeof(h)), (struct odo_err *)NULL);
+    ASSERT_OK(odo_b64url_encode(body, strlen(body), p, sizeof(p)), (struct odo_err *)NULL);
     sprintf(out, "%s.%s", h, p);
     mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), key, klen,
                     (const unsigned char *)out, strlen(out), mac);
+    ASSERT_OK(odo_b64url_encode(mac, sizeof(mac), sig, sizeof(sig)), (struct odo_err *)NULL);
     strcat(out, ".");
-    b64(mac, 32, out + strlen(out));
+    strcat(out, sig);
+}
+
+static void test_base64url_is_rfc_4648_without_padding_and_refuses_a_short_buffer(void)
+{
+    static const struct {
+        const char *in, *out;
+    } vectors[] = {
+        /* RFC 4648 section 10, the padding dropped as JWTs drop it */
+        {"", ""},
+        {"f", "Zg"},
+        {"fo", "Zm8"},
+        {"foo", "Zm9v"},
+        {"foob", "Zm9vYg"},
+        {"fooba", "Zm9vYmE"},
+        {"foobar", "Zm9vYmFy"},
+        /* the two characters base64url changes: 62 is '-', 63 is '_' */
+        {"\xfb\xff", "-_8"},
+    };
+    char out[16];
+
+    for (size_t i = 0; i < ODO_ARRAY_LEN(vectors); i++) {
+        size_t n = strlen(vectors[i].in);
+        ASSERT_EQ(ODO_B64URL_LEN(n), strlen(vectors[i].out));
+        ASSERT_OK(odo_b64url_encode(vectors[i].in, n, out, sizeof(out)), (struct odo_err *)NULL);
+        ASSERT_STR(out, vectors[i].out);
+    }
+    /* "foobar" needs 8 characters and the NUL: 8 bytes are refused, nothing half-written. */
+    ASSERT_EQ(odo_b64url_encode("foobar", 6, out, 8), ODO_ETOOBIG);
+    ASSERT_STR(out, "");
+    ASSERT_OK(odo_b64url_encode("foobar", 6, out, 9), (struct odo_err *)NULL);
+    ASSERT_STR(out, "Zm9vYmFy");
 }
 
 static int verify(const char *token, struct odo_err *err)
@@ -140,6 +156,7 @@ static void test_short_keys_cannot_mint(void)
     ASSERT_EQ(odo_jwt_mint(&CFG, "no spaces allowed", NULL, NOW, 60, &tok, &err), ODO_EINVAL);
 }
 
-RUN_TESTS(TEST_CASE(test_a_minted_token_verifies_and_names_its_user),
+RUN_TESTS(TEST_CASE(test_base64url_is_rfc_4648_without_padding_and_refuses_a_short_buffer),
+          TEST_CASE(test_a_minted_token_verifies_and_names_its_user),
           TEST_CASE(test_forged_tampered_and_foreign_tokens_are_refused),
           TEST_CASE(test_short_keys_cannot_mint))
