@@ -247,6 +247,28 @@ out_rollback:
     return rc;
 }
 
+int odo_fuel_insert(struct odo_store *s, const char *user, struct odo_fuel_log *f,
+                    struct odo_err *err)
+{
+    char now[ODO_TIME_TEXT_LEN + 1], at[ODO_TIME_TEXT_LEN + 1];
+    sqlite3_stmt *st;
+    int rc;
+
+    if ((rc = odo_store_new_id(s, f->id, err)))
+        return rc;
+    st = odo_store_bound(s, SQL_INSERT, f->id, user, err);
+    if (!st)
+        return ODO_ESTORAGE;
+    odo_store_now_text(s, now);
+    odo_time_format(f->filled_at, at);
+    bind_fields(st, f, at, now);
+    if ((rc = odo_store_step_done(s, st, err, "saving the fuel log")))
+        return rc;
+    memcpy(f->created_at, now, sizeof(now));
+    memcpy(f->updated_at, now, sizeof(now));
+    return 0;
+}
+
 int odo_fuel_save(struct odo_store *s, const char *user, struct odo_fuel_log *log, unsigned flags,
                   struct odo_err *err)
 {

@@ -201,6 +201,24 @@ int odo_store_soft_delete(struct odo_store *s, const struct odo_soft_delete *d, 
 
 struct odo_vehicle;
 struct odo_service;
+struct odo_fuel_log;
+struct odo_reading;
+struct odo_maint;
+
+/*
+ * The inserts of odo_fuel_add and odo_odometer_add without their checks, for a caller that has
+ * made them (the importer checks a run of rows against each other and the store once): a new
+ * id and timestamps, captured for sync as any insert. In the caller's transaction.
+ */
+int odo_fuel_insert(struct odo_store *s, const char *user, struct odo_fuel_log *f,
+                    struct odo_err *err) ODO_MUST_CHECK;
+int odo_odometer_insert(struct odo_store *s, const char *user, struct odo_reading *r,
+                        struct odo_err *err) ODO_MUST_CHECK;
+
+/* Adds item m as it is (imported): its schedule is not counted again, and an item that is
+ * only done (no due, no interval) is taken; otherwise checked as odo_maint_add checks. */
+int odo_maint_add_as_is(struct odo_store *s, const char *user, struct odo_maint *m,
+                        struct odo_err *err) ODO_MUST_CHECK;
 
 /*
  * Inserts service record rec for live vehicle v (checked: its odometer obeys the rule) with a new

@@ -227,7 +227,7 @@ static void bind_item(sqlite3_stmt *st, const struct odo_maint *m, const char *n
 
 /* add and update: checks, scheduling, then the insert or update, in one transaction. */
 static int write_item(struct odo_store *s, const char *user, struct odo_maint *m, bool is_new,
-                      bool reschedule, struct odo_err *err)
+                      bool reschedule, bool as_is, struct odo_err *err)
 {
     char now[ODO_TIME_TEXT_LEN + 1];
     struct odo_vehicle v;
@@ -261,10 +261,10 @@ static int write_item(struct odo_store *s, const char *user, struct odo_maint *m
         if (m->interval_distance > 0)
             m->due_odometer = ODO_NONE;
     }
-    if (is_new || reschedule)
+    if ((is_new && !as_is) || reschedule)
         schedule(s, m, odo);
     if (m->due_date == ODO_NO_DATE && m->due_odometer == ODO_NONE &&
-        (is_new || m->last_done_date == ODO_NO_DATE)) {
+        ((is_new && !as_is) || m->last_done_date == ODO_NO_DATE)) {
         rc = odo_err_set(err, ODO_EINVAL,
                          m->interval_distance > 0
                              ? "'%s' has no odometer reading to count the interval from: give "
@@ -294,13 +294,19 @@ out_rollback:
 
 int odo_maint_add(struct odo_store *s, const char *user, struct odo_maint *m, struct odo_err *err)
 {
-    return write_item(s, user, m, true, true, err);
+    return write_item(s, user, m, true, true, false, err);
+}
+
+int odo_maint_add_as_is(struct odo_store *s, const char *user, struct odo_maint *m,
+                        struct odo_err *err)
+{
+    return write_item(s, user, m, true, false, true, err);
 }
 
 int odo_maint_update(struct odo_store *s, const char *user, struct odo_maint *m, bool reschedule,
                      struct odo_err *err)
 {
-    return write_item(s, user, m, false, reschedule, err);
+    return write_item(s, user, m, false, reschedule, false, err);
 }
 
 int odo_maint_restore(struct odo_store *s, const char *user, const char *id, struct odo_err *err)

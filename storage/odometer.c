@@ -323,12 +323,33 @@ int odo_odometer_check(struct odo_store *s, const char *user, const struct odo_v
     return 0;
 }
 
+int odo_odometer_insert(struct odo_store *s, const char *user, struct odo_reading *r,
+                        struct odo_err *err)
+{
+    char now[ODO_TIME_TEXT_LEN + 1], at[ODO_TIME_TEXT_LEN + 1];
+    sqlite3_stmt *st;
+    int rc;
+
+    if ((rc = odo_store_new_id(s, r->id, err)))
+        return rc;
+    st = odo_store_bound(s, SQL_INSERT, r->id, user, err);
+    if (!st)
+        return ODO_ESTORAGE;
+    odo_store_now_text(s, now);
+    odo_time_format(r->read_at, at);
+    sqlite3_bind_text(st, 3, r->vehicle_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, at, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, r->odometer);
+    sqlite3_bind_int(st, 6, r->forced);
+    odo_bind_text(st, 7, r->notes);
+    sqlite3_bind_text(st, 8, now, -1, SQLITE_STATIC);
+    return odo_store_step_done(s, st, err, "adding the reading");
+}
+
 int odo_odometer_add(struct odo_store *s, const char *user, struct odo_reading *r,
                      struct odo_err *err)
 {
     struct odo_vehicle v;
-    char now[ODO_TIME_TEXT_LEN + 1], at[ODO_TIME_TEXT_LEN + 1];
-    sqlite3_stmt *st;
     int rc;
 
     if ((rc = odo_text_check(r->notes, ODO_NOTES_MAX, "the notes", err)))
@@ -338,23 +359,9 @@ int odo_odometer_add(struct odo_store *s, const char *user, struct odo_reading *
     if ((rc = odo_store_begin(s, err)))
         return rc;
     if ((rc = odo_vehicle_require_live(s, user, r->vehicle_id, &v, err)) ||
-        (rc = odo_odometer_check(s, user, &v, r->read_at, r->odometer, r->forced, NULL, err)) ||
-        (rc = odo_store_new_id(s, r->id, err)))
+        (rc = odo_odometer_check(s, user, &v, r->read_at, r->odometer, r->forced, NULL, err)))
         goto out_rollback;
-    st = odo_store_bound(s, SQL_INSERT, r->id, user, err);
-    if (!st) {
-        rc = ODO_ESTORAGE;
-        goto out_rollback;
-    }
-    odo_store_now_text(s, now);
-    odo_time_format(r->read_at, at);
-    sqlite3_bind_text(st, 3, r->vehicle_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, at, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, r->odometer);
-    sqlite3_bind_int(st, 6, r->forced);
-    odo_bind_text(st, 7, r->notes);
-    sqlite3_bind_text(st, 8, now, -1, SQLITE_STATIC);
-    if ((rc = odo_store_step_done(s, st, err, "adding the reading")))
+    if ((rc = odo_odometer_insert(s, user, r, err)))
         goto out_rollback;
     return odo_store_commit(s, err);
 out_rollback:
