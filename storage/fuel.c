@@ -269,6 +269,81 @@ int odo_fuel_insert(struct odo_store *s, const char *user, struct odo_fuel_log *
     return 0;
 }
 
+/* Staged fill-ups: checked rows waiting in a temporary table for one INSERT ... SELECT, which
+ * spares each row the statement journal and savepoint of an INSERT of its own. */
+static const char SQL_STAGE_TABLES[] =
+    "CREATE TEMP TABLE IF NOT EXISTS fuel_staged (seq INTEGER PRIMARY KEY, id, user_id, "
+    "vehicle_id, filled_at, odometer, volume, volume_unit, unit_price, total_cost, currency, "
+    "is_full, missed, station, notes, created_at);"
+    "CREATE TEMP TABLE IF NOT EXISTS readings_staged (seq INTEGER PRIMARY KEY, id, user_id, "
+    "vehicle_id, read_at, odometer, forced, notes, created_at)";
+static const char SQL_STAGE[] =
+    "INSERT INTO temp.fuel_staged (id, user_id, vehicle_id, filled_at, odometer, volume, "
+    "volume_unit, unit_price, total_cost, currency, is_full, missed, station, notes, created_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+static const char SQL_FLUSH[] =
+    "INSERT INTO main.fuel_logs (id, user_id, vehicle_id, filled_at, odometer, volume, "
+    "volume_unit, unit_price, total_cost, currency, is_full, missed, station, notes, created_at, "
+    "updated_at) SELECT id, user_id, vehicle_id, filled_at, odometer, volume, volume_unit, "
+    "unit_price, total_cost, currency, is_full, missed, station, notes, created_at, created_at "
+    "FROM temp.fuel_staged ORDER BY seq";
+static const char SQL_UNSTAGE[] = "DELETE FROM temp.fuel_staged";
+
+int odo_store_staging(struct odo_store *s, struct odo_err *err)
+{
+    int rc;
+
+    if (s->staging)
+        return 0;
+    if ((rc = odo_store_exec(s, SQL_STAGE_TABLES, err, "preparing to stage rows")) == 0)
+        s->staging = true;
+    return rc;
+}
+
+int odo_fuel_stage(struct odo_store *s, const char *user, struct odo_fuel_log *f,
+                   struct odo_err *err)
+{
+    char now[ODO_TIME_TEXT_LEN + 1], at[ODO_TIME_TEXT_LEN + 1];
+    sqlite3_stmt *st;
+    int rc;
+
+    if ((rc = odo_store_staging(s, err)) || (rc = odo_store_new_id(s, f->id, err)))
+        return rc;
+    st = odo_store_bound(s, SQL_STAGE, f->id, user, err);
+    if (!st)
+        return ODO_ESTORAGE;
+    odo_store_now_text(s, now);
+    odo_time_format(f->filled_at, at);
+    bind_fields(st, f, at, now);
+    if ((rc = odo_store_step_done(s, st, err, "staging the fuel log")))
+        return rc;
+    memcpy(f->created_at, now, sizeof(now));
+    memcpy(f->updated_at, now, sizeof(now));
+    return 0;
+}
+
+int odo_fuel_flush(struct odo_store *s, struct odo_err *err)
+{
+    sqlite3_stmt *st;
+    bool was_off = s->capture_off;
+    int rc;
+
+    if (!s->staging)
+        return 0;
+    /* One statement for the rows, one for their capture: a trigger a row costs as much again
+     * as the row. */
+    s->capture_off = true;
+    st = odo_store_stmt(s, SQL_FLUSH, err);
+    rc = st ? odo_store_step_done(s, st, err, "saving the staged fuel logs") : ODO_ESTORAGE;
+    s->capture_off = was_off;
+    if (rc ||
+        (!was_off && (rc = odo_store_capture_inserts(s, "fuel_logs", "temp.fuel_staged", err))))
+        return rc;
+    if (!(st = odo_store_stmt(s, SQL_UNSTAGE, err)))
+        return ODO_ESTORAGE;
+    return odo_store_step_done(s, st, err, "saving the staged fuel logs");
+}
+
 int odo_fuel_save(struct odo_store *s, const char *user, struct odo_fuel_log *log, unsigned flags,
                   struct odo_err *err)
 {

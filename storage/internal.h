@@ -13,8 +13,9 @@
 #include "platform/uuid.h"
 #include "storage/store.h"
 
-#define STORE_STMT_CACHE 128
-#define STORE_TEXT_CACHE 32
+#define STORE_STMT_CACHE  128
+#define STORE_TEXT_CACHE  32
+#define STORE_RANDOM_POOL 640 /* bytes: 64 ids' worth */
 
 struct odo_store {
     sqlite3 *db;
@@ -34,6 +35,10 @@ struct odo_store {
         sqlite3_stmt *st;
     } texts[STORE_TEXT_CACHE];
     unsigned next_text; /* the slot the next new text statement replaces */
+    /* Randomness for new ids, drawn from the kernel a pool at a time. */
+    unsigned char random[STORE_RANDOM_POOL];
+    size_t random_used;
+    bool staging; /* the staging tables of odo_fuel_stage and odo_odometer_stage exist */
 };
 
 /*
@@ -214,6 +219,30 @@ int odo_fuel_insert(struct odo_store *s, const char *user, struct odo_fuel_log *
                     struct odo_err *err) ODO_MUST_CHECK;
 int odo_odometer_insert(struct odo_store *s, const char *user, struct odo_reading *r,
                         struct odo_err *err) ODO_MUST_CHECK;
+
+/*
+ * Staging, for many rows at once (an import): odo_fuel_stage and odo_odometer_stage keep rows
+ * the caller has checked in temporary tables (with their new ids and timestamps filled in);
+ * odo_fuel_flush and odo_odometer_flush write all of them with one INSERT ... SELECT each,
+ * captured for sync as any insert, and empty the tables. A row staged is not yet in the store:
+ * flush before anything reads the vehicle's rows. odo_store_staging creates the tables (once
+ * per connection). In the caller's transaction.
+ */
+int odo_store_staging(struct odo_store *s, struct odo_err *err) ODO_MUST_CHECK;
+int odo_fuel_stage(struct odo_store *s, const char *user, struct odo_fuel_log *f,
+                   struct odo_err *err) ODO_MUST_CHECK;
+int odo_fuel_flush(struct odo_store *s, struct odo_err *err) ODO_MUST_CHECK;
+int odo_odometer_stage(struct odo_store *s, const char *user, struct odo_reading *r,
+                       struct odo_err *err) ODO_MUST_CHECK;
+int odo_odometer_flush(struct odo_store *s, struct odo_err *err) ODO_MUST_CHECK;
+
+/*
+ * The outbox capture of the rows of `staged` (a staging table: seq, id, user_id) just inserted
+ * into synced table `table` with capture off: one entry each, as the insert trigger writes it
+ * ({"*": hlc}, base revision 0), at one new HLC. Both names are the program's own constants.
+ */
+int odo_store_capture_inserts(struct odo_store *s, const char *table, const char *staged,
+                              struct odo_err *err) ODO_MUST_CHECK;
 
 /* Adds item m as it is (imported): its schedule is not counted again, and an item that is
  * only done (no due, no interval) is taken; otherwise checked as odo_maint_add checks. */

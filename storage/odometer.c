@@ -346,6 +346,58 @@ int odo_odometer_insert(struct odo_store *s, const char *user, struct odo_readin
     return odo_store_step_done(s, st, err, "adding the reading");
 }
 
+static const char SQL_STAGE[] =
+    "INSERT INTO temp.readings_staged (id, user_id, vehicle_id, read_at, odometer, forced, notes, "
+    "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char SQL_FLUSH[] =
+    "INSERT INTO main.odometer_readings (id, user_id, vehicle_id, read_at, odometer, forced, "
+    "notes, created_at, updated_at) SELECT id, user_id, vehicle_id, read_at, odometer, forced, "
+    "notes, created_at, created_at FROM temp.readings_staged ORDER BY seq";
+static const char SQL_UNSTAGE[] = "DELETE FROM temp.readings_staged";
+
+int odo_odometer_stage(struct odo_store *s, const char *user, struct odo_reading *r,
+                       struct odo_err *err)
+{
+    char now[ODO_TIME_TEXT_LEN + 1], at[ODO_TIME_TEXT_LEN + 1];
+    sqlite3_stmt *st;
+    int rc;
+
+    if ((rc = odo_store_staging(s, err)) || (rc = odo_store_new_id(s, r->id, err)))
+        return rc;
+    st = odo_store_bound(s, SQL_STAGE, r->id, user, err);
+    if (!st)
+        return ODO_ESTORAGE;
+    odo_store_now_text(s, now);
+    odo_time_format(r->read_at, at);
+    sqlite3_bind_text(st, 3, r->vehicle_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, at, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, r->odometer);
+    sqlite3_bind_int(st, 6, r->forced);
+    odo_bind_text(st, 7, r->notes);
+    sqlite3_bind_text(st, 8, now, -1, SQLITE_STATIC);
+    return odo_store_step_done(s, st, err, "staging the reading");
+}
+
+int odo_odometer_flush(struct odo_store *s, struct odo_err *err)
+{
+    sqlite3_stmt *st;
+    bool was_off = s->capture_off;
+    int rc;
+
+    if (!s->staging)
+        return 0;
+    s->capture_off = true; /* captured below, all at once */
+    st = odo_store_stmt(s, SQL_FLUSH, err);
+    rc = st ? odo_store_step_done(s, st, err, "saving the staged readings") : ODO_ESTORAGE;
+    s->capture_off = was_off;
+    if (rc || (!was_off && (rc = odo_store_capture_inserts(s, "odometer_readings",
+                                                           "temp.readings_staged", err))))
+        return rc;
+    if (!(st = odo_store_stmt(s, SQL_UNSTAGE, err)))
+        return ODO_ESTORAGE;
+    return odo_store_step_done(s, st, err, "saving the staged readings");
+}
+
 int odo_odometer_add(struct odo_store *s, const char *user, struct odo_reading *r,
                      struct odo_err *err)
 {

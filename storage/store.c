@@ -262,8 +262,19 @@ void odo_store_now_text(struct odo_store *s, char out[ODO_TIME_TEXT_LEN + 1])
 
 int odo_store_new_id(struct odo_store *s, char out[ODO_UUID_TEXT_LEN + 1], struct odo_err *err)
 {
-    if (odo_uuid_v7(odo_clock_now(s->clock), out) != 0)
-        return odo_err_set(err, ODO_EIO, "the kernel gave no random bytes for a new id");
+    enum { ID_RANDOM = 10 };
+
+    if (s->random_used == 0 || s->random_used + ID_RANDOM > sizeof(s->random)) {
+        if (odo_random_bytes(s->random, sizeof(s->random)) != 0)
+            return odo_err_set(err, ODO_EIO, "the kernel gave no random bytes for a new id");
+        s->random_used = 0;
+    }
+    odo_uuid_v7_from(odo_clock_now(s->clock), s->random + s->random_used, out);
+    /* Each byte serves one id only; the pool is wiped as it is used. */
+    memset(s->random + s->random_used, 0, ID_RANDOM);
+    s->random_used += ID_RANDOM;
+    if (s->random_used + ID_RANDOM > sizeof(s->random))
+        s->random_used = 0;
     return 0;
 }
 
@@ -385,6 +396,29 @@ static void fn_uuid(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         return;
     }
     sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
+}
+
+int odo_store_capture_inserts(struct odo_store *s, const char *table, const char *staged,
+                              struct odo_err *err)
+{
+    char sql[640];
+    sqlite3_stmt *st;
+    int rc;
+
+    /* What the insert trigger writes for each row, for all of them at once: the clock moves
+     * on once, and every row's entry is {"*": hlc} at that HLC. */
+    if ((rc = odo_store_exec(s, "UPDATE sync_state SET hlc = odo_hlc_next(hlc) WHERE id = 1", err,
+                             "advancing the clock")))
+        return rc;
+    snprintf(sql, sizeof(sql),
+             "WITH c AS MATERIALIZED (SELECT json_object('*', hlc) AS cols, hlc, odo_now() AS at "
+             "FROM sync_state WHERE id = 1) "
+             "INSERT INTO outbox (tbl, row_id, user_id, cols, hlc, base_rev, queued_at) "
+             "SELECT '%s', r.id, r.user_id, c.cols, c.hlc, 0, c.at FROM %s AS r, c ORDER BY r.seq",
+             table, staged);
+    if (!(st = odo_store_stmt_text(s, sql, err)))
+        return ODO_ESTORAGE;
+    return odo_store_step_done(s, st, err, "recording the changes for sync");
 }
 
 static int register_functions(struct odo_store *s)

@@ -100,7 +100,9 @@ static void print_report(struct cli *c, const struct odo_import_report *rep, boo
         return;
     }
     printf("%s %s: %ld fill-up%s, %ld odometer reading%s, %ld service record%s",
-           dry_run ? "would import from" : rep->stored ? "imported from" : "nothing imported from",
+           dry_run       ? "would import from"
+           : rep->stored ? "imported from"
+                         : "nothing imported from",
            odo_import_format_name(rep->format), rep->fills, rep->fills == 1 ? "" : "s",
            rep->readings, rep->readings == 1 ? "" : "s", rep->services,
            rep->services == 1 ? "" : "s");
@@ -189,10 +191,10 @@ int cmd_import(struct cli *c, int argc, char **argv)
         return cli_usage(c, cmd, "--vehicle and --create-vehicles exclude each other");
     /* The file first: a file that cannot be read creates no database. */
     if (access(argv[optind], R_OK) != 0)
-        return cli_report(c, EXIT_FILE, odo_err_text(&c->err, odo_err_set(&c->err, ODO_EIO,
-                                                                           "cannot read '%s': %s",
-                                                                           argv[optind],
-                                                                           strerror(errno))));
+        return cli_report(
+            c, EXIT_FILE,
+            odo_err_text(&c->err, odo_err_set(&c->err, ODO_EIO, "cannot read '%s': %s",
+                                              argv[optind], strerror(errno))));
     if ((rc = cli_open(c)))
         return rc;
     x.bar = progress && !c->json && isatty(STDERR_FILENO);
@@ -223,8 +225,7 @@ static int export_to_file(struct cli *c, const char *path, const char *vehicle_i
         return odo_err_set(&c->err, ODO_ENOMEM, "out of memory");
     sprintf(tmp, "%s.XXXXXX", path);
     if ((fd = mkstemp(tmp)) < 0 || !(out = fdopen(fd, "w"))) {
-        rc = odo_err_set(&c->err, ODO_EIO, "cannot write beside '%s': %s", path,
-                         strerror(errno));
+        rc = odo_err_set(&c->err, ODO_EIO, "cannot write beside '%s': %s", path, strerror(errno));
         if (fd >= 0) {
             close(fd);
             unlink(tmp);

@@ -48,8 +48,7 @@ int odo_csv_open(const char *path, struct odo_csv **out, struct odo_err *err)
         r->pos = 3;
     if (fseeko(r->f, (off_t)r->pos, SEEK_SET) != 0) {
         odo_csv_close(r);
-        return odo_err_set(err, ODO_EIO, "cannot read '%s': it is not a file to read from",
-                           path);
+        return odo_err_set(err, ODO_EIO, "cannot read '%s': it is not a file to read from", path);
     }
     *out = r;
     return 0;

@@ -20,11 +20,11 @@
 #define ODO_CSV_RECORD_MAX 65536 /* bytes in one record */
 
 struct odo_csv_record {
-    int n;                        /* fields */
+    int n;                         /* fields */
     char *field[ODO_CSV_COLS_MAX]; /* NUL-terminated, unquoted; valid until the next read */
-    long line;                    /* the line the record starts on, from 1 */
-    int64_t offset;               /* where it starts in the file, for odo_csv_seek */
-    bool blank;                   /* the record is an empty line (n is 1, field[0] "") */
+    long line;                     /* the line the record starts on, from 1 */
+    int64_t offset;                /* where it starts in the file, for odo_csv_seek */
+    bool blank;                    /* the record is an empty line (n is 1, field[0] "") */
 };
 
 struct odo_csv;

@@ -37,8 +37,9 @@ int odo_export_format_parse(const char *s, enum odo_export_format *out, struct o
     else if (strcasecmp(s, "lubelogger") == 0)
         *out = ODO_EXPORT_LUBELOGGER;
     else
-        return odo_err_set(err, ODO_EINVAL, "unknown export format '%s': use csv, lubelogger or "
-                                            "json",
+        return odo_err_set(err, ODO_EINVAL,
+                           "unknown export format '%s': use csv, lubelogger or "
+                           "json",
                            s);
     return 0;
 }
@@ -231,8 +232,9 @@ static int event_row(sqlite3_stmt *st, void *ctx)
     int64_t at;
 
     column(st, 0, kind, sizeof(kind));
-    begin(x, strcmp(kind, "fuel") == 0 ? "fuel" : strcmp(kind, "reading") == 0 ? "reading"
-                                                                                : "service");
+    begin(x, strcmp(kind, "fuel") == 0      ? "fuel"
+             : strcmp(kind, "reading") == 0 ? "reading"
+                                            : "service");
     column(st, 1, r->cell[IO_OWN_date], sizeof(r->cell[0]));
     /* The store's timestamps are already UTC to the millisecond; only a malformed one is
      * rewritten. */
@@ -338,8 +340,8 @@ static int one_vehicle(const struct odo_vehicle *v, void *ctx)
 }
 
 int odo_export(struct odo_store *s, const char *user, const char *vehicle_id,
-               enum odo_export_format f, const struct odo_settings *settings, FILE *out,
-               long *rows, struct odo_err *err)
+               enum odo_export_format f, const struct odo_settings *settings, FILE *out, long *rows,
+               struct odo_err *err)
 {
     struct exporter *x = calloc(1, sizeof(*x));
     struct odo_vehicle v;

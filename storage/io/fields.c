@@ -122,10 +122,10 @@ int io_number(const char *s, int scale, enum io_numbers style, int64_t *out)
 
 int io_bool(const char *s, bool *out)
 {
-    static const char *const yes[] = {"1",  "yes", "y",   "true", "x",   "full",
-                                      "ja", "si",  "sí",  "sim",  "oui", "tak", "да"};
-    static const char *const no[] = {"0",    "no",  "n",   "false", "partial",
-                                     "nein", "não", "nao", "non",   "nie", "нет"};
+    static const char *const yes[] = {"1",  "yes", "y",   "true", "x",   "full", "ja",
+                                      "si", "sí",  "sim", "oui",  "tak", "да"};
+    static const char *const no[] = {"0",   "no",  "n",   "false", "partial", "nein",
+                                     "não", "nao", "non", "nie",   "нет"};
 
     while (*s == ' ')
         s++;

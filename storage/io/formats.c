@@ -59,10 +59,17 @@ struct alias {
 };
 
 static const struct alias fuelly[] = {
-    {C_VEHICLE, "car_name"}, {C_DATE, "fuelup_date"},        {C_ODOMETER, "odometer"},
-    {C_TRIP, "miles|km"},    {C_VOLUME, "gallons|litres|liters"}, {C_PRICE, "price"},
-    {C_NOTES, "notes"},      {C_MISSED, "missed_fuelup"},    {C_PARTIAL, "partial_fuelup"},
-    {C_STATION, "brand"},    {C_ECON, "mpg|l/100km"},
+    {C_VEHICLE, "car_name"},
+    {C_DATE, "fuelup_date"},
+    {C_ODOMETER, "odometer"},
+    {C_TRIP, "miles|km"},
+    {C_VOLUME, "gallons|litres|liters"},
+    {C_PRICE, "price"},
+    {C_NOTES, "notes"},
+    {C_MISSED, "missed_fuelup"},
+    {C_PARTIAL, "partial_fuelup"},
+    {C_STATION, "brand"},
+    {C_ECON, "mpg|l/100km"},
 };
 /* LubeLogger's fuel and service exports, and the names its importer also takes. */
 static const struct alias lubelogger[] = {
@@ -98,9 +105,9 @@ static const struct alias spritmonitor_costs[] = {
     {C_NOTES, "note|bemerkung|notiz"},
 };
 static const struct alias drivvo_fuel[] = {
-    {C_ODOMETER, "odometer*"},         {C_DATE, "date"},
-    {C_PRICE, "price*|volume price"},  {C_TOTAL, "total cost|total price|total"},
-    {C_VOLUME, "volume|fuel amount"},  {C_FULL, "full tank|full fillup|full fill-up"},
+    {C_ODOMETER, "odometer*"},          {C_DATE, "date"},
+    {C_PRICE, "price*|volume price"},   {C_TOTAL, "total cost|total price|total"},
+    {C_VOLUME, "volume|fuel amount"},   {C_FULL, "full tank|full fillup|full fill-up"},
     {C_STATION, "gas station|station"}, {C_NOTES, "note|notes"},
 };
 static const struct alias drivvo_service[] = {
@@ -111,13 +118,13 @@ static const struct alias drivvo_service[] = {
     {C_NOTES, "note|notes"},
 };
 static const struct alias drivvo_vehicle[] = {
-    {C_NAME, "name"}, {C_MODEL, "model"}, {C_PLATE, "plate"}, {C_YEAR, "year"},
-    {C_NOTES, "description"},
+    {C_NAME, "name"}, {C_MODEL, "model"},       {C_PLATE, "plate"},
+    {C_YEAR, "year"}, {C_NOTES, "description"},
 };
 static const struct alias gasbuddy[] = {
-    {C_DATE, "date (utc)|date"}, {C_VEHICLE, "vehicle"},       {C_STATION, "location"},
-    {C_TOTAL, "total cost"},     {C_VOLUME, "quantity"},       {C_PRICE, "unit price"},
-    {C_ODOMETER, "odometer"},    {C_ECON, "fuel economy"},     {C_ECON_UNIT, "fuel economy unit"},
+    {C_DATE, "date (utc)|date"}, {C_VEHICLE, "vehicle"},   {C_STATION, "location"},
+    {C_TOTAL, "total cost"},     {C_VOLUME, "quantity"},   {C_PRICE, "unit price"},
+    {C_ODOMETER, "odometer"},    {C_ECON, "fuel economy"}, {C_ECON_UNIT, "fuel economy unit"},
     {C_FULL, "fillup|fill-up"},  {C_NOTES, "notes"},
 };
 static const struct alias acar_meta[] = {
@@ -125,10 +132,18 @@ static const struct alias acar_meta[] = {
     {C_TIME, "time format"},
 };
 static const struct alias acar_vehicle[] = {
-    {C_NAME, "name"},          {C_YEAR, "year"},           {C_MAKE, "make"},
-    {C_MODEL, "model"},        {C_TRIM, "submodel"},       {C_ENGINE, "engine"},
-    {C_BODY, "body type"},     {C_PLATE, "license plate"}, {C_VIN, "vin"},
-    {C_VOL_UNIT, "volume unit"}, {C_DIST_UNIT, "distance unit"}, {C_NOTES, "notes"},
+    {C_NAME, "name"},
+    {C_YEAR, "year"},
+    {C_MAKE, "make"},
+    {C_MODEL, "model"},
+    {C_TRIM, "submodel"},
+    {C_ENGINE, "engine"},
+    {C_BODY, "body type"},
+    {C_PLATE, "license plate"},
+    {C_VIN, "vin"},
+    {C_VOL_UNIT, "volume unit"},
+    {C_DIST_UNIT, "distance unit"},
+    {C_NOTES, "notes"},
 };
 static const struct alias acar_fuel[] = {
     {C_VEHICLE, "vehicle"},
@@ -146,9 +161,15 @@ static const struct alias acar_fuel[] = {
     {C_NOTES, "notes"},
 };
 static const struct alias acar_event[] = {
-    {C_VEHICLE, "vehicle"},       {C_DATE, "date"},           {C_TIME, "time"},
-    {C_ODOMETER, "odometer reading"}, {C_DIST_UNIT, "distance unit"}, {C_TYPE, "type"},
-    {C_SUBTYPE, "sub types"},     {C_TOTAL, "total cost"},    {C_SHOP, "place name"},
+    {C_VEHICLE, "vehicle"},
+    {C_DATE, "date"},
+    {C_TIME, "time"},
+    {C_ODOMETER, "odometer reading"},
+    {C_DIST_UNIT, "distance unit"},
+    {C_TYPE, "type"},
+    {C_SUBTYPE, "sub types"},
+    {C_TOTAL, "total cost"},
+    {C_SHOP, "place name"},
     {C_NOTES, "notes"},
 };
 
@@ -438,9 +459,8 @@ static int recognise(struct io_reader *r, enum odo_import_format *f, struct odo_
     return odo_csv_seek(r->csv, 0, 1, err);
 }
 
-int io_reader_open(const char *path, enum odo_import_format f,
-                   const struct odo_import_options *opt, struct io_reader **out,
-                   enum odo_import_format *format, struct odo_err *err)
+int io_reader_open(const char *path, enum odo_import_format f, const struct odo_import_options *opt,
+                   struct io_reader **out, enum odo_import_format *format, struct odo_err *err)
 {
     struct io_reader *r = calloc(1, sizeof(*r));
     char line[512];
@@ -457,8 +477,7 @@ int io_reader_open(const char *path, enum odo_import_format f,
         if ((rc = recognise(r, &f, err)))
             goto out_free;
     } else {
-        if ((rc = first_line(r, line, sizeof(line), err)) ||
-            (rc = odo_csv_seek(r->csv, 0, 1, err)))
+        if ((rc = first_line(r, line, sizeof(line), err)) || (rc = odo_csv_seek(r->csv, 0, 1, err)))
             goto out_free;
         configure(r, f, line);
     }
@@ -516,8 +535,7 @@ int io_reader_seek(struct io_reader *r, const struct io_row *row, struct odo_err
 static int new_section(struct io_reader *r, enum io_section_type type, struct odo_err *err)
 {
     if (r->nsections >= IO_SECTIONS_MAX)
-        return odo_err_set(err, ODO_EINVAL, "the file has more than %d sections",
-                           IO_SECTIONS_MAX);
+        return odo_err_set(err, ODO_EINVAL, "the file has more than %d sections", IO_SECTIONS_MAX);
     r->section = r->nsections++;
     memset(&r->sections[r->section], 0, sizeof(r->sections[0]));
     r->sections[r->section].type = type;

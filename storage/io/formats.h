@@ -11,10 +11,39 @@
 
 /* What a column holds, whatever the format calls it. */
 enum io_col {
-    C_VEHICLE, C_VIN, C_DATE, C_TIME, C_ODOMETER, C_TRIP, C_VOLUME, C_PRICE, C_TOTAL,
-    C_CURRENCY, C_FULL, C_PARTIAL, C_MISSED, C_STATION, C_NOTES, C_DESCRIPTION, C_SHOP,
-    C_DIST_UNIT, C_VOL_UNIT, C_TYPE, C_SUBTYPE, C_ECON, C_ECON_UNIT, C_TITLE, C_NAME, C_MAKE,
-    C_MODEL, C_TRIM, C_YEAR, C_PLATE, C_BODY, C_ENGINE, C_COUNT
+    C_VEHICLE,
+    C_VIN,
+    C_DATE,
+    C_TIME,
+    C_ODOMETER,
+    C_TRIP,
+    C_VOLUME,
+    C_PRICE,
+    C_TOTAL,
+    C_CURRENCY,
+    C_FULL,
+    C_PARTIAL,
+    C_MISSED,
+    C_STATION,
+    C_NOTES,
+    C_DESCRIPTION,
+    C_SHOP,
+    C_DIST_UNIT,
+    C_VOL_UNIT,
+    C_TYPE,
+    C_SUBTYPE,
+    C_ECON,
+    C_ECON_UNIT,
+    C_TITLE,
+    C_NAME,
+    C_MAKE,
+    C_MODEL,
+    C_TRIM,
+    C_YEAR,
+    C_PLATE,
+    C_BODY,
+    C_ENGINE,
+    C_COUNT
 };
 
 /* What the rows of a section are. */
@@ -34,12 +63,12 @@ enum io_section_type {
 
 struct io_section {
     enum io_section_type type;
-    int marker;                       /* a sectioned file: which marker started it */
+    int marker; /* a sectioned file: which marker started it */
     bool has_header;
-    int col[C_COUNT];                 /* field index of each column, -1 when absent */
-    char hint[C_COUNT][IO_HINT_MAX];  /* the header it was found under, lower case */
-    int own[IO_OWN_COUNT];            /* S_OWN: field index of each of odolog's columns */
-    enum odo_dist_unit dist;          /* the section's units when its header says them */
+    int col[C_COUNT];                /* field index of each column, -1 when absent */
+    char hint[C_COUNT][IO_HINT_MAX]; /* the header it was found under, lower case */
+    int own[IO_OWN_COUNT];           /* S_OWN: field index of each of odolog's columns */
+    enum odo_dist_unit dist;         /* the section's units when its header says them */
     enum odo_vol_unit vol;
     bool dist_known, vol_known;
 };
@@ -51,17 +80,17 @@ struct io_reader {
     enum odo_date_order order; /* numeric dates of this file */
     bool order_fixed;          /* the format says the order (aCar's metadata, Spritmonitor) */
     enum io_numbers numbers;
-    bool utc;                  /* dates are UTC (GasBuddy) */
-    bool json;                 /* odolog's JSON, one record per line */
-    int section;               /* index into sections, -1 before the first */
+    bool utc;    /* dates are UTC (GasBuddy) */
+    bool json;   /* odolog's JSON, one record per line */
+    int section; /* index into sections, -1 before the first */
     int nsections;
     struct io_section sections[IO_SECTIONS_MAX];
-    char currency[4];          /* for costs the file gives no currency for */
+    char currency[4]; /* for costs the file gives no currency for */
 };
 
 /* Reads record rec of section sec into row (rows.c). */
-void io_map_row(struct io_reader *r, const struct io_section *sec,
-                const struct odo_csv_record *rec, struct io_row *row);
+void io_map_row(struct io_reader *r, const struct io_section *sec, const struct odo_csv_record *rec,
+                struct io_row *row);
 
 /* A field of rec by column, "" when the section has no such column. */
 const char *io_col(const struct io_section *sec, const struct odo_csv_record *rec, enum io_col c);

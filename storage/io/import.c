@@ -20,6 +20,10 @@
 #include "storage/io/internal.h"
 
 #define IO_VEHICLES_MAX 256 /* vehicles one import may name */
+/* The page cache an import's transaction may fill before SQLite writes pages out early (in KiB,
+ * as PRAGMA cache_size takes it when negative): a long transaction that spills rewrites the same
+ * hot pages (the clock row, the outbox's index) over and over. Memory stays bounded by it. */
+#define IO_IMPORT_CACHE_KIB 65536
 
 static const char SQL_LATER[] =
     "SELECT EXISTS (SELECT 1 FROM fuel_logs WHERE vehicle_id = ?1 AND user_id = ?2 "
@@ -44,13 +48,13 @@ static const char SQL_SAME_RENEWAL[] =
 /* A vehicle the file names, and how its rows have gone so far. */
 struct vref {
     char name[ODO_NAME_MAX + 1], vin[ODO_VIN_LEN + 1]; /* as the file names it */
-    struct odo_vehicle v;                             /* v.id "" until found or created */
-    bool defined;        /* a vehicle row described it: details to create it with */
+    struct odo_vehicle v;                              /* v.id "" until found or created */
+    bool defined; /* a vehicle row described it: details to create it with */
     struct odo_vehicle def;
     long def_line;
-    bool missing;        /* not in the logbook, and not to be created: why says so */
+    bool missing; /* not in the logbook, and not to be created: why says so */
     char why[sizeof(((struct odo_err *)0)->msg)];
-    bool started, fast;  /* its first row went through the full checks; the rest may be fast */
+    bool started, fast; /* its first row went through the full checks; the rest may be fast */
     int64_t prev_at, prev_odo; /* the last row's time and odometer (the vehicle's unit) */
 };
 
@@ -67,7 +71,25 @@ struct importer {
     struct vref *vehicles;
     int nvehicles;
     long since_progress;
+    long staged; /* rows waiting in the staging tables */
 };
+
+/* Rows staged at most before they are written: memory stays bounded. */
+#define IO_STAGE_MAX 4096
+
+/* Writes the staged rows: before anything looks at the store's rows again, and every
+ * IO_STAGE_MAX rows. */
+static int flush(struct importer *im)
+{
+    int rc;
+
+    if (!im->staged)
+        return 0;
+    if ((rc = odo_fuel_flush(im->s, im->err)) || (rc = odo_odometer_flush(im->s, im->err)))
+        return rc;
+    im->staged = 0;
+    return 0;
+}
 
 /* Reports a bad row. */
 static void problem(struct importer *im, long line, const char *why)
@@ -267,8 +289,7 @@ static int is_duplicate(struct importer *im, const struct vref *v, const struct 
             sqlite3_bind_text(st, 3, at, -1, SQLITE_TRANSIENT);
             sqlite3_bind_int64(st, 4, row->r.fuel.odometer);
             sqlite3_bind_int64(st, 5, row->r.fuel.volume);
-            sqlite3_bind_text(st, 6, odo_vol_unit_name(row->r.fuel.volume_unit), -1,
-                              SQLITE_STATIC);
+            sqlite3_bind_text(st, 6, odo_vol_unit_name(row->r.fuel.volume_unit), -1, SQLITE_STATIC);
         }
         break;
     case IO_READING:
@@ -291,8 +312,7 @@ static int is_duplicate(struct importer *im, const struct vref *v, const struct 
         if (st) {
             odo_date_format(row->r.renewal.valid_from, d1);
             odo_date_format(row->r.renewal.valid_until, d2);
-            sqlite3_bind_text(st, 3, odo_renewal_kind_name(row->r.renewal.kind), -1,
-                              SQLITE_STATIC);
+            sqlite3_bind_text(st, 3, odo_renewal_kind_name(row->r.renewal.kind), -1, SQLITE_STATIC);
             sqlite3_bind_text(st, 4, d1, -1, SQLITE_TRANSIENT);
             sqlite3_bind_text(st, 5, d2, -1, SQLITE_TRANSIENT);
             odo_bind_text(st, 6, row->r.renewal.document_number);
@@ -333,12 +353,13 @@ static int place_by_trip(struct importer *im, struct vref *v, struct io_row *row
     if (row->r.fuel.odometer != ODO_NONE || row->trip == ODO_NONE)
         return 0;
     if (v->started && row->at < v->prev_at) {
-        snprintf(why, cap, "a fill-up placed by its distance (no odometer) needs the rows in "
-                           "date order");
+        snprintf(why, cap,
+                 "a fill-up placed by its distance (no odometer) needs the rows in "
+                 "date order");
         return ODO_EINVAL;
     }
-    if (!v->started && (rc = odo_odometer_previous(im->s, im->user, &v->v, row->at, NULL, &prev,
-                                                    im->err)))
+    if (!v->started &&
+        (rc = odo_odometer_previous(im->s, im->user, &v->v, row->at, NULL, &prev, im->err)))
         return rc;
     row->r.fuel.odometer = (prev == ODO_NONE || prev < 0 ? 0 : prev) + row->trip;
     return 0;
@@ -357,8 +378,7 @@ static int fast_checks(struct importer *im, const struct vref *v, struct io_row 
                            "odometer %s %s is lower than %s %s the row before says; odometers do "
                            "not go backwards",
                            odo_dec_format(odo, ODO_SCALE_DISTANCE, 0, a, sizeof(a)), unit,
-                           odo_dec_format(v->prev_odo, ODO_SCALE_DISTANCE, 0, b, sizeof(b)),
-                           unit);
+                           odo_dec_format(v->prev_odo, ODO_SCALE_DISTANCE, 0, b, sizeof(b)), unit);
     if (odo > ODO_ODOMETER_MAX)
         return odo_err_set(e, ODO_EINVAL, "an odometer reads 0 to 9999999.9 %s", unit);
     if (row->kind == IO_FUEL && !row->r.fuel.missed && !im->opt->confirm_distance &&
@@ -402,6 +422,9 @@ static int write_row(struct importer *im, struct vref *v, struct io_row *row, st
 
     if (v->started && row->at < v->prev_at)
         v->fast = false; /* out of order: every later row of it is checked in full */
+    /* What is checked against the store must find the rows staged before it there. */
+    if ((!fast || row->at == v->prev_at || im->staged >= IO_STAGE_MAX) && (rc = flush(im)))
+        return rc;
     if (!fast && (rc = is_duplicate(im, v, row, &dup)))
         return rc;
     if (fast && row->at == v->prev_at) {
@@ -423,12 +446,12 @@ static int write_row(struct importer *im, struct vref *v, struct io_row *row, st
         if (fast) {
             if ((rc = fast_checks(im, v, row, e)) || (rc = odo_fuel_check(im->s, &row->r.fuel, e)))
                 return rc;
-            rc = odo_fuel_insert(im->s, im->user, &row->r.fuel, e);
+            rc = odo_fuel_stage(im->s, im->user, &row->r.fuel, e);
+            im->staged++;
         } else {
-            rc = odo_fuel_save(im->s, im->user, &row->r.fuel,
-                               ODO_FUEL_NEW |
-                                   (im->opt->confirm_distance ? ODO_FUEL_CONFIRM_DISTANCE : 0),
-                               e);
+            rc = odo_fuel_save(
+                im->s, im->user, &row->r.fuel,
+                ODO_FUEL_NEW | (im->opt->confirm_distance ? ODO_FUEL_CONFIRM_DISTANCE : 0), e);
         }
         if (rc == 0)
             im->rep->fills++;
@@ -440,7 +463,8 @@ static int write_row(struct importer *im, struct vref *v, struct io_row *row, st
             if ((rc = fast_checks(im, v, row, e)) ||
                 (rc = odo_text_check(row->r.reading.notes, ODO_NOTES_MAX, "the notes", e)))
                 return rc;
-            rc = odo_odometer_insert(im->s, im->user, &row->r.reading, e);
+            rc = odo_odometer_stage(im->s, im->user, &row->r.reading, e);
+            im->staged++;
         } else {
             rc = odo_odometer_add(im->s, im->user, &row->r.reading, e);
         }
@@ -633,8 +657,9 @@ int odo_import_file(struct odo_store *s, const char *user, const char *path,
         char c[4];
         snprintf(c, sizeof(c), "%s", opt->currency);
         if (strlen(opt->currency) != 3 || (rc = odo_currency_check(c, err)))
-            return odo_err_set(err, ODO_EINVAL, "a currency is a three-letter ISO code such as "
-                                                "EUR");
+            return odo_err_set(err, ODO_EINVAL,
+                               "a currency is a three-letter ISO code such as "
+                               "EUR");
     }
     if ((rc = io_reader_open(path, opt->format, opt, &im.r, &rep->format, err)))
         return rc;
@@ -645,14 +670,18 @@ int odo_import_file(struct odo_store *s, const char *user, const char *path,
     }
     if ((rc = settle_date_order(&im, &order)) || (rc = io_reader_rewind(im.r, order, err)))
         goto out_close;
-    if ((rc = odo_store_begin(s, err)))
+    if ((rc = odo_store_exec(s,
+                             "PRAGMA cache_size = -" ODO_STORE_STR(
+                                 IO_IMPORT_CACHE_KIB) "; PRAGMA temp_store = MEMORY",
+                             err, "preparing the import")) ||
+        (rc = odo_store_begin(s, err)))
         goto out_close;
     if (opt->vehicle) {
         if ((rc = odo_vehicle_resolve(s, user, opt->vehicle, false, &im.forced, err)))
             goto out_rollback;
         im.have_forced = true;
     }
-    if ((rc = import_rows(&im)))
+    if ((rc = import_rows(&im)) || (rc = flush(&im)))
         goto out_rollback;
     if (opt->on_progress)
         opt->on_progress(io_reader_size(im.r), io_reader_size(im.r), opt->ctx);
@@ -675,6 +704,9 @@ int odo_import_file(struct odo_store *s, const char *user, const char *path,
 out_rollback:
     odo_store_rollback(s);
 out_close:
+    /* Back to SQLite's default cache for whatever the store does next. */
+    (void)!odo_store_exec(s, "PRAGMA cache_size = -2000; PRAGMA temp_store = DEFAULT", NULL,
+                          "after the import");
     io_reader_close(im.r);
     free(im.vehicles);
     return rc;

@@ -28,13 +28,15 @@ enum io_kind {
 };
 
 /* The columns odolog's own CSV and JSON carry, in the CSV's order. */
-#define IO_OWN_COLUMNS                                                                             \
-    X(record) X(vehicle) X(vin) X(date) X(odometer) X(odometer_unit) X(volume) X(volume_unit)      \
-    X(price) X(total) X(currency) X(full) X(missed) X(forced) X(station) X(description) X(shop)   \
-    X(cost) X(maintenance) X(category) X(due_date) X(due_odometer) X(every_months)                 \
-    X(every_distance) X(last_date) X(last_odometer) X(kind) X(number) X(issuer) X(valid_from)     \
-    X(valid_until) X(make) X(model) X(trim) X(year) X(plate) X(body) X(engine) X(fuel_type)        \
+/* clang-format off */
+#define IO_OWN_COLUMNS \
+    X(record) X(vehicle) X(vin) X(date) X(odometer) X(odometer_unit) X(volume) X(volume_unit) \
+    X(price) X(total) X(currency) X(full) X(missed) X(forced) X(station) X(description) X(shop) \
+    X(cost) X(maintenance) X(category) X(due_date) X(due_odometer) X(every_months) \
+    X(every_distance) X(last_date) X(last_odometer) X(kind) X(number) X(issuer) X(valid_from) \
+    X(valid_until) X(make) X(model) X(trim) X(year) X(plate) X(body) X(engine) X(fuel_type) \
     X(notes)
+/* clang-format on */
 
 enum io_own_column {
 #define X(name) IO_OWN_##name,
@@ -48,14 +50,14 @@ extern const char *const io_own_names[IO_OWN_COUNT];
 struct io_row {
     enum io_kind kind;
     long line;
-    int64_t offset;  /* where the record starts in the file, to read it again */
-    int section;     /* which section of a sectioned file it is in */
+    int64_t offset;                 /* where the record starts in the file, to read it again */
+    int section;                    /* which section of a sectioned file it is in */
     char vehicle[ODO_NAME_MAX + 1]; /* the vehicle it names, "" when the file names none */
     char vin[ODO_VIN_LEN + 1];
-    int64_t at;                  /* when, ms UTC (fuel, reading, service) */
-    enum odo_dist_unit dist;     /* the unit of odometer values and trip, when dist_known */
-    bool dist_known;             /* false: they are in the vehicle's own unit */
-    int64_t trip;                /* distance since the previous fill (tenths), or ODO_NONE */
+    int64_t at;              /* when, ms UTC (fuel, reading, service) */
+    enum odo_dist_unit dist; /* the unit of odometer values and trip, when dist_known */
+    bool dist_known;         /* false: they are in the vehicle's own unit */
+    int64_t trip;            /* distance since the previous fill (tenths), or ODO_NONE */
     char maint_type[ODO_MAINT_TYPE_MAX + 1]; /* a service: the item it completed, "" for none */
     union {
         struct odo_fuel_log fuel;
@@ -84,9 +86,9 @@ struct io_reader;
  * the formats that are understood otherwise). `opt` gives the defaults a file may not say
  * (units, currency, date order). *format receives the format found.
  */
-int io_reader_open(const char *path, enum odo_import_format f,
-                   const struct odo_import_options *opt, struct io_reader **out,
-                   enum odo_import_format *format, struct odo_err *err) ODO_MUST_CHECK;
+int io_reader_open(const char *path, enum odo_import_format f, const struct odo_import_options *opt,
+                   struct io_reader **out, enum odo_import_format *format,
+                   struct odo_err *err) ODO_MUST_CHECK;
 void io_reader_close(struct io_reader *r);
 
 /*
@@ -132,8 +134,8 @@ void io_currency(const char *s, char out[4]);
 
 /* Reads "date" (with an optional time in it) and an optional separate "time" as local time
  * (or UTC), numeric dates in `order`. 0 or ODO_EINVAL with a sentence in why. */
-int io_when(const char *date, const char *time, enum odo_date_order order, bool utc,
-            int64_t *ms, char *why, size_t cap);
+int io_when(const char *date, const char *time, enum odo_date_order order, bool utc, int64_t *ms,
+            char *why, size_t cap);
 
 /* Adds the evidence of one date string to d. */
 void io_date_evidence(const char *date, long line, struct io_dates *d);

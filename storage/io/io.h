@@ -38,8 +38,12 @@ int odo_import_format_parse(const char *s, enum odo_import_format *out,
                             struct odo_err *err) ODO_MUST_CHECK;
 
 /* How numeric dates put day, month and year ("01/02/2024"). */
-enum odo_date_order { ODO_DATE_ORDER_AUTO, ODO_DATE_ORDER_MDY, ODO_DATE_ORDER_DMY,
-                      ODO_DATE_ORDER_YMD };
+enum odo_date_order {
+    ODO_DATE_ORDER_AUTO,
+    ODO_DATE_ORDER_MDY,
+    ODO_DATE_ORDER_DMY,
+    ODO_DATE_ORDER_YMD
+};
 int odo_date_order_parse(const char *s, enum odo_date_order *out,
                          struct odo_err *err) ODO_MUST_CHECK;
 
@@ -69,13 +73,13 @@ struct odo_import_options {
 /* What an import did, or would do (dry run). */
 struct odo_import_report {
     enum odo_import_format format;
-    long rows;                 /* data rows read */
+    long rows;                                             /* data rows read */
     long fills, readings, services, maintenance, renewals; /* added */
     long vehicles_created, vehicles_matched;
-    long duplicates;           /* rows already in the logbook, skipped */
-    long bad;                  /* rows refused (and skipped, with skip_bad) */
-    long converted;            /* odometer values converted to the vehicle's unit */
-    bool stored;               /* the transaction was committed */
+    long duplicates; /* rows already in the logbook, skipped */
+    long bad;        /* rows refused (and skipped, with skip_bad) */
+    long converted;  /* odometer values converted to the vehicle's unit */
+    bool stored;     /* the transaction was committed */
 };
 
 /*
@@ -104,7 +108,7 @@ int odo_export_format_parse(const char *s, enum odo_export_format *out,
  * written. Returns 0, ODO_EIO when out fails, or a storage error.
  */
 int odo_export(struct odo_store *s, const char *user, const char *vehicle_id,
-               enum odo_export_format f, const struct odo_settings *settings, FILE *out,
-               long *rows, struct odo_err *err) ODO_MUST_CHECK;
+               enum odo_export_format f, const struct odo_settings *settings, FILE *out, long *rows,
+               struct odo_err *err) ODO_MUST_CHECK;
 
 #endif

@@ -53,8 +53,7 @@ static void yes_no(const char *text, const char *what, bool *out, struct io_row 
 }
 
 /* The row's time from a date (and time) field. */
-static void when(const struct io_reader *r, const char *date, const char *time,
-                 struct io_row *row)
+static void when(const struct io_reader *r, const char *date, const char *time, struct io_row *row)
 {
     char why[160];
 
@@ -218,12 +217,10 @@ static void map_service(const struct io_reader *r, const struct io_section *sec,
 static void map_costs(const struct io_reader *r, const struct io_section *sec,
                       const struct odo_csv_record *rec, struct io_row *row)
 {
-    static const char *const kinds[] = {NULL,          "Maintenance", "Repair",  "Change tires",
-                                        "Change oil",  NULL,          NULL,      "Inspection",
-                                        "Tuning",      "Accessories", NULL,      NULL,
-                                        "Care",        NULL,          NULL,      NULL,
-                                        NULL,          NULL,          NULL,      NULL,
-                                        "Spare parts"};
+    static const char *const kinds[] = {
+        NULL,     "Maintenance", "Repair", "Change tires", "Change oil", NULL, NULL, "Inspection",
+        "Tuning", "Accessories", NULL,     NULL,           "Care",       NULL, NULL, NULL,
+        NULL,     NULL,          NULL,     NULL,           "Spare parts"};
     int64_t type = -1;
     char title[ODO_DESCRIPTION_MAX + 1];
 
@@ -237,8 +234,8 @@ static void map_costs(const struct io_reader *r, const struct io_section *sec,
     map_service(r, sec, rec, row);
     io_text(title, sizeof(title), io_col(sec, rec, C_TITLE));
     char text[ODO_DESCRIPTION_MAX + 32];
-    snprintf(text, sizeof(text), "%s%s%s%s", title[0] ? title : kinds[type],
-             title[0] ? " (" : "", title[0] ? kinds[type] : "", title[0] ? ")" : "");
+    snprintf(text, sizeof(text), "%s%s%s%s", title[0] ? title : kinds[type], title[0] ? " (" : "",
+             title[0] ? kinds[type] : "", title[0] ? ")" : "");
     io_text(row->r.service.description, sizeof(row->r.service.description), text);
     if (row->bad && strstr(row->why, "does not say"))
         row->bad = false;
@@ -379,8 +376,7 @@ static void map_own_fields(const struct io_reader *r, const struct own_fields *o
         row->kind = IO_READING;
         own_time(OWN(o, date), row);
         row->r.reading.odometer = ODO_NONE;
-        own_number(OWN(o, odometer), ODO_SCALE_DISTANCE, "odometer", &row->r.reading.odometer,
-                   row);
+        own_number(OWN(o, odometer), ODO_SCALE_DISTANCE, "odometer", &row->r.reading.odometer, row);
         own_flag(OWN(o, forced), "forced flag", &row->r.reading.forced, row);
         io_text(row->r.reading.notes, sizeof(row->r.reading.notes), OWN(o, notes));
         if (row->r.reading.odometer == ODO_NONE)
@@ -401,22 +397,21 @@ static void map_own_fields(const struct io_reader *r, const struct own_fields *o
         struct odo_maint *m = &row->r.maint;
         row->kind = IO_MAINT;
         io_text(m->type, sizeof(m->type), OWN(o, maintenance));
-        if (odo_maint_category_parse(*OWN(o, category) ? OWN(o, category) : "other",
-                                     &m->category, NULL) != 0)
+        if (odo_maint_category_parse(*OWN(o, category) ? OWN(o, category) : "other", &m->category,
+                                     NULL) != 0)
             bad(row, "unknown category '%.20s'", OWN(o, category));
         io_text(m->description, sizeof(m->description), OWN(o, description));
         own_date(OWN(o, due_date), &m->due_date, "due date", row);
         own_date(OWN(o, last_date), &m->last_done_date, "last date", row);
         m->due_odometer = m->last_done_odometer = ODO_NONE;
-        own_number(OWN(o, due_odometer), ODO_SCALE_DISTANCE, "due odometer", &m->due_odometer,
-                   row);
+        own_number(OWN(o, due_odometer), ODO_SCALE_DISTANCE, "due odometer", &m->due_odometer, row);
         own_number(OWN(o, last_odometer), ODO_SCALE_DISTANCE, "last odometer",
                    &m->last_done_odometer, row);
         n = 0;
         own_number(OWN(o, every_months), 0, "interval", &n, row);
         m->interval_months = (int)n;
-        own_number(OWN(o, every_distance), ODO_SCALE_DISTANCE, "interval",
-                   &m->interval_distance, row);
+        own_number(OWN(o, every_distance), ODO_SCALE_DISTANCE, "interval", &m->interval_distance,
+                   row);
         io_text(m->notes, sizeof(m->notes), OWN(o, notes));
     } else if (strcmp(rec, "renewal") == 0) {
         struct odo_renewal *d = &row->r.renewal;
@@ -434,8 +429,9 @@ static void map_own_fields(const struct io_reader *r, const struct own_fields *o
         if (d->valid_from == ODO_NO_DATE || d->valid_until == ODO_NO_DATE)
             bad(row, "a document needs its valid-from and valid-until dates");
     } else {
-        bad(row, "unknown record '%.20s': odolog's rows are vehicle, fuel, reading, service, "
-                 "maintenance or renewal",
+        bad(row,
+            "unknown record '%.20s': odolog's rows are vehicle, fuel, reading, service, "
+            "maintenance or renewal",
             rec);
     }
 }
@@ -472,8 +468,8 @@ static void json_fields(const char *line, struct own_fields *o, cJSON **doc, str
     }
 }
 
-void io_map_row(struct io_reader *r, const struct io_section *sec,
-                const struct odo_csv_record *rec, struct io_row *row)
+void io_map_row(struct io_reader *r, const struct io_section *sec, const struct odo_csv_record *rec,
+                struct io_row *row)
 {
     struct own_fields o;
     cJSON *doc = NULL;
