@@ -24,7 +24,7 @@ struct walk {
     struct odo_month month;
     int64_t volume_pl, cost_cents, cost_for_distance;
     int costed, cpd_fills;
-    char currency[4]; /* what costs are summed in */
+    char currency[4];     /* what costs are summed in */
     bool cost_comparable; /* every fill after a baseline has a cost in the user's currency */
     int stopped;
     int fills, other_currency;

@@ -198,9 +198,11 @@ const struct cli_command cli_commands[] = {
      "  --skip-bad         store the good rows and skip the bad ones (still listed)\n"
      "  --dry-run          check everything and say what would be added; store nothing\n"
      "  --no-progress      no progress bar (it is shown on a terminal only)\n\n"
-     "Distances and volumes are converted to the vehicle's units; a missing total is\n"
-     "computed from volume and price. Exits 2 when a row was bad (and nothing was stored),\n"
-     "6 when FILE cannot be read.\n"},
+     "Odometer values are converted to the vehicle's distance unit (a vehicle the import\n"
+     "adds takes the file's); each fill keeps its volume unit. A file that does not say its\n"
+     "units (LubeLogger's) is read in the vehicle's distance unit and your volume unit. A\n"
+     "missing total is computed from volume and price. Exits 2 when a row was bad (and\n"
+     "nothing was stored), 6 when FILE cannot be read.\n"},
     {"export", NULL, cmd_export, "write the logbook as CSV or JSON",
      "export [--vehicle V] [--format csv|lubelogger|json] [--out FILE]\n\n"
      "Writes your vehicles, fill-ups, odometer readings, maintenance items, service records\n"

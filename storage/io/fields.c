@@ -122,10 +122,11 @@ int io_number(const char *s, int scale, enum io_numbers style, int64_t *out)
 
 int io_bool(const char *s, bool *out)
 {
-    static const char *const yes[] = {"1",  "yes", "y",   "true", "x",   "full", "ja",
-                                      "si", "sí",  "sim", "oui",  "tak", "да"};
-    static const char *const no[] = {"0",   "no",  "n",   "false", "partial", "nein",
-                                     "não", "nao", "non", "nie",   "нет"};
+    /* strncasecmp folds ASCII only: the capitalised forms of other scripts are listed. */
+    static const char *const yes[] = {"1",  "yes", "y",   "true", "x",   "full", "ja", "si",
+                                      "sí", "Sí",  "sim", "oui",  "tak", "да",   "Да", "ДА"};
+    static const char *const no[] = {"0",   "no",  "n",   "false", "partial", "nein", "não", "Não",
+                                     "NÃO", "nao", "non", "nie",   "нет",     "Нет",  "НЕТ"};
 
     while (*s == ' ')
         s++;

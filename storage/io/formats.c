@@ -105,17 +105,24 @@ static const struct alias spritmonitor_costs[] = {
     {C_NOTES, "note|bemerkung|notiz"},
 };
 static const struct alias drivvo_fuel[] = {
-    {C_ODOMETER, "odometer*"},          {C_DATE, "date"},
-    {C_PRICE, "price*|volume price"},   {C_TOTAL, "total cost|total price|total"},
-    {C_VOLUME, "volume|fuel amount"},   {C_FULL, "full tank|full fillup|full fill-up"},
-    {C_STATION, "gas station|station"}, {C_NOTES, "note|notes"},
+    {C_ODOMETER, "odometer*"},
+    {C_DATE, "date"},
+    {C_PRICE, "price*|volume price"},
+    {C_TOTAL, "total cost|total price|total"},
+    {C_VOLUME, "volume|fuel amount"},
+    {C_FULL, "full tank|full fillup|full fill-up"},
+    {C_STATION, "gas station|station"},
+    {C_NOTES, "note|notes"},
+    {C_VEHICLE, "vehicle"},
 };
 static const struct alias drivvo_service[] = {
     {C_ODOMETER, "odometer*"},
     {C_DATE, "date"},
     {C_TOTAL, "total cost|cost|total"},
     {C_TITLE, "title|service name|service type"},
+    {C_SHOP, "place|workshop|garage"},
     {C_NOTES, "note|notes"},
+    {C_VEHICLE, "vehicle"},
 };
 static const struct alias drivvo_vehicle[] = {
     {C_NAME, "name"}, {C_MODEL, "model"},       {C_PLATE, "plate"},
@@ -173,6 +180,25 @@ static const struct alias acar_event[] = {
     {C_NOTES, "notes"},
 };
 
+/*
+ * Drivvo writes its headers in the phone's language ("Одометр", "Data") but its columns always
+ * in the same order: where no header is recognised, the columns are taken by position.
+ */
+struct position {
+    enum io_col col;
+    int index;
+};
+
+static const struct position drivvo_fuel_at[] = {
+    {C_ODOMETER, 0}, {C_DATE, 1}, {C_PRICE, 3}, {C_TOTAL, 4}, {C_VOLUME, 5}, {C_FULL, 6},
+};
+static const struct position drivvo_service_at[] = {
+    {C_ODOMETER, 0}, {C_DATE, 1}, {C_TOTAL, 2}, {C_TITLE, 3}, {C_SHOP, 4},
+};
+static const struct position drivvo_vehicle_at[] = {
+    {C_NAME, 0}, {C_MODEL, 1}, {C_PLATE, 2}, {C_YEAR, 4}, {C_NOTES, 5},
+};
+
 /* A section of a sectioned file: the line that starts it and what its rows are. */
 struct marker {
     enum odo_import_format format;
@@ -180,20 +206,24 @@ struct marker {
     enum io_section_type type;
     const struct alias *aliases;
     size_t n;
+    const struct position *at; /* the columns by position, when no header names them */
+    size_t nat;
 };
 
+#define AT(a) a, ODO_ARRAY_LEN(a)
+
 static const struct marker markers[] = {
-    {ODO_FORMAT_ACAR, "Metadata", S_META, acar_meta, ODO_ARRAY_LEN(acar_meta)},
-    {ODO_FORMAT_ACAR, "Vehicles", S_VEHICLE, acar_vehicle, ODO_ARRAY_LEN(acar_vehicle)},
-    {ODO_FORMAT_ACAR, "Fill-Up Records", S_FUEL, acar_fuel, ODO_ARRAY_LEN(acar_fuel)},
-    {ODO_FORMAT_ACAR, "Event Records", S_SERVICE, acar_event, ODO_ARRAY_LEN(acar_event)},
-    {ODO_FORMAT_ACAR, "Trip Records", S_NONE, NULL, 0},
-    {ODO_FORMAT_DRIVVO, "##Refuelling", S_FUEL, drivvo_fuel, ODO_ARRAY_LEN(drivvo_fuel)},
-    {ODO_FORMAT_DRIVVO, "#Reabastecimiento", S_FUEL, drivvo_fuel, ODO_ARRAY_LEN(drivvo_fuel)},
-    {ODO_FORMAT_DRIVVO, "##Service", S_SERVICE, drivvo_service, ODO_ARRAY_LEN(drivvo_service)},
-    {ODO_FORMAT_DRIVVO, "#Servicio", S_SERVICE, drivvo_service, ODO_ARRAY_LEN(drivvo_service)},
-    {ODO_FORMAT_DRIVVO, "##Expense", S_NONE, NULL, 0},
-    {ODO_FORMAT_DRIVVO, "##Vehicle", S_VEHICLE, drivvo_vehicle, ODO_ARRAY_LEN(drivvo_vehicle)},
+    {ODO_FORMAT_ACAR, "Metadata", S_META, AT(acar_meta), NULL, 0},
+    {ODO_FORMAT_ACAR, "Vehicles", S_VEHICLE, AT(acar_vehicle), NULL, 0},
+    {ODO_FORMAT_ACAR, "Fill-Up Records", S_FUEL, AT(acar_fuel), NULL, 0},
+    {ODO_FORMAT_ACAR, "Event Records", S_SERVICE, AT(acar_event), NULL, 0},
+    {ODO_FORMAT_ACAR, "Trip Records", S_NONE, NULL, 0, NULL, 0},
+    {ODO_FORMAT_DRIVVO, "##Refuelling", S_FUEL, AT(drivvo_fuel), AT(drivvo_fuel_at)},
+    {ODO_FORMAT_DRIVVO, "#Reabastecimiento", S_FUEL, AT(drivvo_fuel), AT(drivvo_fuel_at)},
+    {ODO_FORMAT_DRIVVO, "##Service", S_SERVICE, AT(drivvo_service), AT(drivvo_service_at)},
+    {ODO_FORMAT_DRIVVO, "#Servicio", S_SERVICE, AT(drivvo_service), AT(drivvo_service_at)},
+    {ODO_FORMAT_DRIVVO, "##Expense", S_NONE, NULL, 0, NULL, 0},
+    {ODO_FORMAT_DRIVVO, "##Vehicle", S_VEHICLE, AT(drivvo_vehicle), AT(drivvo_vehicle_at)},
 };
 
 /* Whether header h (lower case) is one of names. */
@@ -282,7 +312,8 @@ static void read_header(struct io_section *sec, const struct odo_csv_record *rec
             sec->vol_known = true;
         }
     }
-    if (sec->col[C_ECON] >= 0 && !sec->dist_known) {
+    if (sec->col[C_ECON] >= 0 && !sec->dist_known &&
+        (strstr(sec->hint[C_ECON], "mpg") || strstr(sec->hint[C_ECON], "/100km"))) {
         /* Fuelly without a trip column: mpg or l/100km says which system. */
         sec->dist = strstr(sec->hint[C_ECON], "mpg") ? ODO_DIST_MI : ODO_DIST_KM;
         sec->dist_known = true;
@@ -620,7 +651,13 @@ static int next_record(struct io_reader *r, struct odo_csv_record *rec,
         }
         if (!r->sections[r->section].has_header) {
             const struct marker *k = &markers[r->sections[r->section].marker];
-            read_header(&r->sections[r->section], rec, k->aliases, k->n);
+            struct io_section *s = &r->sections[r->section];
+            bool named = false;
+            read_header(s, rec, k->aliases, k->n);
+            for (int c = 0; c < C_COUNT; c++)
+                named = named || s->col[c] >= 0;
+            for (size_t i = 0; !named && i < k->nat; i++)
+                s->col[k->at[i].col] = k->at[i].index;
             continue;
         }
         *sec = &r->sections[r->section];

@@ -17,9 +17,8 @@
 
 #include "platform/decimal.h"
 #include "storage/internal.h"
-#include "storage/io/internal.h"
+#include "storage/io/importer.h"
 
-#define IO_VEHICLES_MAX 256 /* vehicles one import may name */
 /* The page cache an import's transaction may fill before SQLite writes pages out early (in KiB,
  * as PRAGMA cache_size takes it when negative): a long transaction that spills rewrites the same
  * hot pages (the clock row, the outbox's index) over and over. Memory stays bounded by it. */
@@ -45,35 +44,6 @@ static const char SQL_SAME_RENEWAL[] =
     "SELECT 1 FROM renewals WHERE vehicle_id = ?1 AND user_id = ?2 AND deleted_at IS NULL "
     "AND kind = ?3 AND valid_from = ?4 AND valid_until = ?5 AND document_number IS ?6";
 
-/* A vehicle the file names, and how its rows have gone so far. */
-struct vref {
-    char name[ODO_NAME_MAX + 1], vin[ODO_VIN_LEN + 1]; /* as the file names it */
-    struct odo_vehicle v;                              /* v.id "" until found or created */
-    bool defined; /* a vehicle row described it: details to create it with */
-    struct odo_vehicle def;
-    long def_line;
-    bool missing; /* not in the logbook, and not to be created: why says so */
-    char why[sizeof(((struct odo_err *)0)->msg)];
-    bool started, fast; /* its first row went through the full checks; the rest may be fast */
-    int64_t prev_at, prev_odo; /* the last row's time and odometer (the vehicle's unit) */
-};
-
-struct importer {
-    struct odo_store *s;
-    const char *user;
-    const char *path;
-    const struct odo_import_options *opt;
-    struct odo_import_report *rep;
-    struct odo_err *err;
-    struct io_reader *r;
-    struct odo_vehicle forced; /* --vehicle */
-    bool have_forced;
-    struct vref *vehicles;
-    int nvehicles;
-    long since_progress;
-    long staged; /* rows waiting in the staging tables */
-};
-
 /* Rows staged at most before they are written: memory stays bounded. */
 #define IO_STAGE_MAX 4096
 
@@ -92,7 +62,7 @@ static int flush(struct importer *im)
 }
 
 /* Reports a bad row. */
-static void problem(struct importer *im, long line, const char *why)
+void io_problem(struct importer *im, long line, const char *why)
 {
     struct odo_import_problem p;
 
@@ -102,159 +72,6 @@ static void problem(struct importer *im, long line, const char *why)
     if (im->opt->on_problem)
         im->opt->on_problem(&p, im->opt->ctx);
 }
-
-/* ---- vehicles ---------------------------------------------------------------------------- */
-
-/* The vref the file's name or VIN points to, added when new; NULL when too many. */
-static struct vref *vref_of(struct importer *im, const char *name, const char *vin)
-{
-    struct vref *v;
-
-    for (int i = 0; i < im->nvehicles; i++) {
-        v = &im->vehicles[i];
-        if ((vin[0] && strcasecmp(v->vin, vin) == 0) ||
-            (name[0] && strcasecmp(v->name, name) == 0 && (!vin[0] || !v->vin[0])))
-            return v;
-    }
-    if (im->nvehicles >= IO_VEHICLES_MAX)
-        return NULL;
-    v = &im->vehicles[im->nvehicles++];
-    memset(v, 0, sizeof(*v));
-    snprintf(v->name, sizeof(v->name), "%s", name);
-    snprintf(v->vin, sizeof(v->vin), "%s", vin);
-    return v;
-}
-
-/* The file's name without its folder and extension: a name for a vehicle the file does not
- * name. */
-static void file_stem(const char *path, char *out, size_t cap)
-{
-    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-    size_t n = strcspn(base, ".");
-
-    snprintf(out, cap, "%.*s", (int)(n ? n : strlen(base)), base);
-}
-
-/* Finds v in the logbook by VIN, then name; creates it when allowed. 0, or a reason in why
- * (the vehicle is missing, or cannot be created) with v->missing set. */
-static int resolve_vehicle(struct importer *im, struct vref *v, long line)
-{
-    const char *label = v->name[0] ? v->name : v->vin;
-    struct odo_err e;
-    int rc = ODO_ENOTFOUND;
-
-    if (v->v.id[0])
-        return 0;
-    if (v->missing)
-        return ODO_ENOTFOUND;
-    if (v->vin[0])
-        rc = odo_vehicle_resolve(im->s, im->user, v->vin, false, &v->v, &e);
-    if (rc == ODO_ENOTFOUND && v->name[0])
-        rc = odo_vehicle_resolve(im->s, im->user, v->name, false, &v->v, &e);
-    if (rc == 0) {
-        im->rep->vehicles_matched++;
-        return 0;
-    }
-    v->missing = true;
-    v->v.id[0] = '\0';
-    if (rc != ODO_ENOTFOUND) {
-        snprintf(v->why, sizeof(v->why), "%s", e.msg);
-        return rc;
-    }
-    if (!im->opt->create_vehicles) {
-        snprintf(v->why, sizeof(v->why),
-                 "vehicle '%.64s' is not in your logbook: add it ('odolog vehicle add'), or "
-                 "give --vehicle or --create-vehicles",
-                 label);
-        return ODO_ENOTFOUND;
-    }
-    if (v->defined) {
-        v->v = v->def;
-    } else {
-        memset(&v->v, 0, sizeof(v->v));
-        v->v.odometer_unit = im->opt->settings->units.dist;
-    }
-    snprintf(v->v.name, sizeof(v->v.name), "%s", v->name);
-    snprintf(v->v.vin, sizeof(v->v.vin), "%s", v->vin);
-    if ((rc = odo_vehicle_add(im->s, im->user, &v->v, &e))) {
-        v->v.id[0] = '\0';
-        snprintf(v->why, sizeof(v->why), "vehicle '%.60s' (line %ld) cannot be added: %.200s",
-                 label, line, e.msg);
-        return rc;
-    }
-    v->missing = false;
-    im->rep->vehicles_created++;
-    return 0;
-}
-
-/* The vehicle a data row is for: --vehicle, the one it names, or the user's only vehicle.
- * NULL, or a vref without an id (its why says why), when there is none. */
-static struct vref *row_vehicle(struct importer *im, const struct io_row *row)
-{
-    struct vref *v;
-
-    if (im->have_forced) {
-        v = vref_of(im, im->forced.name, "");
-        if (v && !v->v.id[0])
-            v->v = im->forced;
-        return v;
-    }
-    if (!row->vehicle[0] && !row->vin[0]) {
-        /* The file names no vehicle: the user's only one, or one named after the file. */
-        struct odo_err e;
-        int rc;
-
-        v = vref_of(im, "", "");
-        if (!v || v->v.id[0] || v->missing)
-            return v;
-        rc = odo_vehicle_only(im->s, im->user, &v->v, &e);
-        if (rc == ODO_ENOTFOUND && im->opt->create_vehicles) {
-            file_stem(im->path, v->name, sizeof(v->name));
-            (void)!resolve_vehicle(im, v, row->line);
-            return v;
-        }
-        if (rc) {
-            v->missing = true;
-            v->v.id[0] = '\0';
-            snprintf(v->why, sizeof(v->why),
-                     "the file does not say which vehicle its rows are for: give --vehicle%s",
-                     rc == ODO_ENOTFOUND ? " (or --create-vehicles)" : "");
-            return v;
-        }
-        im->rep->vehicles_matched++;
-        return v;
-    }
-    v = vref_of(im, row->vehicle, row->vin);
-    if (v)
-        (void)!resolve_vehicle(im, v, row->line);
-    return v;
-}
-
-/* A vehicle row: what to create the vehicle with, or the vehicle it matches. */
-static void take_vehicle_row(struct importer *im, struct io_row *row)
-{
-    char vin[ODO_VIN_LEN + 1] = "";
-    struct vref *v;
-
-    if (im->have_forced)
-        return; /* every row goes to --vehicle */
-    if (row->vin[0] && odo_vin_normalize(row->vin, vin, NULL) != 0) {
-        problem(im, row->line, "the vehicle's VIN is not 17 VIN characters");
-        return;
-    }
-    v = vref_of(im, row->vehicle, vin);
-    if (!v) {
-        problem(im, row->line, "the file names too many vehicles");
-        return;
-    }
-    v->defined = true;
-    v->def = row->r.vehicle;
-    v->def_line = row->line;
-    if (resolve_vehicle(im, v, row->line) != 0)
-        problem(im, row->line, v->why);
-}
-
-/* ---- rows -------------------------------------------------------------------------------- */
 
 /* The currency of costs the file gives none for. */
 static void default_currency(const struct importer *im, char out[4])
@@ -546,36 +363,38 @@ static int take_row(struct importer *im, struct io_row *row)
     struct vref *v;
     int rc;
 
+    if (row->kind == IO_VEHICLE && im->vehicles_first)
+        return 0; /* taken already */
     im->rep->rows++;
     if (row->bad) {
-        problem(im, row->line, row->why);
+        io_problem(im, row->line, row->why);
         return 0;
     }
     if (row->kind == IO_VEHICLE) {
-        take_vehicle_row(im, row);
+        io_take_vehicle_row(im, row);
         return 0;
     }
-    v = row_vehicle(im, row);
+    v = io_row_vehicle(im, row);
     if (!v) {
-        problem(im, row->line, "the file names more vehicles than one import takes");
+        io_problem(im, row->line, "the file names more vehicles than one import takes");
         return 0;
     }
     if (!v->v.id[0]) {
-        problem(im, row->line, v->why[0] ? v->why : "the row's vehicle is not in your logbook");
+        io_problem(im, row->line, v->why[0] ? v->why : "the row's vehicle is not in your logbook");
         return 0;
     }
     convert(im, v, row);
     if (row->kind == IO_FUEL && (rc = place_by_trip(im, v, row, why, sizeof(why)))) {
         if (rc != ODO_EINVAL)
             return rc;
-        problem(im, row->line, why);
+        io_problem(im, row->line, why);
         return 0;
     }
     e.code = 0;
     e.msg[0] = '\0';
     rc = write_row(im, v, row, &e);
     if (rc == ODO_EINVAL || rc == ODO_EEXIST || rc == ODO_ENOTFOUND) {
-        problem(im, row->line, e.msg[0] ? e.msg : odo_strerror(rc));
+        io_problem(im, row->line, e.msg[0] ? e.msg : odo_strerror(rc));
         return 0;
     }
     if (rc)
@@ -613,6 +432,29 @@ static int settle_date_order(struct importer *im, enum odo_date_order *order)
                            "--date-format mdy or --date-format dmy",
                            d.either_line);
     return 0;
+}
+
+/*
+ * A sectioned file's vehicle rows, before its other rows: Drivvo describes its one vehicle after
+ * the fill-ups that are for it.
+ */
+static int take_vehicles_first(struct importer *im, enum odo_date_order order)
+{
+    struct io_row *row;
+    int rc;
+
+    if (im->rep->format != ODO_FORMAT_ACAR && im->rep->format != ODO_FORMAT_DRIVVO)
+        return 0;
+    if (!(row = malloc(sizeof(*row))))
+        return odo_err_set(im->err, ODO_ENOMEM, "out of memory");
+    while ((rc = io_reader_next(im->r, row, im->err)) == 1)
+        if (row->kind == IO_VEHICLE && (rc = take_row(im, row)))
+            break;
+    free(row);
+    if (rc < 0)
+        return rc;
+    im->vehicles_first = true;
+    return io_reader_rewind(im->r, order, im->err);
 }
 
 /* The pass that writes: every row, in the file's order. */
@@ -681,8 +523,9 @@ int odo_import_file(struct odo_store *s, const char *user, const char *path,
             goto out_rollback;
         im.have_forced = true;
     }
-    if ((rc = import_rows(&im)) || (rc = flush(&im)))
+    if ((rc = take_vehicles_first(&im, order)) || (rc = import_rows(&im)) || (rc = flush(&im)))
         goto out_rollback;
+    io_take_unused_vehicles(&im);
     if (opt->on_progress)
         opt->on_progress(io_reader_size(im.r), io_reader_size(im.r), opt->ctx);
     if (rep->bad && !opt->skip_bad) {

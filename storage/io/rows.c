@@ -106,6 +106,22 @@ static void currency_of(const struct io_reader *r, const struct io_section *sec,
         memcpy(out, r->currency, 4);
 }
 
+/* The units an economy unit implies (GasBuddy says "MPG" and nothing else about units). */
+static void econ_units(const char *unit, struct io_row *row)
+{
+    if (strcasestr(unit, "mpg")) {
+        row->dist = ODO_DIST_MI;
+        row->r.fuel.volume_unit =
+            strcasestr(unit, "uk") || strcasestr(unit, "imp") ? ODO_VOL_GAL_IMP : ODO_VOL_GAL_US;
+    } else if (strcasestr(unit, "km")) {
+        row->dist = ODO_DIST_KM;
+        row->r.fuel.volume_unit = ODO_VOL_L;
+    } else {
+        return;
+    }
+    row->dist_known = true;
+}
+
 /* Fill-ups (and, without fuel, odometer readings) of every format but odolog's own. */
 static void map_fuel(const struct io_reader *r, const struct io_section *sec,
                      const struct odo_csv_record *rec, struct io_row *row)
@@ -121,6 +137,8 @@ static void map_fuel(const struct io_reader *r, const struct io_section *sec,
     row->r.fuel.volume_unit = sec->vol_known ? sec->vol : r->opt->settings->units.vol;
     if (*vol_unit && io_vol_unit(vol_unit, &f->volume_unit) != 0)
         bad(row, "unknown volume unit '%.20s'", vol_unit);
+    if (*io_col(sec, rec, C_ECON_UNIT) && !known && !sec->vol_known && !*vol_unit)
+        econ_units(io_col(sec, rec, C_ECON_UNIT), row);
     number(r, io_col(sec, rec, C_ODOMETER), ODO_SCALE_DISTANCE, "odometer", &odometer, row);
     number(r, io_col(sec, rec, C_TRIP), ODO_SCALE_DISTANCE, "distance", &row->trip, row);
     number(r, io_col(sec, rec, C_VOLUME), ODO_SCALE_VOLUME, "volume", &volume, row);
