@@ -110,8 +110,10 @@ static int check_fields(struct odo_store *s, struct odo_fuel_log *f, struct odo_
     /* volume (scale 3) * price (scale 3) is scale 6; the total has scale 2. */
     if (f->unit_price != ODO_NONE && f->total_cost != ODO_NONE) {
         int64_t want = odo_muldiv_round((uint64_t)f->volume, (uint64_t)f->unit_price, 10000, 1);
-        if (want - f->total_cost > ODO_FUEL_TOTAL_SLACK ||
-            f->total_cost - want > ODO_FUEL_TOTAL_SLACK)
+        int64_t price = odo_muldiv_round((uint64_t)f->total_cost, 10000, (uint64_t)f->volume, 1);
+        if ((want - f->total_cost > ODO_FUEL_TOTAL_SLACK ||
+             f->total_cost - want > ODO_FUEL_TOTAL_SLACK) &&
+            price != f->unit_price)
             return odo_err_set(
                 err, ODO_EINVAL,
                 "%s %s at %s a unit costs %s, not the total %s: give the price or the "

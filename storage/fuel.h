@@ -4,7 +4,10 @@
  * Volumes are in thousandths of the log's own unit, unit prices in thousandths of a currency unit
  * per volume unit, totals in hundredths. Given one of price and total, the other is computed
  * (rounded half away from zero); given both, they must agree: volume x price rounded to the cent
- * is the total, give or take ODO_FUEL_TOTAL_SLACK cents (pumps round or cut the last digit).
+ * is the total, give or take ODO_FUEL_TOTAL_SLACK cents (pumps round or cut the last digit), or
+ * the price is the total over the volume rounded to its three decimals (a price computed from
+ * the total, as a stored fill-up holds it: on a big fill, that price times the volume can be
+ * cents away from the total).
  *
  * A fill-up whose odometer lies further from the previous value than a car covers on one tank
  * (ODO_FUEL_JUMP_MIN_KM, or ODO_FUEL_JUMP_KM_PER_L for each litre filled, whichever is more) is

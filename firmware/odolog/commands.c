@@ -180,7 +180,7 @@ const struct cli_command cli_commands[] = {
      "currencies are listed apart.\n"},
     {"import", NULL, cmd_import, "bring in fill-ups and service records from another app",
      "import FILE [--format F] [--vehicle V] [--create-vehicles] [--date-format ORDER]\n"
-     "       [--currency CUR] [--skip-bad] [--dry-run] [--no-progress]\n\n"
+     "       [--currency CUR] [--confirm-distance] [--skip-bad] [--dry-run] [--no-progress]\n\n"
      "Reads FILE, an export of another logbook app or of odolog, and adds its fill-ups,\n"
      "odometer readings and service records, all in one transaction: when a row is bad,\n"
      "every bad row is listed with its line number and why, and nothing is stored (unless\n"
@@ -195,6 +195,8 @@ const struct cli_command cli_commands[] = {
      "  --date-format ORDER  mdy, dmy or ymd, for files whose dates could be read either\n"
      "                     way (import stops and asks rather than guessing)\n"
      "  --currency CUR     the currency of costs in files that do not say (default: yours)\n"
+     "  --confirm-distance accept odometer jumps longer than any tank goes (as 'fuel add'\n"
+     "                     does; otherwise such a row is bad, most likely a typo)\n"
      "  --skip-bad         store the good rows and skip the bad ones (still listed)\n"
      "  --dry-run          check everything and say what would be added; store nothing\n"
      "  --no-progress      no progress bar (it is shown on a terminal only)\n\n"

@@ -39,6 +39,33 @@ void io_text(char *dst, size_t cap, const char *src)
             *p = ' ';
 }
 
+/*
+ * Whether what stands between the first and the last digit of s is digits and what groups or
+ * separates them (".", ",", "'", spaces, no-break and thin spaces): a sign or a unit may come
+ * before or after the number ("$3.969", "40 L"), never inside it ("1x00").
+ */
+static bool digits_grouped(const char *s)
+{
+    const char *first = NULL, *last = NULL;
+
+    for (const char *p = s; *p; p++)
+        if (isdigit((unsigned char)*p)) {
+            first = first ? first : p;
+            last = p;
+        }
+    for (const char *p = first; p && p < last; p++) {
+        if (isdigit((unsigned char)*p) || strchr(".,' ", *p))
+            continue;
+        if (strncmp(p, "\xc2\xa0", 2) == 0) /* no-break space */
+            p += 1;
+        else if (strncmp(p, "\xe2\x80\xaf", 3) == 0 || strncmp(p, "\xe2\x80\x89", 3) == 0)
+            p += 2; /* narrow no-break space, thin space */
+        else
+            return false;
+    }
+    return true;
+}
+
 int io_number(const char *s, int scale, enum io_numbers style, int64_t *out)
 {
     char digits[64];
@@ -65,6 +92,8 @@ int io_number(const char *s, int scale, enum io_numbers style, int64_t *out)
                 return ODO_EINVAL;
         return ODO_ENOTFOUND;
     }
+    if (!digits_grouped(s))
+        return ODO_EINVAL;
     /* Which separator is the decimal one. */
     if (points && commas)
         dec = *last_sep;

@@ -12,9 +12,10 @@
 /* A vehicle the file names, and how its rows have gone so far. */
 struct vref {
     char name[ODO_NAME_MAX + 1], vin[ODO_VIN_LEN + 1]; /* as the file names it */
-    struct odo_vehicle v;                              /* v.id "" until found or created */
-    bool defined;        /* a vehicle row described it: details to create it with */
-    bool def_unit_known; /* ...and said its distance unit (else its first row's is taken) */
+    bool nameless;        /* the rows that name no vehicle (name may become the file's) */
+    struct odo_vehicle v; /* v.id "" until found or created */
+    bool defined;         /* a vehicle row described it: details to create it with */
+    bool def_unit_known;  /* ...and said its distance unit (else its first row's is taken) */
     struct odo_vehicle def;
     long def_line;
     bool missing; /* not in the logbook, and not to be created: why says so */

@@ -311,6 +311,12 @@ struct own_fields {
 
 #define OWN(o, name) ((o)->f[IO_OWN_##name])
 
+/* odolog's own text, as it was written: the store's rules judge it as they judged it first. */
+static void own_text(char *dst, size_t cap, const char *src)
+{
+    odo_strlcpy(dst, src, cap);
+}
+
 static void own_date(const char *text, int32_t *out, const char *what, struct io_row *row)
 {
     *out = ODO_NO_DATE;
@@ -347,8 +353,8 @@ static void map_own_fields(const struct io_reader *r, const struct own_fields *o
     const char *rec = OWN(o, record);
     int64_t n;
 
-    io_text(row->vehicle, sizeof(row->vehicle), OWN(o, vehicle));
-    io_text(row->vin, sizeof(row->vin), OWN(o, vin));
+    own_text(row->vehicle, sizeof(row->vehicle), OWN(o, vehicle));
+    own_text(row->vin, sizeof(row->vin), OWN(o, vin));
     if (*OWN(o, odometer_unit)) {
         row->dist_known = io_dist_unit(OWN(o, odometer_unit), &row->dist) == 0;
         if (!row->dist_known)
@@ -357,15 +363,15 @@ static void map_own_fields(const struct io_reader *r, const struct own_fields *o
     if (strcmp(rec, "vehicle") == 0) {
         struct odo_vehicle *v = &row->r.vehicle;
         row->kind = IO_VEHICLE;
-        io_text(v->name, sizeof(v->name), OWN(o, vehicle));
-        io_text(v->make, sizeof(v->make), OWN(o, make));
-        io_text(v->model, sizeof(v->model), OWN(o, model));
-        io_text(v->trim, sizeof(v->trim), OWN(o, trim));
-        io_text(v->plate, sizeof(v->plate), OWN(o, plate));
-        io_text(v->body_class, sizeof(v->body_class), OWN(o, body));
-        io_text(v->engine, sizeof(v->engine), OWN(o, engine));
-        io_text(v->fuel_type, sizeof(v->fuel_type), OWN(o, fuel_type));
-        io_text(v->notes, sizeof(v->notes), OWN(o, notes));
+        own_text(v->name, sizeof(v->name), OWN(o, vehicle));
+        own_text(v->make, sizeof(v->make), OWN(o, make));
+        own_text(v->model, sizeof(v->model), OWN(o, model));
+        own_text(v->trim, sizeof(v->trim), OWN(o, trim));
+        own_text(v->plate, sizeof(v->plate), OWN(o, plate));
+        own_text(v->body_class, sizeof(v->body_class), OWN(o, body));
+        own_text(v->engine, sizeof(v->engine), OWN(o, engine));
+        own_text(v->fuel_type, sizeof(v->fuel_type), OWN(o, fuel_type));
+        own_text(v->notes, sizeof(v->notes), OWN(o, notes));
         n = 0;
         own_number(OWN(o, year), 0, "year", &n, row);
         v->model_year = (int)n;
@@ -382,12 +388,12 @@ static void map_own_fields(const struct io_reader *r, const struct own_fields *o
             bad(row, "unknown volume unit '%.10s'", OWN(o, volume_unit));
         own_number(OWN(o, price), ODO_SCALE_PRICE, "price", &f->unit_price, row);
         own_number(OWN(o, total), ODO_SCALE_MONEY, "total", &f->total_cost, row);
-        io_text(f->currency, sizeof(f->currency), OWN(o, currency));
+        own_text(f->currency, sizeof(f->currency), OWN(o, currency));
         f->full = true;
         own_flag(OWN(o, full), "full flag", &f->full, row);
         own_flag(OWN(o, missed), "missed flag", &f->missed, row);
-        io_text(f->station, sizeof(f->station), OWN(o, station));
-        io_text(f->notes, sizeof(f->notes), OWN(o, notes));
+        own_text(f->station, sizeof(f->station), OWN(o, station));
+        own_text(f->notes, sizeof(f->notes), OWN(o, notes));
         if (f->odometer == ODO_NONE || f->volume == ODO_NONE)
             bad(row, "a fill-up needs an odometer value and a volume");
     } else if (strcmp(rec, "reading") == 0) {
@@ -396,7 +402,7 @@ static void map_own_fields(const struct io_reader *r, const struct own_fields *o
         row->r.reading.odometer = ODO_NONE;
         own_number(OWN(o, odometer), ODO_SCALE_DISTANCE, "odometer", &row->r.reading.odometer, row);
         own_flag(OWN(o, forced), "forced flag", &row->r.reading.forced, row);
-        io_text(row->r.reading.notes, sizeof(row->r.reading.notes), OWN(o, notes));
+        own_text(row->r.reading.notes, sizeof(row->r.reading.notes), OWN(o, notes));
         if (row->r.reading.odometer == ODO_NONE)
             bad(row, "a reading needs an odometer value");
     } else if (strcmp(rec, "service") == 0) {
@@ -406,19 +412,19 @@ static void map_own_fields(const struct io_reader *r, const struct own_fields *o
         s->odometer = s->cost = ODO_NONE;
         own_number(OWN(o, odometer), ODO_SCALE_DISTANCE, "odometer", &s->odometer, row);
         own_number(OWN(o, cost), ODO_SCALE_MONEY, "cost", &s->cost, row);
-        io_text(s->currency, sizeof(s->currency), OWN(o, currency));
-        io_text(s->description, sizeof(s->description), OWN(o, description));
-        io_text(s->shop, sizeof(s->shop), OWN(o, shop));
-        io_text(s->notes, sizeof(s->notes), OWN(o, notes));
-        io_text(row->maint_type, sizeof(row->maint_type), OWN(o, maintenance));
+        own_text(s->currency, sizeof(s->currency), OWN(o, currency));
+        own_text(s->description, sizeof(s->description), OWN(o, description));
+        own_text(s->shop, sizeof(s->shop), OWN(o, shop));
+        own_text(s->notes, sizeof(s->notes), OWN(o, notes));
+        own_text(row->maint_type, sizeof(row->maint_type), OWN(o, maintenance));
     } else if (strcmp(rec, "maintenance") == 0) {
         struct odo_maint *m = &row->r.maint;
         row->kind = IO_MAINT;
-        io_text(m->type, sizeof(m->type), OWN(o, maintenance));
+        own_text(m->type, sizeof(m->type), OWN(o, maintenance));
         if (odo_maint_category_parse(*OWN(o, category) ? OWN(o, category) : "other", &m->category,
                                      NULL) != 0)
             bad(row, "unknown category '%.20s'", OWN(o, category));
-        io_text(m->description, sizeof(m->description), OWN(o, description));
+        own_text(m->description, sizeof(m->description), OWN(o, description));
         own_date(OWN(o, due_date), &m->due_date, "due date", row);
         own_date(OWN(o, last_date), &m->last_done_date, "last date", row);
         m->due_odometer = m->last_done_odometer = ODO_NONE;
@@ -430,20 +436,20 @@ static void map_own_fields(const struct io_reader *r, const struct own_fields *o
         m->interval_months = (int)n;
         own_number(OWN(o, every_distance), ODO_SCALE_DISTANCE, "interval", &m->interval_distance,
                    row);
-        io_text(m->notes, sizeof(m->notes), OWN(o, notes));
+        own_text(m->notes, sizeof(m->notes), OWN(o, notes));
     } else if (strcmp(rec, "renewal") == 0) {
         struct odo_renewal *d = &row->r.renewal;
         row->kind = IO_RENEWAL;
         if (odo_renewal_kind_parse(OWN(o, kind), &d->kind, NULL) != 0)
             bad(row, "unknown document kind '%.20s'", OWN(o, kind));
-        io_text(d->document_number, sizeof(d->document_number), OWN(o, number));
-        io_text(d->issuer, sizeof(d->issuer), OWN(o, issuer));
+        own_text(d->document_number, sizeof(d->document_number), OWN(o, number));
+        own_text(d->issuer, sizeof(d->issuer), OWN(o, issuer));
         own_date(OWN(o, valid_from), &d->valid_from, "valid-from date", row);
         own_date(OWN(o, valid_until), &d->valid_until, "valid-until date", row);
         d->cost = ODO_NONE;
         own_number(OWN(o, cost), ODO_SCALE_MONEY, "cost", &d->cost, row);
-        io_text(d->currency, sizeof(d->currency), OWN(o, currency));
-        io_text(d->notes, sizeof(d->notes), OWN(o, notes));
+        own_text(d->currency, sizeof(d->currency), OWN(o, currency));
+        own_text(d->notes, sizeof(d->notes), OWN(o, notes));
         if (d->valid_from == ODO_NO_DATE || d->valid_until == ODO_NO_DATE)
             bad(row, "a document needs its valid-from and valid-until dates");
     } else {

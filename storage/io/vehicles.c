@@ -17,7 +17,8 @@ static struct vref *vref_of(struct importer *im, const char *name, const char *v
     for (int i = 0; i < im->nvehicles; i++) {
         v = &im->vehicles[i];
         if ((vin[0] && strcasecmp(v->vin, vin) == 0) ||
-            (name[0] && strcasecmp(v->name, name) == 0 && (!vin[0] || !v->vin[0])))
+            (name[0] && strcasecmp(v->name, name) == 0 && (!vin[0] || !v->vin[0])) ||
+            (!name[0] && !vin[0] && v->nameless))
             return v;
     }
     if (im->nvehicles >= IO_VEHICLES_MAX)
@@ -26,6 +27,7 @@ static struct vref *vref_of(struct importer *im, const char *name, const char *v
     memset(v, 0, sizeof(*v));
     snprintf(v->name, sizeof(v->name), "%s", name);
     snprintf(v->vin, sizeof(v->vin), "%s", vin);
+    v->nameless = !name[0] && !vin[0];
     return v;
 }
 
