@@ -30,6 +30,9 @@ static const char SQL_BY_REF[] =
         "id", "?2") " AND (deleted_at IS NULL) = (?3 = 0) LIMIT 2";
 static const struct odo_soft_delete REMOVE = {
     "fuel log with id", "deleting the fuel log", {ODO_SQL_SOFT_DELETE("fuel_logs", "id")}};
+static const char SQL_LAST[] =
+    "SELECT " FUEL_COLS " FROM fuel_logs WHERE user_id = ?1 AND (?2 IS NULL OR vehicle_id = ?2) "
+    "AND deleted_at IS NULL ORDER BY filled_at DESC, odometer DESC LIMIT 1";
 static const struct odo_soft_delete RESTORE = {
     "fuel log with id", "restoring the fuel log", {ODO_SQL_RESTORE("fuel_logs", "id")}};
 /* A forced reading after the previous fill and at or before this one breaks the chain. */
@@ -80,12 +83,15 @@ static void read_row(sqlite3_stmt *st, void *out)
     odo_column_text(st, 15, f->deleted_at, sizeof(f->deleted_at));
 }
 
-/* Checks the fields that need no database, and completes price or total. */
-static int check_fields(struct odo_store *s, struct odo_fuel_log *f, struct odo_err *err)
+/* Checks the fields that need no database, and completes price or total; *field names the
+ * field a refusal is about. */
+static int check_fields(struct odo_store *s, struct odo_fuel_log *f, enum odo_fuel_field *field,
+                        struct odo_err *err)
 {
     char a[ODO_DEC_TEXT_MAX], b[ODO_DEC_TEXT_MAX], c[ODO_DEC_TEXT_MAX], d[ODO_DEC_TEXT_MAX];
     int rc;
 
+    *field = ODO_FUEL_FIELD_VOLUME;
     if (f->volume <= 0)
         return odo_err_set(err, ODO_EINVAL, "the volume must be more than zero");
     if (f->volume > odo_fuel_volume_max(f->volume_unit))
@@ -97,17 +103,26 @@ static int check_fields(struct odo_store *s, struct odo_fuel_log *f, struct odo_
             odo_vol_unit_name(f->volume_unit),
             odo_dec_format(odo_fuel_volume_max(f->volume_unit), ODO_SCALE_VOLUME, 0, b, sizeof(b)),
             odo_vol_unit_name(f->volume_unit));
+    *field = ODO_FUEL_FIELD_PRICE;
     if (f->unit_price != ODO_NONE && (f->unit_price < 0 || f->unit_price > ODO_UNIT_PRICE_MAX))
         return odo_err_set(err, ODO_EINVAL, "the price per unit must be between 0 and 100000");
+    *field = ODO_FUEL_FIELD_TOTAL;
     if (f->total_cost != ODO_NONE && (f->total_cost < 0 || f->total_cost > ODO_MONEY_MAX))
         return odo_err_set(err, ODO_EINVAL, "the total must be between 0 and 10000000");
+    *field = ODO_FUEL_FIELD_DATE;
     if (f->filled_at > odo_clock_now(s->clock) + 86400000LL)
         return odo_err_set(err, ODO_EINVAL, "the fill-up is dated more than a day ahead");
-    if ((rc = odo_currency_check(f->currency, err)) ||
-        (rc = odo_text_check(f->station, ODO_LABEL_MAX, "the station", err)) ||
-        (rc = odo_text_check(f->notes, ODO_NOTES_MAX, "the notes", err)))
+    *field = ODO_FUEL_FIELD_CURRENCY;
+    if ((rc = odo_currency_check(f->currency, err)))
+        return rc;
+    *field = ODO_FUEL_FIELD_STATION;
+    if ((rc = odo_text_check(f->station, ODO_LABEL_MAX, "the station", err)))
+        return rc;
+    *field = ODO_FUEL_FIELD_NOTES;
+    if ((rc = odo_text_check(f->notes, ODO_NOTES_MAX, "the notes", err)))
         return rc;
     /* volume (scale 3) * price (scale 3) is scale 6; the total has scale 2. */
+    *field = ODO_FUEL_FIELD_TOTAL;
     if (f->unit_price != ODO_NONE && f->total_cost != ODO_NONE) {
         int64_t want = odo_muldiv_round((uint64_t)f->volume, (uint64_t)f->unit_price, 10000, 1);
         int64_t price = odo_muldiv_round((uint64_t)f->total_cost, 10000, (uint64_t)f->volume, 1);
@@ -130,6 +145,7 @@ static int check_fields(struct odo_store *s, struct odo_fuel_log *f, struct odo_
         f->unit_price = odo_muldiv_round((uint64_t)f->total_cost, 10000, (uint64_t)f->volume, 1);
     if (f->total_cost > ODO_MONEY_MAX)
         return odo_err_set(err, ODO_EINVAL, "the total of this fill-up is not plausible");
+    *field = ODO_FUEL_FIELD_NONE;
     if (f->total_cost == ODO_NONE)
         f->currency[0] = '\0';
     return 0;
@@ -195,20 +211,25 @@ static int check_jump(struct odo_store *s, const char *user, const struct odo_ve
 
 int odo_fuel_check(struct odo_store *s, struct odo_fuel_log *log, struct odo_err *err)
 {
-    return check_fields(s, log, err);
+    enum odo_fuel_field ignored;
+
+    return check_fields(s, log, &ignored, err);
 }
 
-/* Shared by add and update: checks, then runs sql (insert or update) in a transaction. */
-static int save(struct odo_store *s, const char *user, struct odo_fuel_log *f, const char *sql,
-                unsigned flags, struct odo_err *err)
+int odo_fuel_save(struct odo_store *s, const char *user, struct odo_fuel_log *f, unsigned flags,
+                  enum odo_fuel_field *field, struct odo_err *err)
 {
     bool is_new = (flags & ODO_FUEL_NEW) != 0;
+    enum odo_fuel_field ignored;
     struct odo_vehicle v;
     char now[ODO_TIME_TEXT_LEN + 1], at[ODO_TIME_TEXT_LEN + 1];
     sqlite3_stmt *st;
     int rc;
 
-    if ((rc = odo_user_check(user, err)) || (rc = check_fields(s, f, err)))
+    if (!field)
+        field = &ignored;
+    *field = ODO_FUEL_FIELD_NONE;
+    if ((rc = odo_user_check(user, err)) || (rc = check_fields(s, f, field, err)))
         return rc;
     if ((rc = odo_store_begin(s, err)))
         return rc;
@@ -221,14 +242,19 @@ static int save(struct odo_store *s, const char *user, struct odo_fuel_log *f, c
             goto out_rollback;
         }
     }
-    if ((rc = odo_vehicle_require_live(s, user, f->vehicle_id, &v, err)) ||
-        (rc = odo_odometer_check(s, user, &v, f->filled_at, f->odometer, false,
-                                 is_new ? NULL : f->id, err)) ||
-        (!(flags & ODO_FUEL_CONFIRM_DISTANCE) && (rc = check_jump(s, user, &v, f, is_new, err))))
+    if ((rc = odo_vehicle_require_live(s, user, f->vehicle_id, &v, err))) {
+        *field = ODO_FUEL_FIELD_VEHICLE;
         goto out_rollback;
+    }
+    if ((rc = odo_odometer_check(s, user, &v, f->filled_at, f->odometer, false,
+                                 is_new ? NULL : f->id, err)) ||
+        (!(flags & ODO_FUEL_CONFIRM_DISTANCE) && (rc = check_jump(s, user, &v, f, is_new, err)))) {
+        *field = ODO_FUEL_FIELD_ODOMETER;
+        goto out_rollback;
+    }
     if (is_new && (rc = odo_store_new_id(s, f->id, err)))
         goto out_rollback;
-    st = odo_store_bound(s, sql, f->id, user, err);
+    st = odo_store_bound(s, is_new ? SQL_INSERT : SQL_UPDATE, f->id, user, err);
     if (!st) {
         rc = ODO_ESTORAGE;
         goto out_rollback;
@@ -346,22 +372,16 @@ int odo_fuel_flush(struct odo_store *s, struct odo_err *err)
     return odo_store_step_done(s, st, err, "saving the staged fuel logs");
 }
 
-int odo_fuel_save(struct odo_store *s, const char *user, struct odo_fuel_log *log, unsigned flags,
-                  struct odo_err *err)
-{
-    return save(s, user, log, (flags & ODO_FUEL_NEW) ? SQL_INSERT : SQL_UPDATE, flags, err);
-}
-
 int odo_fuel_add(struct odo_store *s, const char *user, struct odo_fuel_log *log,
                  struct odo_err *err)
 {
-    return odo_fuel_save(s, user, log, ODO_FUEL_NEW, err);
+    return odo_fuel_save(s, user, log, ODO_FUEL_NEW, NULL, err);
 }
 
 int odo_fuel_update(struct odo_store *s, const char *user, struct odo_fuel_log *log,
                     struct odo_err *err)
 {
-    return odo_fuel_save(s, user, log, 0, err);
+    return odo_fuel_save(s, user, log, 0, NULL, err);
 }
 
 int odo_fuel_get(struct odo_store *s, const char *user, const char *id, struct odo_fuel_log *log,
@@ -370,6 +390,18 @@ int odo_fuel_get(struct odo_store *s, const char *user, const char *id, struct o
     sqlite3_stmt *st = odo_store_bound(s, SQL_GET, user, id, err);
 
     return odo_store_one(s, st, read_row, log, "fuel log", id, err);
+}
+
+int odo_fuel_last(struct odo_store *s, const char *user, const char *vehicle_id,
+                  struct odo_fuel_log *log, struct odo_err *err)
+{
+    sqlite3_stmt *st = odo_store_stmt(s, SQL_LAST, err);
+
+    if (!st)
+        return ODO_ESTORAGE;
+    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+    odo_bind_text(st, 2, vehicle_id);
+    return odo_store_one(s, st, read_row, log, "fill-up", user, err);
 }
 
 int odo_fuel_find(struct odo_store *s, const char *user, const char *ref, bool deleted,

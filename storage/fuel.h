@@ -34,7 +34,7 @@
 #define ODO_FUEL_JUMP_MIN_KM   3000 /* a distance between fills that is always plausible */
 #define ODO_FUEL_JUMP_KM_PER_L 100  /* no car goes further on a litre (about 235 mpg) */
 
-/* Flags of odo_fuel_save. */
+/* Flags of odo_fuel_save. ODO_FUEL_NEW is 1, so that a true "is new" reads the same. */
 #define ODO_FUEL_NEW              1u /* insert a new fill-up (else rewrite log->id) */
 #define ODO_FUEL_CONFIRM_DISTANCE 2u /* the person confirmed an implausible distance */
 
@@ -57,6 +57,21 @@ struct odo_fuel_log {
     char deleted_at[ODO_TIME_TEXT_LEN + 1];
 };
 
+/* Which field of a fill-up a refusal is about, so that a form can show it beside that field. */
+enum odo_fuel_field {
+    ODO_FUEL_FIELD_NONE, /* the whole fill-up, or the database */
+    ODO_FUEL_FIELD_VEHICLE,
+    ODO_FUEL_FIELD_DATE,
+    ODO_FUEL_FIELD_ODOMETER,
+    ODO_FUEL_FIELD_VOLUME,
+    ODO_FUEL_FIELD_UNIT,
+    ODO_FUEL_FIELD_PRICE,
+    ODO_FUEL_FIELD_TOTAL,
+    ODO_FUEL_FIELD_CURRENCY,
+    ODO_FUEL_FIELD_STATION,
+    ODO_FUEL_FIELD_NOTES,
+};
+
 /* The largest plausible single fill, in thousandths of unit u (2000 L, 530 US gal, 440 imp gal). */
 int64_t odo_fuel_volume_max(enum odo_vol_unit u);
 
@@ -69,9 +84,17 @@ int64_t odo_fuel_volume_max(enum odo_vol_unit u);
 int odo_fuel_add(struct odo_store *s, const char *user, struct odo_fuel_log *log,
                  struct odo_err *err) ODO_MUST_CHECK;
 
-/* odo_fuel_add (ODO_FUEL_NEW) or odo_fuel_update, with the flags above. */
+/*
+ * odo_fuel_add (flags with ODO_FUEL_NEW) or odo_fuel_update, with the flags above, telling in
+ * *field (may be NULL) which field a refusal is about: the same checks, the same sentences.
+ */
 int odo_fuel_save(struct odo_store *s, const char *user, struct odo_fuel_log *log, unsigned flags,
-                  struct odo_err *err) ODO_MUST_CHECK;
+                  enum odo_fuel_field *field, struct odo_err *err) ODO_MUST_CHECK;
+
+/* The user's latest live fill-up (by date), of vehicle_id when it is not NULL: what a new one
+ * is offered (price, station). ODO_ENOTFOUND when there is none. */
+int odo_fuel_last(struct odo_store *s, const char *user, const char *vehicle_id,
+                  struct odo_fuel_log *log, struct odo_err *err) ODO_MUST_CHECK;
 
 /*
  * The checks of odo_fuel_add that need no other row (volume, price and total and their

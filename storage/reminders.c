@@ -3,7 +3,10 @@
  */
 #include "storage/reminders.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#include "platform/decimal.h"
 
 #include "storage/internal.h"
 
@@ -115,4 +118,31 @@ int odo_due_list(struct odo_store *s, const char *user, int32_t today,
             return rc;
     }
     return 0;
+}
+
+void odo_due_describe(const struct odo_due *d, char *out, size_t cap)
+{
+    char a[64] = "", b[64] = "", n[ODO_DEC_TEXT_MAX];
+    const char *unit = odo_dist_unit_name(d->dist_unit);
+
+    if (d->due_date != ODO_NO_DATE) {
+        if (d->days_left > 0)
+            snprintf(a, sizeof(a), "in %d day%s", d->days_left, d->days_left == 1 ? "" : "s");
+        else if (d->days_left == 0)
+            snprintf(a, sizeof(a), "today");
+        else
+            snprintf(a, sizeof(a), "%d day%s ago", -d->days_left, d->days_left == -1 ? "" : "s");
+    }
+    if (d->due_odometer != ODO_NONE && d->odometer != ODO_NONE) {
+        if (d->distance_left >= 0)
+            snprintf(b, sizeof(b), "in %s %s",
+                     odo_dec_format(d->distance_left, ODO_SCALE_DISTANCE, 0, n, sizeof(n)), unit);
+        else
+            snprintf(b, sizeof(b), "%s %s over",
+                     odo_dec_format(-d->distance_left, ODO_SCALE_DISTANCE, 0, n, sizeof(n)), unit);
+    } else if (d->due_odometer != ODO_NONE) {
+        snprintf(b, sizeof(b), "at %s %s (no reading yet)",
+                 odo_dec_format(d->due_odometer, ODO_SCALE_DISTANCE, 0, n, sizeof(n)), unit);
+    }
+    snprintf(out, cap, "%s%s%s", a, a[0] && b[0] ? ", " : "", b);
 }

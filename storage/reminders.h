@@ -43,6 +43,10 @@ enum odo_due_level odo_due_level_of(bool has_date, int days_left, bool has_dista
 
 const char *odo_due_level_name(enum odo_due_level l);
 
+/* When a reminder falls due, for people: "in 12 days", "today", "3 days ago", then "in 450 km",
+ * "120 km over" or "at 90000 km (no reading yet)", joined by ", ". */
+void odo_due_describe(const struct odo_due *d, char *out, size_t cap);
+
 /*
  * Streams the user's reminders as of `today` (days since 1970-01-01), for live vehicles only,
  * maintenance first then renewals, each by due date. Thresholds come from set (the soon

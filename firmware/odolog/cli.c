@@ -12,6 +12,7 @@
 
 #include "platform/text.h"
 #include "platform/decimal.h"
+#include "storage/entry.h"
 #include "storage/maintenance.h"
 #include "storage/odometer.h"
 
@@ -209,56 +210,32 @@ int cli_open_read(struct cli *c)
 
 int cli_distance(struct cli *c, const char *s, const char *what, int64_t *out)
 {
-    int rc = odo_dec_parse(s, ODO_SCALE_DISTANCE, out, what, &c->err);
-    if (rc == 0 && (*out < 0 || *out > ODO_ODOMETER_MAX))
-        return odo_err_set(&c->err, ODO_EINVAL, "%s must be between 0 and 9999999.9", what);
-    return rc;
+    return odo_entry_distance(s, what, out, &c->err);
 }
 
 int cli_volume(struct cli *c, const char *s, int64_t *out)
 {
-    int rc = odo_dec_parse(s, ODO_SCALE_VOLUME, out, "the volume", &c->err);
-    if (rc == 0 && *out <= 0)
-        return odo_err_set(&c->err, ODO_EINVAL, "the volume must be more than zero");
-    return rc;
+    return odo_entry_volume(s, out, &c->err);
 }
 
 int cli_price(struct cli *c, const char *s, int64_t *out)
 {
-    int rc = odo_dec_parse(s, ODO_SCALE_PRICE, out, "the price", &c->err);
-    if (rc == 0 && *out < 0)
-        return odo_err_set(&c->err, ODO_EINVAL, "the price must not be negative");
-    return rc;
+    return odo_entry_price(s, out, &c->err);
 }
 
 int cli_money(struct cli *c, const char *s, const char *what, int64_t *out)
 {
-    int rc = odo_dec_parse(s, ODO_SCALE_MONEY, out, what, &c->err);
-    if (rc == 0 && *out < 0)
-        return odo_err_set(&c->err, ODO_EINVAL, "%s must not be negative", what);
-    return rc;
+    return odo_entry_money(s, what, out, &c->err);
 }
 
 int cli_int(struct cli *c, const char *s, const char *what, long min, long max, long *out)
 {
-    char *end;
-    long v;
-
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < min || v > max)
-        return odo_err_set(&c->err, ODO_EINVAL, "%s must be a whole number from %ld to %ld", what,
-                           min, max);
-    *out = v;
-    return 0;
+    return odo_entry_int(s, what, min, max, out, &c->err);
 }
 
 int cli_copy(struct cli *c, char *dst, size_t cap, const char *src, const char *what)
 {
-    if (strlen(src) >= cap)
-        return odo_err_set(&c->err, ODO_EINVAL, "%s is too long: at most %zu bytes", what, cap - 1);
-    memcpy(dst, src, strlen(src) + 1);
-    return 0;
+    return odo_entry_copy(dst, cap, src, what, &c->err);
 }
 
 int cli_vehicle(struct cli *c, const char *ref, bool include_deleted, struct odo_vehicle *v)

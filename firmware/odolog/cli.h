@@ -98,7 +98,8 @@ int cli_open(struct cli *c);
  * opened read-only instead of refused. */
 int cli_open_read(struct cli *c);
 
-/* Parsers that print nothing and leave a sentence in c->err; each returns 0 or ODO_EINVAL. */
+/* storage/entry.h's parsers with c->err: they print nothing and leave a sentence in c->err;
+ * each returns 0 or ODO_EINVAL. */
 int cli_distance(struct cli *c, const char *s, const char *what, int64_t *out) ODO_MUST_CHECK;
 int cli_volume(struct cli *c, const char *s, int64_t *out) ODO_MUST_CHECK;
 int cli_price(struct cli *c, const char *s, int64_t *out) ODO_MUST_CHECK;

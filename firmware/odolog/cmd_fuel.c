@@ -6,6 +6,7 @@
 
 #include "firmware/odolog/cli.h"
 #include "platform/decimal.h"
+#include "storage/entry.h"
 #include "storage/fuel.h"
 #include "storage/stats.h"
 
@@ -49,14 +50,16 @@ static const struct option fuel_opts[] = {
 
 /* The options of one fuel add/edit, as typed. */
 struct fuel_args {
-    const char *vehicle, *odometer, *volume, *unit, *price, *total, *currency, *date, *station,
-        *notes;
-    bool partial, missed, full, no_missed, confirm;
+    const char *vehicle;
+    struct odo_fuel_entry e;
+    bool confirm; /* --confirm-distance */
 };
 
 static int parse_args(struct cli *c, const struct cli_command *cmd, int argc, char **argv,
                       bool edit, struct fuel_args *a)
 {
+    bool partial = false, full = false, missed = false, no_missed = false;
+    struct odo_fuel_entry *e = &a->e;
     int ch;
 
     memset(a, 0, sizeof(*a));
@@ -70,37 +73,37 @@ static int parse_args(struct cli *c, const struct cli_command *cmd, int argc, ch
             a->vehicle = optarg;
             break;
         case OPT_ODOMETER:
-            a->odometer = optarg;
+            e->odometer = optarg;
             break;
         case OPT_VOLUME:
-            a->volume = optarg;
+            e->volume = optarg;
             break;
         case OPT_UNIT:
-            a->unit = optarg;
+            e->unit = optarg;
             break;
         case OPT_PRICE:
-            a->price = optarg;
+            e->price = optarg;
             break;
         case OPT_TOTAL:
-            a->total = optarg;
+            e->total = optarg;
             break;
         case OPT_CURRENCY:
-            a->currency = optarg;
+            e->currency = optarg;
             break;
         case OPT_DATE:
-            a->date = optarg;
+            e->date = optarg;
             break;
         case OPT_STATION:
-            a->station = optarg;
+            e->station = optarg;
             break;
         case OPT_NOTES:
-            a->notes = optarg;
+            e->notes = optarg;
             break;
         case OPT_PARTIAL:
-            a->partial = true;
+            partial = true;
             break;
         case OPT_MISSED:
-            a->missed = true;
+            missed = true;
             break;
         case OPT_CONFIRM:
             a->confirm = true;
@@ -110,59 +113,16 @@ static int parse_args(struct cli *c, const struct cli_command *cmd, int argc, ch
             if (!edit)
                 return cli_usage(c, cmd, "--full and --no-missed are for 'fuel edit'");
             if (ch == OPT_FULL)
-                a->full = true;
+                full = true;
             else
-                a->no_missed = true;
+                no_missed = true;
             break;
         }
     }
-    if ((a->partial && a->full) || (a->missed && a->no_missed))
+    if ((partial && full) || (missed && no_missed))
         return cli_usage(c, cmd, "contradictory options");
-    return 0;
-}
-
-/* Applies the typed options onto f. Returns 0 or an ODO_E code with c->err set. */
-static int apply_args(struct cli *c, const struct fuel_args *a, struct odo_fuel_log *f)
-{
-    int rc;
-
-    if (a->odometer && (rc = cli_distance(c, a->odometer, "the odometer", &f->odometer)))
-        return rc;
-    if (a->unit && (rc = odo_vol_unit_parse(a->unit, &f->volume_unit, &c->err)))
-        return rc;
-    if (a->volume && (rc = cli_volume(c, a->volume, &f->volume)))
-        return rc;
-    if (a->price || a->total) {
-        /* The one of price and total not given is recomputed from the other. */
-        f->unit_price = ODO_NONE;
-        f->total_cost = ODO_NONE;
-    } else if (a->volume && f->unit_price != ODO_NONE) {
-        /* A new volume at the same price: the total follows. */
-        f->total_cost = ODO_NONE;
-    }
-    if (a->price && (rc = cli_price(c, a->price, &f->unit_price)))
-        return rc;
-    if (a->total && (rc = cli_money(c, a->total, "the total", &f->total_cost)))
-        return rc;
-    if (a->currency &&
-        (rc = cli_copy(c, f->currency, sizeof(f->currency), a->currency, "the currency")))
-        return rc;
-    if (a->date && (rc = odo_time_parse(a->date, &f->filled_at, &c->err)))
-        return rc;
-    if (a->station && (rc = cli_copy(c, f->station, sizeof(f->station), a->station, "the station")))
-        return rc;
-    if (a->notes && (rc = cli_copy(c, f->notes, sizeof(f->notes), a->notes, "the notes")))
-        return rc;
-    if (a->partial)
-        f->full = false;
-    if (a->full)
-        f->full = true;
-    if (a->missed)
-        f->missed = true;
-    if (a->no_missed)
-        f->missed = false;
-    if (!f->currency[0])
-        memcpy(f->currency, c->settings.currency, sizeof(f->currency));
+    e->full = partial ? 0 : full ? 1 : -1;
+    e->missed = missed ? 1 : no_missed ? 0 : -1;
     return 0;
 }
 
@@ -218,22 +178,17 @@ int cmd_fuel_add(struct cli *c, int argc, char **argv)
         return rc < 0 ? 0 : rc;
     if (optind < argc)
         return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind]);
-    if (!a.odometer || !a.volume)
+    if (!a.e.odometer || !a.e.volume)
         return cli_usage(c, cmd, "--odometer and --volume are required");
     if ((rc = cli_open(c)))
         return rc;
     if ((rc = cli_vehicle(c, a.vehicle, false, &v)))
         return cli_fail(c, rc);
-    memset(&f, 0, sizeof(f));
-    memcpy(f.vehicle_id, v.id, sizeof(v.id));
-    f.volume_unit = c->settings.units.vol;
-    f.unit_price = ODO_NONE;
-    f.total_cost = ODO_NONE;
-    f.full = true;
-    f.filled_at = odo_clock_now(NULL);
-    if ((rc = apply_args(c, &a, &f)) ||
+    odo_fuel_entry_start(&v, &c->settings, odo_clock_now(NULL), &f);
+    if ((rc = odo_fuel_entry_apply(&a.e, &c->settings, &f, NULL, &c->err)) ||
         (rc = odo_fuel_save(c->store, c->user, &f,
-                            ODO_FUEL_NEW | (a.confirm ? ODO_FUEL_CONFIRM_DISTANCE : 0), &c->err)))
+                            ODO_FUEL_NEW | (a.confirm ? ODO_FUEL_CONFIRM_DISTANCE : 0), NULL,
+                            &c->err)))
         return cli_fail(c, rc);
     print_saved(c, &f, "logged");
     return 0;
@@ -262,8 +217,8 @@ int cmd_fuel_edit(struct cli *c, int argc, char **argv)
             return cli_fail(c, rc);
         memcpy(f.vehicle_id, v.id, sizeof(v.id));
     }
-    if ((rc = apply_args(c, &a, &f)) ||
-        (rc = odo_fuel_save(c->store, c->user, &f, a.confirm ? ODO_FUEL_CONFIRM_DISTANCE : 0,
+    if ((rc = odo_fuel_entry_apply(&a.e, &c->settings, &f, NULL, &c->err)) ||
+        (rc = odo_fuel_save(c->store, c->user, &f, a.confirm ? ODO_FUEL_CONFIRM_DISTANCE : 0, NULL,
                             &c->err)))
         return cli_fail(c, rc);
     print_saved(c, &f, "updated");

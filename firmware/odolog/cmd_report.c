@@ -48,33 +48,6 @@ static cJSON *json_due(const struct odo_due *d)
     return o;
 }
 
-/* "in 12 days", "today", "3 days ago"; "in 450 km", "120 km over". */
-static void describe(const struct odo_due *d, char *out, size_t cap)
-{
-    char a[64] = "", b[64] = "", n[ODO_DEC_TEXT_MAX];
-    const char *unit = odo_dist_unit_name(d->dist_unit);
-
-    if (d->due_date != ODO_NO_DATE) {
-        if (d->days_left > 0)
-            snprintf(a, sizeof(a), "in %d day%s", d->days_left, d->days_left == 1 ? "" : "s");
-        else if (d->days_left == 0)
-            snprintf(a, sizeof(a), "today");
-        else
-            snprintf(a, sizeof(a), "%d day%s ago", -d->days_left, d->days_left == -1 ? "" : "s");
-    }
-    if (d->due_odometer != ODO_NONE && d->odometer != ODO_NONE) {
-        if (d->distance_left >= 0)
-            snprintf(b, sizeof(b), "in %s %s", cli_dec(d->distance_left, 1, 0, n, sizeof(n)), unit);
-        else
-            snprintf(b, sizeof(b), "%s %s over", cli_dec(-d->distance_left, 1, 0, n, sizeof(n)),
-                     unit);
-    } else if (d->due_odometer != ODO_NONE) {
-        snprintf(b, sizeof(b), "at %s %s (no reading yet)",
-                 cli_dec(d->due_odometer, 1, 0, n, sizeof(n)), unit);
-    }
-    snprintf(out, cap, "%s%s%s", a, a[0] && b[0] ? ", " : "", b);
-}
-
 static int due_row(const struct odo_due *d, void *ctx)
 {
     struct due_ctx *l = ctx;
@@ -88,7 +61,7 @@ static int due_row(const struct odo_due *d, void *ctx)
         jlist_add(&l->j, json_due(d));
         return 0;
     }
-    describe(d, when, sizeof(when));
+    odo_due_describe(d, when, sizeof(when));
     if (d->due_date != ODO_NO_DATE)
         odo_date_format(d->due_date, date);
     else

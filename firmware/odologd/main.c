@@ -1,8 +1,10 @@
 /*
- * odologd: the device's background sync. It syncs every logged-in user periodically, soon
- * after a local write (it watches the database file), backs off exponentially with jitter while
- * the gateway is unreachable, tells systemd it is ready and alive (sd_notify, watchdog), and
- * stops cleanly on SIGTERM. One event loop, fed by a signalfd and an inotify descriptor.
+ * odologd: the device's background sync, and the head unit's touch UI. It syncs every
+ * logged-in user periodically, soon after a local write (it watches the database file), backs
+ * off exponentially with jitter while the gateway is unreachable, tells systemd it is ready and
+ * alive (sd_notify, watchdog), and stops cleanly on SIGTERM: one event loop, fed by a signalfd
+ * and an inotify descriptor. The touch UI (--ui-port) runs in a thread of its own with its own
+ * database connection (headunit.h), so neither ever waits on the other.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +22,8 @@
 
 #include "firmware/device/paths.h"
 #include "firmware/device/scan.h"
+#include "firmware/odologd/headunit.h"
+#include "firmware/odologd/scanport.h"
 #include "platform/clock.h"
 #include "platform/fs.h"
 #include "platform/log.h"
@@ -50,22 +54,30 @@ static const char usage[] =
     "                    is decoded and registered as a vehicle of --scan-user (default\n"
     "                    $ODOLOG_USER, else 'default'); other scans are logged and dropped.\n"
     "                    An unplugged scanner is looked for again every 5 s.\n"
+    "  --ui-port PORT    serve the head unit's touch UI on http://127.0.0.1:PORT/ (a kiosk\n"
+    "                    browser shows it). With the UI, scans appear on its VIN screen and a\n"
+    "                    technician confirms each one, for the driver signed in there.\n"
+    "  --ui-listen ADDR  another address for the UI (default 127.0.0.1); anything but loopback\n"
+    "                    needs --ui-pairing-file FILE, whose first line (8 characters or more)\n"
+    "                    a browser on another machine must enter once\n"
     "Under systemd (Type=notify) it reports readiness and feeds the watchdog.\n"
     "A stop signal (SIGTERM, SIGINT) is honoured between round trips, even mid-sync.\n"
     "SIGHUP (systemctl reload) syncs at once; settings from 'odolog login' are read at every\n"
     "cycle, so nothing else needs reloading.\n"
     "Exit codes: 0 stopped cleanly (--once: every user synced), 1 usage,\n"
-    "4 the database cannot be opened, 5 (--once) a user's sync failed.\n";
+    "4 the database cannot be opened, 5 (--once) a user's sync failed,\n"
+    "6 the UI cannot listen on its address.\n";
 
 enum {
     EXIT_USAGE = 1,   /* the command line is wrong */
     EXIT_STORAGE = 4, /* the database cannot be opened */
     EXIT_SYNC = 5,    /* (--once) a user's sync failed */
+    EXIT_UI = 6,      /* the touch UI cannot listen on its address */
     RUN = -1,         /* parse_options: no exit yet, run */
 };
 
-/* How long an unplugged scanner waits before it is looked for again (the usage says 5 s). */
-#define SCANNER_RETRY_MS 5000
+/* The shortest watchdog allowance for the UI's thread, whose loop goes round every second. */
+#define UI_ALIVE_MS 5000
 
 /* What the command line asked for. */
 struct options {
@@ -76,6 +88,10 @@ struct options {
     const char *scanner_path; /* --scanner, or NULL */
     struct odo_scanner_options scanner_opt;
     const char *scan_user;
+    int ui_port;                 /* 0: no UI */
+    const char *ui_listen;       /* NULL: the UI's default, 127.0.0.1 */
+    const char *ui_pairing_file; /* NULL: none */
+    char ui_pairing[128];        /* its first line */
 };
 
 struct daemon {
@@ -94,17 +110,22 @@ struct daemon {
     int failures;
     int ok_users, failed_users;
     char last_error[320];
-    /* the scanner, when configured */
-    struct odo_scanner *scanner;
-    int64_t scanner_retry; /* when to look for an unplugged scanner again (monotonic ms) */
+    /* the scanner, when configured: read here, or in the UI's thread when there is a UI */
+    struct scanport port;
     struct odo_vin_lookup *lookup;
+    struct headunit *ui;
     char vpic_buf[ODO_DEVICE_PATH_MAX]; /* the vPIC database's path, while the lookup lives */
+    const char *vpic;                   /* that path, or NULL */
 };
 
 /* Feeds the watchdog when half its interval has passed. */
 static void feed_watchdog(struct daemon *d)
 {
-    int64_t now = odo_mono_ms();
+    int64_t now = odo_mono_ms(), allowance = (int64_t)(d->wd_usec / 1000);
+
+    /* A UI thread that stopped going round is a hang too: let systemd restart us. */
+    if (!headunit_alive(d->ui, allowance > UI_ALIVE_MS ? allowance : UI_ALIVE_MS))
+        return;
     if (d->wd_usec && now - d->last_wd >= (int64_t)(d->wd_usec / 2000)) {
         sd_notify(0, "WATCHDOG=1");
         d->last_wd = now;
@@ -278,41 +299,6 @@ static int on_scan(const char *text, bool too_long, void *ctx)
     return 0;
 }
 
-/* Opens the scanner when it is not open and its retry time has come. */
-static void scanner_attach(struct daemon *d)
-{
-    struct odo_err err;
-
-    if (!d->opt.scanner_path || d->scanner || odo_mono_ms() < d->scanner_retry)
-        return;
-    if (odo_scanner_open(d->opt.scanner_path, &d->opt.scanner_opt, &d->scanner, &err) != 0) {
-        if (d->scanner_retry == 0 || d->scanner_retry < 0)
-            odo_log(&d->log, ODO_LOG_WARN, "%s; looking again every 5 s", err.msg);
-        d->scanner_retry = odo_mono_ms() + SCANNER_RETRY_MS;
-        return;
-    }
-    d->scanner_retry = 0;
-    odo_log(&d->log, ODO_LOG_INFO, "reading VIN scans from %s for %s", d->opt.scanner_path,
-            d->opt.scan_user);
-}
-
-static void scanner_read(struct daemon *d)
-{
-    struct odo_err err;
-    int rc = odo_scanner_read(d->scanner, on_scan, d, &err);
-
-    if (rc == 0)
-        return;
-    if (rc < 0)
-        odo_log(&d->log, ODO_LOG_WARN, "%s", err.msg);
-    else
-        odo_log(&d->log, ODO_LOG_WARN, "the scanner at %s went away; looking again every 5 s",
-                d->opt.scanner_path);
-    odo_scanner_close(d->scanner);
-    d->scanner = NULL;
-    d->scanner_retry = odo_mono_ms() + SCANNER_RETRY_MS;
-}
-
 /* ---- options, setup, the loop ----------------------------------------------------------- */
 
 static int seconds(const char *s, const char *what, int min, int *out_ms)
@@ -325,6 +311,44 @@ static int seconds(const char *s, const char *what, int min, int *out_ms)
     }
     *out_ms = (int)v * 1000;
     return 0;
+}
+
+/* The UI's options together: loopback unless asked, and then only with a pairing code. Returns
+ * RUN or EXIT_USAGE after a message. */
+static int check_ui_options(struct options *o)
+{
+    struct odo_ui_options uo = {.listen = o->ui_listen, .port = o->ui_port};
+    struct odo_err err;
+    char *text, *nl;
+    size_t len;
+
+    if (!o->ui_port && (o->ui_listen || o->ui_pairing_file)) {
+        fprintf(stderr, "odologd: --ui-listen and --ui-pairing-file go with --ui-port\n");
+        return EXIT_USAGE;
+    }
+    if (!o->ui_port)
+        return RUN;
+    if (o->once) {
+        fprintf(stderr, "odologd: --once runs one sync and exits: it serves no UI\n");
+        return EXIT_USAGE;
+    }
+    if (o->ui_pairing_file) {
+        if (odo_fs_read_all(o->ui_pairing_file, sizeof(o->ui_pairing) - 1, &text, &len, &err)) {
+            fprintf(stderr, "odologd: --ui-pairing-file: %s\n", err.msg);
+            return EXIT_USAGE;
+        }
+        if ((nl = strpbrk(text, "\r\n")))
+            *nl = '\0';
+        snprintf(o->ui_pairing, sizeof(o->ui_pairing), "%s", text);
+        memset(text, 0, len);
+        free(text);
+        uo.pairing_code = o->ui_pairing;
+    }
+    if (odo_ui_check(&uo, &err)) {
+        fprintf(stderr, "odologd: %s\n", err.msg);
+        return EXIT_USAGE;
+    }
+    return RUN;
 }
 
 /* Parses the command line into *o. Returns RUN, or the exit code to end with: 0 after --help
@@ -343,6 +367,9 @@ static int parse_options(int argc, char **argv, struct options *o)
                                          {"scanner-baud", required_argument, NULL, 'r'},
                                          {"scan-user", required_argument, NULL, 'u'},
                                          {"version", no_argument, NULL, 'V'},
+                                         {"ui-port", required_argument, NULL, 'p'},
+                                         {"ui-listen", required_argument, NULL, 'a'},
+                                         {"ui-pairing-file", required_argument, NULL, 'c'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     struct odo_err err;
@@ -412,6 +439,22 @@ static int parse_options(int argc, char **argv, struct options *o)
         case 'u':
             o->scan_user = optarg;
             break;
+        case 'p': {
+            char *end;
+            long port = strtol(optarg, &end, 10);
+            if (*end || port < 1 || port > 65535) {
+                fprintf(stderr, "odologd: --ui-port is a port number from 1 to 65535\n");
+                return EXIT_USAGE;
+            }
+            o->ui_port = (int)port;
+            break;
+        }
+        case 'a':
+            o->ui_listen = optarg;
+            break;
+        case 'c':
+            o->ui_pairing_file = optarg;
+            break;
         case 'h':
             fputs(usage, stdout);
             return 0;
@@ -435,14 +478,34 @@ static int parse_options(int argc, char **argv, struct options *o)
         return EXIT_USAGE;
     }
     o->scanner_opt.grab = true;
-    return RUN;
+    return check_ui_options(o);
+}
+
+/* Starts the touch UI's thread; a scanner then belongs to it. Returns 0 or EXIT_UI. */
+static int start_ui(struct daemon *d)
+{
+    struct odo_ui_options uo = {.db_path = d->db,
+                                .vpic_path = d->vpic,
+                                .listen = d->opt.ui_listen,
+                                .port = d->opt.ui_port,
+                                .pairing_code = d->opt.ui_pairing[0] ? d->opt.ui_pairing : NULL,
+                                .scanner = d->opt.scanner_path != NULL,
+                                .log = &d->log};
+    struct odo_err err;
+
+    d->port.owner = "the VIN screen of the touch UI";
+    if (headunit_start(&uo, d->opt.scanner_path ? &d->port : NULL, &d->ui, &err)) {
+        odo_log(&d->log, ODO_LOG_ERROR, "%s", err.msg);
+        return EXIT_UI;
+    }
+    return 0;
 }
 
 /*
- * Opens what the daemon works with: the log, the store, and the VIN lookup when a scanner is
- * configured; then, unless it runs once, the stop signals, the watch on the database's
- * directory and the watchdog. Returns 0, or EXIT_STORAGE having logged why; teardown closes
- * whatever was opened either way.
+ * Opens what the daemon works with: the log, the store, the VIN lookup when a scanner is
+ * configured, the touch UI when asked for; then, unless it runs once, the stop signals, the watch
+ * on the database's directory and the watchdog. Returns 0, or EXIT_STORAGE having logged why;
+ * teardown closes whatever was opened either way.
  */
 static int setup(struct daemon *d)
 {
@@ -457,14 +520,22 @@ static int setup(struct daemon *d)
         odo_log(&d->log, ODO_LOG_ERROR, "%s", err.msg);
         return EXIT_STORAGE;
     }
-    if (d->opt.scanner_path) {
+    d->port = (struct scanport){.path = d->opt.scanner_path,
+                                .opt = d->opt.scanner_opt,
+                                .log = &d->log,
+                                .owner = d->opt.scan_user,
+                                .on_scan = on_scan,
+                                .ctx = d};
+    if (d->opt.scanner_path || d->opt.ui_port) {
         struct odo_vin_lookup_options lo = {NULL, true, false, 0};
         if (odo_device_vpic_path(d->db, d->vpic_buf, sizeof(d->vpic_buf), &lo.vpic_path, &err))
             odo_log(&d->log, ODO_LOG_WARN, "%s", err.msg); /* decodes go on without vPIC */
-        if (odo_vin_lookup_open(d->store, d->opt.scan_user, &lo, &d->lookup, &err)) {
+        if (d->opt.scanner_path && !d->opt.ui_port &&
+            odo_vin_lookup_open(d->store, d->opt.scan_user, &lo, &d->lookup, &err)) {
             odo_log(&d->log, ODO_LOG_ERROR, "%s", err.msg);
             return EXIT_STORAGE;
         }
+        d->vpic = lo.vpic_path;
     }
     if (d->opt.once) {
         signal(SIGHUP, SIG_IGN); /* a reload during one cycle changes nothing */
@@ -486,7 +557,9 @@ static int setup(struct daemon *d)
              strrchr(d->db, '/') ? strrchr(d->db, '/') + 1 : d->db);
     if (sd_watchdog_enabled(0, &d->wd_usec) <= 0)
         d->wd_usec = 0;
-    return 0;
+    /* Last, with the stop signals blocked: the UI's thread inherits the mask, so they arrive
+     * at the main loop's signalfd only. */
+    return d->opt.ui_port ? start_ui(d) : 0;
 }
 
 /* How long poll may sleep, in ms: until the next cycle, the scanner's retry or the watchdog's
@@ -495,8 +568,8 @@ static int poll_timeout(const struct daemon *d, int64_t next)
 {
     int64_t now = odo_mono_ms(), wait = next - now;
 
-    if (d->opt.scanner_path && !d->scanner && d->scanner_retry - now < wait)
-        wait = d->scanner_retry - now;
+    if (!d->ui && scanport_wait_ms(&d->port) < wait)
+        wait = scanport_wait_ms(&d->port);
     if (d->wd_usec) {
         int64_t until_wd = (int64_t)(d->wd_usec / 2000) - (now - d->last_wd);
         if (wait > until_wd)
@@ -517,6 +590,11 @@ static int run_loop(struct daemon *d)
     int64_t next;
 
     sd_notifyf(0, "READY=1\nSTATUS=starting");
+    if (d->ui) {
+        char addr[96];
+        headunit_address(d->ui, addr, sizeof(addr));
+        odo_log(&d->log, ODO_LOG_INFO, "touch UI at %s", addr);
+    }
     odo_log(&d->log, ODO_LOG_INFO, "running: interval %d s, debounce %d s, backoff %d..%d s%s",
             d->opt.interval_ms / 1000, d->opt.debounce_ms / 1000, d->opt.backoff_ms / 1000,
             d->opt.max_backoff_ms / 1000, d->wd_usec ? ", watchdog on" : "");
@@ -525,15 +603,16 @@ static int run_loop(struct daemon *d)
         struct pollfd fds[3] = {{d->sfd, POLLIN, 0}, {d->ifd, POLLIN, 0}, {-1, POLLIN, 0}};
 
         feed_watchdog(d);
-        scanner_attach(d);
-        if (d->scanner)
-            fds[2].fd = odo_scanner_fd(d->scanner);
+        if (!d->ui) {
+            scanport_attach(&d->port);
+            fds[2].fd = scanport_fd(&d->port);
+        }
         if (poll(fds, ODO_ARRAY_LEN(fds), poll_timeout(d, next)) < 0 && errno != EINTR)
             break;
         if ((fds[0].revents & POLLIN) && stop_signalled(d))
             break;
-        if (d->scanner && (fds[2].revents & (POLLIN | POLLHUP | POLLERR)))
-            scanner_read(d);
+        if (fds[2].fd >= 0 && (fds[2].revents & (POLLIN | POLLHUP | POLLERR)))
+            scanport_read(&d->port);
         if ((fds[1].revents & POLLIN) && drain(d)) {
             odo_log(&d->log, ODO_LOG_DEBUG, "the database changed");
             /* Only writes that left changes waiting matter (not our own applying). */
@@ -566,7 +645,8 @@ static void teardown(struct daemon *d)
         close(d->sfd);
     if (d->ifd >= 0)
         close(d->ifd);
-    odo_scanner_close(d->scanner);
+    headunit_stop(d->ui); /* first: it may own the scanner */
+    scanport_close(&d->port);
     odo_vin_lookup_close(d->lookup);
     odo_store_close(d->store);
 }

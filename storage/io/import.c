@@ -266,9 +266,10 @@ static int write_row(struct importer *im, struct vref *v, struct io_row *row, st
             rc = odo_fuel_stage(im->s, im->user, &row->r.fuel, e);
             im->staged++;
         } else {
-            rc = odo_fuel_save(
-                im->s, im->user, &row->r.fuel,
-                ODO_FUEL_NEW | (im->opt->confirm_distance ? ODO_FUEL_CONFIRM_DISTANCE : 0), e);
+            rc = odo_fuel_save(im->s, im->user, &row->r.fuel,
+                               ODO_FUEL_NEW |
+                                   (im->opt->confirm_distance ? ODO_FUEL_CONFIRM_DISTANCE : 0),
+                               NULL, e);
         }
         if (rc == 0)
             im->rep->fills++;
