@@ -284,5 +284,45 @@ class RoughEdgesTest(unittest.TestCase):
         self.assertIn("--db", self.complete(script, ["odolog", "--d"]))
 
 
+class InstallTest(unittest.TestCase):
+    """What 'cmake --install' puts beside the programs: their man pages, written from their
+    --help at build time, and odolog's bash completion."""
+
+    def setUp(self):
+        self.build = os.environ.get("ODO_BUILD_DIR")
+        if not self.build or os.environ.get("ODO_DOCS") in ("OFF", "0"):
+            self.skipTest("ctest runs this (it needs the build directory and ODO_DOCS=ON)")
+
+    def test_man_pages_and_bash_completion_are_installed_with_the_programs(self):
+        prefix = scratch_dir(self, "odolog-install-")
+        out = subprocess.run([os.environ.get("ODO_CMAKE", "cmake"), "--install", self.build,
+                              "--prefix", prefix], capture_output=True, text=True, timeout=300)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        man = os.path.join(prefix, "share", "man", "man1")
+        for prog in ("odolog", "odologd", "odolog-gateway"):
+            self.assertTrue(os.path.exists(os.path.join(prefix, "bin", prog)), prog)
+            page = os.path.join(man, f"{prog}.1")
+            # groff reads it without a warning; its synopsis is the program's usage line.
+            check = subprocess.run(["groff", "-man", "-Tutf8", "-ww", "-z", page],
+                                   capture_output=True, text=True, timeout=60)
+            self.assertEqual((check.returncode, check.stderr), (0, ""), page)
+            with open(page) as f:
+                text = f.read()
+            self.assertIn(f".SH SYNOPSIS\n.nf\n{prog}", text.replace("\\-", "-"))
+        # Every command odolog lists has its section, holding that command's own help.
+        with open(os.path.join(man, "odolog.1")) as f:
+            text = f.read().replace("\\-", "-")
+        helptext = subprocess.run([ODOLOG, "--help"], capture_output=True, text=True).stdout
+        commands = re.findall(r"^  ([a-z]+(?: [a-z]+)*)  ", helptext.split("Commands:")[1]
+                              .split("\n\n")[0], re.M)
+        self.assertGreater(len(commands), 40)
+        for cmd in commands:
+            self.assertIn(f".SS odolog {cmd}\n", text)
+        self.assertIn("--date-format ORDER", text)
+        completion = os.path.join(prefix, "share", "bash-completion", "completions", "odolog")
+        with open(completion) as f:
+            self.assertIn("complete -F _odolog odolog", f.read())
+
+
 if __name__ == "__main__":
     unittest.main()
