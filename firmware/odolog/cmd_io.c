@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "firmware/odolog/cli.h"
@@ -219,12 +220,16 @@ static int export_to_file(struct cli *c, const char *path, const char *vehicle_i
 {
     char *tmp = malloc(strlen(path) + 16);
     FILE *out = NULL;
+    mode_t mask;
     int fd, rc;
 
     if (!tmp)
         return odo_err_set(&c->err, ODO_ENOMEM, "out of memory");
     sprintf(tmp, "%s.XXXXXX", path);
-    if ((fd = mkstemp(tmp)) < 0 || !(out = fdopen(fd, "w"))) {
+    mask = umask(0);
+    umask(mask);
+    /* mkstemp makes it 0600: the export gets the mode any new file of the user's would. */
+    if ((fd = mkstemp(tmp)) < 0 || fchmod(fd, 0666 & ~mask) != 0 || !(out = fdopen(fd, "w"))) {
         rc = odo_err_set(&c->err, ODO_EIO, "cannot write beside '%s': %s", path, strerror(errno));
         if (fd >= 0) {
             close(fd);

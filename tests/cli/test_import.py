@@ -402,6 +402,9 @@ class ExportTest(unittest.TestCase):
         self.o.ok("export", "--format", "json", "--out", out)
         with open(out) as f:
             self.assertEqual(f.read(), self.o.ok("export", "--format", "json"))
+        mask = os.umask(0)
+        os.umask(mask)
+        self.assertEqual(os.stat(out).st_mode & 0o777, 0o666 & ~mask)  # not mkstemp's 0600
         self.assertEqual(sorted(os.listdir(self.dir)), ["export.json", "odolog.db"])
         self.o.fails(6, "export", "--out", os.path.join(self.dir, "no", "such", "dir.csv"))
         self.o.fails(1, "export", "--format", "lubelogger", says="one vehicle")
