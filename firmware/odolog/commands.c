@@ -263,7 +263,8 @@ const struct cli_command cli_commands[] = {
      "Runs one sync cycle for --user: pushes the outbox in batches of N changes (default 2000)\n"
      "and pulls what changed centrally. Says what moved. Exits 5 when sync is not set up\n"
      "(no gateway or token: 'odolog login') or the gateway cannot be reached or refuses (the\n"
-     "outbox is kept; try again later).\n"},
+     "outbox is kept; try again later); when the gateway asks to be left alone for a while\n"
+     "(too many requests, its database away), the message says how long.\n"},
     {"completion", NULL, cmd_completion, "print a shell completion script",
      "completion bash\n\nPrints a bash completion script for odolog's commands and options. Load "
      "it\n"

@@ -45,7 +45,8 @@ static const char usage[] =
     "  --debounce S      S seconds after a local write (default 5)\n"
     "  --backoff S       first retry after a failure (default 10), doubling with up to half\n"
     "                    again of jitter, never sooner than S...\n"
-    "  --max-backoff S   ...up to S seconds (default 900)\n"
+    "  --max-backoff S   ...up to S seconds (default 900); a gateway that says how long to\n"
+    "                    wait (rate limit, database away) is waited for at least that long\n"
     "  --once            one cycle, then exit (0 when every user synced)\n"
     "  --db PATH         the database (default: $ODOLOG_DB, else the user's data directory)\n"
     "  --log-level L     error, warn, info (default) or debug, to standard error (the journal)\n"
@@ -110,6 +111,7 @@ struct daemon {
     int failures;
     int ok_users, failed_users;
     char last_error[320];
+    int64_t asked_wait_ms; /* the longest wait a gateway asked for in this cycle (429, 503) */
     /* the scanner, when configured: read here, or in the UI's thread when there is a UI */
     struct scanport port;
     struct odo_vin_lookup *lookup;
@@ -171,6 +173,7 @@ static int sync_user(const char *user, void *ctx)
     struct odo_err err;
     int rc = odo_sync_connect(d->store, &t, &err);
 
+    memset(&rep, 0, sizeof(rep));
     if (rc == 0)
         rc = odo_sync_cycle(d->store, user, t, &opt, &rep, &err);
     odo_transport_close(t);
@@ -180,6 +183,8 @@ static int sync_user(const char *user, void *ctx)
         d->failed_users++;
         snprintf(d->last_error, sizeof(d->last_error), "%s", err.msg);
         odo_log(&d->log, ODO_LOG_WARN, "user %s: %s", user, err.msg);
+        if ((int64_t)rep.retry_after_s * 1000 > d->asked_wait_ms)
+            d->asked_wait_ms = (int64_t)rep.retry_after_s * 1000;
         return 0;
     }
     d->ok_users++;
@@ -197,6 +202,7 @@ static int64_t cycle(struct daemon *d)
     int64_t delay;
 
     d->ok_users = d->failed_users = 0;
+    d->asked_wait_ms = 0;
     if (odo_replica_users(d->store, sync_user, d, &err) < 0) {
         d->failed_users++;
         snprintf(d->last_error, sizeof(d->last_error), "%s", err.msg);
@@ -214,7 +220,7 @@ static int64_t cycle(struct daemon *d)
     }
     /* Exponential backoff with jitter: backoff * 2^failures plus a random part of up to half
      * of it, so that many devices do not retry in step; never before --backoff, never after
-     * --max-backoff. */
+     * --max-backoff unless the gateway asked for longer. */
     d->failures++;
     delay = d->opt.backoff_ms;
     for (int i = 1; i < d->failures && delay < d->opt.max_backoff_ms; i++)
@@ -226,8 +232,17 @@ static int64_t cycle(struct daemon *d)
     delay += (delay / 2) * r / 255;
     if (delay > d->opt.max_backoff_ms)
         delay = d->opt.max_backoff_ms;
-    odo_log(&d->log, ODO_LOG_WARN, "sync failed (%d in a row); retry in %.1f s", d->failures,
-            (double)delay / 1000);
+    /* A gateway that said how long to wait (rate limit, database away) is left alone at least
+     * that long, plus up to a tenth more so that the devices it turned away come back spread. */
+    if (delay < d->asked_wait_ms)
+        delay = d->asked_wait_ms + d->asked_wait_ms / 10 * r / 255;
+    if (d->asked_wait_ms)
+        odo_log(&d->log, ODO_LOG_WARN,
+                "sync failed (%d in a row); retry in %.1f s (the gateway asked for %lld s)",
+                d->failures, (double)delay / 1000, (long long)(d->asked_wait_ms / 1000));
+    else
+        odo_log(&d->log, ODO_LOG_WARN, "sync failed (%d in a row); retry in %.1f s", d->failures,
+                (double)delay / 1000);
     sd_notifyf(0, "STATUS=retrying in %lld s: %s", (long long)(delay / 1000), d->last_error);
     return delay;
 }

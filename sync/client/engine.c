@@ -74,13 +74,15 @@ static int val_to_cell(const struct odo_wire_col *c, const struct odo_val *v, st
 
 /* ---- mapping answers to errors ---------------------------------------------------------- */
 
+/* The error an answer other than 2xx means; the wait the gateway asked for goes to rep. */
 static int answer_error(int status, const struct odo_buf *body, const char *what,
-                        struct odo_err *err)
+                        struct odo_sync_report *rep, struct odo_err *err)
 {
     enum odo_pe pe = ODO_PE_INTERNAL;
     char msg[200] = "";
 
-    if (odo_error_decode(body->data ? body->data : "", body->len, &pe, msg, sizeof(msg)) != 0)
+    if (odo_error_decode(body->data ? body->data : "", body->len, &pe, msg, sizeof(msg),
+                         &rep->retry_after_s) != 0)
         snprintf(msg, sizeof(msg), "status %d", status);
     switch (pe) {
     case ODO_PE_UNAUTHORIZED:
@@ -561,7 +563,7 @@ static int push(struct odo_store *s, const char *user, const char *token, struct
         }
         rc = odo_transport_request(t, "/v1/sync/push", out.data, out.len, &status, &answer, err);
         if (rc == 0 && (status < 200 || status > 299)) {
-            rc = answer_error(status, &answer, "batch", err);
+            rc = answer_error(status, &answer, "batch", rep, err);
             if (rc == ODO_EPROTO)
                 /* The gateway refused the batch as a whole (malformed to it): rebuild later. */
                 (void)!odo_replica_unseal(s, user, batch, NULL);
@@ -587,7 +589,7 @@ static int push(struct odo_store *s, const char *user, const char *token, struct
 static int pull_page(struct odo_store *s, const char *token, struct odo_transport *t,
                      const struct odo_sync_options *opt, struct odo_pull_req *pr,
                      struct odo_buf *req, struct odo_buf *answer, const char *what,
-                     struct odo_pull_ans *ans, struct odo_err *err)
+                     struct odo_pull_ans *ans, struct odo_sync_report *rep, struct odo_err *err)
 {
     int status, rc;
 
@@ -600,7 +602,7 @@ static int pull_page(struct odo_store *s, const char *token, struct odo_transpor
     if ((rc = odo_transport_request(t, "/v1/sync/pull", req->data, req->len, &status, answer, err)))
         return rc;
     if (status < 200 || status > 299)
-        return answer_error(status, answer, what, err);
+        return answer_error(status, answer, what, rep, err);
     return odo_pull_ans_decode(answer->data, answer->len, ans, err);
 }
 
@@ -621,7 +623,7 @@ static int reconcile(struct odo_store *s, const char *user, const char *token,
         memset(&pr, 0, sizeof(pr));
         pr.reconcile = true;
         pr.after = after;
-        if ((rc = pull_page(s, token, t, opt, &pr, &req, &answer, "reconcile", &ans, err)))
+        if ((rc = pull_page(s, token, t, opt, &pr, &req, &answer, "reconcile", &ans, rep, err)))
             break;
         if (!ans.is_reconcile) {
             odo_pull_ans_free(&ans);
@@ -663,7 +665,7 @@ static int pull(struct odo_store *s, const char *user, const char *token, struct
         pr.since = st.cursor;
         pr.swept = st.swept;
         pr.acked = st.acked;
-        if ((rc = pull_page(s, token, t, opt, &pr, &req, &answer, "pull", &ans, err)))
+        if ((rc = pull_page(s, token, t, opt, &pr, &req, &answer, "pull", &ans, rep, err)))
             break;
         if (ans.reconcile_required) {
             int64_t w = ans.reconcile_required;

@@ -38,6 +38,7 @@ struct odo_sync_report {
     bool reconciled, replayed;
     int64_t cursor;
     char last_refusal[128];
+    int retry_after_s; /* the gateway asked to be left alone this long (429, 503); 0: it did not */
 };
 
 /*

@@ -87,7 +87,7 @@ static int ask_gateway(struct odo_vin_lookup *l, const char *vin, struct odo_vin
     if (status < 200 || status > 299) {
         enum odo_pe e;
         char msg[160] = "";
-        (void)odo_error_decode(resp.data, resp.len, &e, msg, sizeof(msg));
+        (void)odo_error_decode(resp.data, resp.len, &e, msg, sizeof(msg), NULL);
         rc = odo_err_set(err, ODO_ENET, "the gateway answered %d%s%s", status, msg[0] ? ": " : "",
                          msg);
         goto out;

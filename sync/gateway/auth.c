@@ -71,11 +71,8 @@ static void throttle_ok(struct odo_gw *gw, const char *key)
 /* Answers 429 with the wait in whole seconds, rounded up; returns -1. */
 static int refuse_throttled(struct odo_gw_response *resp, int64_t wait_ms)
 {
-    char msg[96];
-
-    snprintf(msg, sizeof(msg), "too many failed attempts: retry in %lld s",
-             (long long)(wait_ms + 999) / 1000);
-    odo_gw_fail(resp, ODO_PE_THROTTLED, msg);
+    odo_gw_fail_retry(resp, ODO_PE_THROTTLED, "too many failed attempts",
+                      (int)((wait_ms + 999) / 1000));
     return -1;
 }
 

@@ -1,6 +1,7 @@
 /*
  * The gateway's state and the one request handler both transports call: routing by path and
- * method, the push, pull, VIN and health handlers, and one log line per request.
+ * method, the push, pull, VIN and health handlers, and one log line per request (refusals past
+ * a budget per interval are counted into the summary instead).
  */
 #define _GNU_SOURCE
 #include "sync/gateway/gateway.h"
@@ -17,6 +18,10 @@
 #include "storage/vin/vpic.h"
 #include "sync/gateway/apply.h"
 #include "sync/gateway/internal.h"
+
+#define RATE_SLOTS       16384 /* devices and users with a rate bucket of their own at once */
+#define HEALTH_REUSE_MS  1000  /* a health check answers from the last one this young */
+#define DB_RETRY_AFTER_S 10    /* what a request is told while PostgreSQL is away */
 
 /* ---- state ------------------------------------------------------------------------------ */
 
@@ -37,13 +42,22 @@ int odo_gw_create(const struct odo_gw_config *cfg, struct odo_gw **out, struct o
     gw->jwt.leeway_s = 30;
     pthread_mutex_init(&gw->lock, NULL);
     pthread_mutex_init(&gw->vpic_lock, NULL);
+    pthread_mutex_init(&gw->health_lock, NULL);
+    pthread_mutex_init(&gw->events.lock, NULL);
     gw->clock = odo_hlc_tick(0, odo_clock_now(NULL));
+    if (odo_gw_buckets_init(&gw->device_rate, RATE_SLOTS) != 0 ||
+        odo_gw_buckets_init(&gw->user_rate, RATE_SLOTS) != 0) {
+        odo_gw_destroy(gw);
+        return odo_err_set(err, ODO_ENOMEM, "out of memory");
+    }
     if (cfg->vpic[0]) {
         struct odo_err e2;
         if (odo_vpic_open(cfg->vpic, &gw->vpic, &e2) != 0)
             odo_log(&gw->log, ODO_LOG_WARN, "no VIN decoding: %s", e2.msg);
     }
-    if ((rc = odo_pg_pool_open(cfg->database_url, cfg->pool_size, &gw->pool, err))) {
+    if ((rc = odo_pg_pool_open(cfg->database_url, cfg->pool_size, &gw->pool, err)) ||
+        (rc = odo_gw_keys_create(cfg->seal_key, &gw->keys, err)) ||
+        (rc = odo_gw_keeper_start(gw, &gw->keeper, err))) {
         odo_gw_destroy(gw);
         return rc;
     }
@@ -55,8 +69,14 @@ void odo_gw_destroy(struct odo_gw *gw)
 {
     if (!gw)
         return;
+    odo_gw_keeper_stop(gw->keeper);
+    odo_gw_keys_destroy(gw->keys);
     odo_pg_pool_close(gw->pool);
     odo_vpic_close(gw->vpic);
+    odo_gw_buckets_free(&gw->device_rate);
+    odo_gw_buckets_free(&gw->user_rate);
+    pthread_mutex_destroy(&gw->events.lock);
+    pthread_mutex_destroy(&gw->health_lock);
     pthread_mutex_destroy(&gw->vpic_lock);
     pthread_mutex_destroy(&gw->lock);
     memset(gw->cfg.jwt_key, 0, sizeof(gw->cfg.jwt_key));
@@ -82,12 +102,24 @@ struct call_info {
     size_t rows;
 };
 
-void odo_gw_fail(struct odo_gw_response *resp, enum odo_pe e, const char *message)
+void odo_gw_fail_retry(struct odo_gw_response *resp, enum odo_pe e, const char *message,
+                       int retry_after_s)
 {
+    char text[256];
+
+    /* The wait is in the sentence too, for whoever reads it without knowing the field. */
+    if (retry_after_s > 0)
+        snprintf(text, sizeof(text), "%s; retry in %d s", message, retry_after_s);
     resp->http = odo_pe_http(e);
     resp->coap = odo_pe_coap(e);
+    resp->retry_after = retry_after_s;
     odo_buf_reset(&resp->body);
-    odo_error_encode(&resp->body, e, message);
+    odo_error_encode(&resp->body, e, retry_after_s > 0 ? text : message, retry_after_s);
+}
+
+void odo_gw_fail(struct odo_gw_response *resp, enum odo_pe e, const char *message)
+{
+    odo_gw_fail_retry(resp, e, message, 0);
 }
 
 static void ok(struct odo_gw_response *resp)
@@ -108,13 +140,22 @@ static int check_schema(struct odo_gw *gw, int schema, struct odo_gw_response *r
     return -1;
 }
 
+/* The answer while PostgreSQL is away (devices keep everything and retry). */
+static void database_unavailable(struct odo_gw_response *resp)
+{
+    odo_gw_fail_retry(resp, ODO_PE_UNAVAILABLE,
+                      "the gateway's database is unavailable; nothing was changed",
+                      DB_RETRY_AFTER_S);
+}
+
 static PGconn *take_conn(struct odo_gw *gw, struct odo_gw_response *resp)
 {
     struct odo_err err;
     PGconn *c = odo_pg_acquire(gw->pool, 5000, &err);
     if (!c) {
-        odo_log(&gw->log, ODO_LOG_ERROR, "%s", err.msg);
-        odo_gw_fail(resp, ODO_PE_UNAVAILABLE, "the database is unavailable; retry later");
+        if (odo_gw_events_may_log(gw))
+            odo_gw_log_line(gw, ODO_LOG_ERROR, "%s", err.msg);
+        database_unavailable(resp);
     }
     return c;
 }
@@ -151,25 +192,30 @@ static int has_duplicate_row(const struct odo_push_req *push)
     return dup;
 }
 
-/*
- * What push and pull share before they reach the database: the token, the device (coaps), the
- * schema, then a pooled connection and the call around it, with a copy of the gateway's clock
- * that end_call() merges back. Returns the connection, or NULL when resp already holds the
- * refusal.
- */
-static PGconn *begin_call(struct odo_gw *gw, const struct odo_gw_request *req,
-                          struct odo_gw_response *resp, struct call_info *info, const char *token,
-                          const char *device, int schema, struct odo_jwt_claims *claims,
-                          struct odo_gw_call *call, odo_hlc *clock)
+/* What push and pull check before they reach the database: the token, the device (coaps), the
+ * rate limits and the schema. Returns 0, or -1 when resp holds the refusal. */
+static int admit_call(struct odo_gw *gw, const struct odo_gw_request *req,
+                      struct odo_gw_response *resp, struct call_info *info, const char *token,
+                      const char *device, int schema, struct odo_jwt_claims *claims)
 {
-    PGconn *c;
-
     snprintf(info->device, sizeof(info->device), "%s", device);
     if (odo_gw_authenticate(gw, req, token, claims, resp) ||
-        odo_gw_check_device(req, device, resp) || check_schema(gw, schema, resp))
-        return NULL;
+        odo_gw_check_device(req, device, resp) ||
+        odo_gw_check_rate(gw, device, claims->sub, resp) || check_schema(gw, schema, resp))
+        return -1;
     snprintf(info->user, sizeof(info->user), "%s", claims->sub);
-    if (!(c = take_conn(gw, resp)))
+    return 0;
+}
+
+/* A pooled connection and the call around it, with a copy of the gateway's clock that
+ * end_call() merges back. Returns the connection, or NULL when resp holds the refusal. */
+static PGconn *open_call(struct odo_gw *gw, struct odo_gw_response *resp,
+                         const struct odo_jwt_claims *claims, const char *device,
+                         struct odo_gw_call *call, odo_hlc *clock)
+{
+    PGconn *c = take_conn(gw, resp);
+
+    if (!c)
         return NULL;
     memset(call, 0, sizeof(*call));
     call->pg = c;
@@ -186,6 +232,18 @@ static PGconn *begin_call(struct odo_gw *gw, const struct odo_gw_request *req,
     return c;
 }
 
+/* Whether a failed call lost its connection (the database went away or restarted): its
+ * transaction is gone with it, so the call may run once more on a connection made anew. libpq
+ * marks a connection dead only when it is used after the failure, hence the empty query. */
+static bool connection_lost(const struct odo_gw_call *call, int rc)
+{
+    if (rc == 0)
+        return false;
+    if (PQstatus(call->pg) == CONNECTION_OK)
+        PQclear(PQexec(call->pg, ""));
+    return PQstatus(call->pg) != CONNECTION_OK;
+}
+
 static void end_call(struct odo_gw *gw, struct odo_gw_call *call)
 {
     odo_pg_release(gw->pool, call->pg);
@@ -195,15 +253,49 @@ static void end_call(struct odo_gw *gw, struct odo_gw_call *call)
     pthread_mutex_unlock(&gw->lock);
 }
 
+/* What a call does on its connection: a push or a pull, writing its answer into out. */
+typedef int (*call_fn)(struct odo_gw_call *call, void *arg, struct odo_buf *out, enum odo_pe *pe,
+                       struct odo_err *err);
+
+/*
+ * Runs fn on a pooled connection, and once more on a fresh one when the first was lost under it
+ * (the database restarted: the transaction went with it, so nothing was applied). Returns false
+ * when no connection could be had (resp holds the refusal); else true, with fn's result in *rc
+ * and *lost saying whether the connection was lost under it.
+ */
+static bool run_call(struct odo_gw *gw, struct odo_gw_response *resp,
+                     const struct odo_jwt_claims *claims, const char *device, call_fn fn, void *arg,
+                     int *rc, bool *lost, enum odo_pe *pe, struct odo_err *err)
+{
+    struct odo_gw_call call;
+    odo_hlc clock;
+
+    for (int tries = 0;; tries++) {
+        if (!open_call(gw, resp, claims, device, &call, &clock))
+            return false;
+        *rc = fn(&call, arg, &resp->body, pe, err);
+        *lost = connection_lost(&call, *rc);
+        end_call(gw, &call);
+        if (!*lost || tries > 0)
+            return true;
+        odo_buf_reset(&resp->body);
+    }
+}
+
+static int push_call(struct odo_gw_call *call, void *arg, struct odo_buf *out, enum odo_pe *pe,
+                     struct odo_err *err)
+{
+    return odo_gw_push(call, arg, out, pe, err);
+}
+
 static void handle_push(struct odo_gw *gw, const struct odo_gw_request *req,
                         struct odo_gw_response *resp, struct call_info *info)
 {
     struct odo_push_req push;
     struct odo_jwt_claims claims;
-    struct odo_gw_call call;
     struct odo_err err;
     enum odo_pe pe;
-    odo_hlc clock;
+    bool lost = false;
     int rc;
 
     if ((rc = odo_push_decode(req->body, req->len, &push, &err))) {
@@ -218,16 +310,19 @@ static void handle_push(struct odo_gw *gw, const struct odo_gw_request *req,
                     rc > 0 ? "a row appears twice in the batch" : "out of memory");
         goto out;
     }
-    if (!begin_call(gw, req, resp, info, push.token, push.device, push.schema, &claims, &call,
-                    &clock))
+    if (admit_call(gw, req, resp, info, push.token, push.device, push.schema, &claims) ||
+        !run_call(gw, resp, &claims, push.device, push_call, &push, &rc, &lost, &pe, &err))
         goto out;
-    rc = odo_gw_push(&call, &push, &resp->body, &pe, &err);
-    end_call(gw, &call);
     if (rc) {
-        odo_log(&gw->log, pe == ODO_PE_CONFLICT ? ODO_LOG_WARN : ODO_LOG_ERROR, "push: %s",
-                err.msg);
-        odo_gw_fail(resp, pe,
-                    pe == ODO_PE_UNAVAILABLE ? "the batch could not be applied; retry" : err.msg);
+        if (odo_gw_events_may_log(gw))
+            odo_gw_log_line(gw, pe == ODO_PE_CONFLICT ? ODO_LOG_WARN : ODO_LOG_ERROR, "push: %s",
+                            err.msg);
+        if (lost)
+            database_unavailable(resp);
+        else
+            odo_gw_fail(resp, pe,
+                        pe == ODO_PE_UNAVAILABLE ? "the batch could not be applied; retry"
+                                                 : err.msg);
         goto out;
     }
     ok(resp);
@@ -309,12 +404,15 @@ static void handle_vin(struct odo_gw *gw, const struct odo_gw_request *req,
         snprintf(info->device, sizeof(info->device), "%.36s", req->psk_identity);
     }
     if (token || req->bearer || req->transport != ODO_GW_COAPS) {
-        if (odo_gw_authenticate(gw, req, token, &claims, resp))
+        if (odo_gw_authenticate(gw, req, token, &claims, resp) ||
+            odo_gw_check_rate(gw, info->device[0] ? info->device : "-", claims.sub, resp))
             goto out;
         snprintf(info->user, sizeof(info->user), "%s", claims.sub);
     } else if (!req->psk_identity) {
         /* Plain coap (tests only) has no identity: a token is needed. */
         odo_gw_fail(resp, ODO_PE_UNAUTHORIZED, "send a token");
+        goto out;
+    } else if (odo_gw_check_rate(gw, req->psk_identity, NULL, resp)) {
         goto out;
     }
     if (!gw->vpic) {
@@ -368,34 +466,49 @@ out:
     odo_vin_req_free(&vr);
 }
 
+/* A pull and where its row count goes. */
+struct pull_arg {
+    const struct odo_pull_req *pull;
+    size_t *rows;
+};
+
+static int pull_call(struct odo_gw_call *call, void *arg, struct odo_buf *out, enum odo_pe *pe,
+                     struct odo_err *err)
+{
+    struct pull_arg *a = arg;
+    call->rows_out = a->rows;
+    return odo_gw_pull(call, a->pull, out, pe, err);
+}
+
 static void handle_pull(struct odo_gw *gw, const struct odo_gw_request *req,
                         struct odo_gw_response *resp, struct call_info *info)
 {
     struct odo_pull_req pull;
     struct odo_jwt_claims claims;
-    struct odo_gw_call call;
+    struct pull_arg arg = {&pull, &info->rows};
     struct odo_err err;
     enum odo_pe pe;
-    odo_hlc clock;
+    bool lost = false;
     int rc;
 
     if ((rc = odo_pull_decode(req->body, req->len, &pull, &err))) {
         odo_gw_fail(resp, rc == ODO_ETOOBIG ? ODO_PE_TOO_LARGE : ODO_PE_BAD_REQUEST, err.msg);
         return;
     }
-    if (!begin_call(gw, req, resp, info, pull.token, pull.device, pull.schema, &claims, &call,
-                    &clock))
+    if (admit_call(gw, req, resp, info, pull.token, pull.device, pull.schema, &claims) ||
+        !run_call(gw, resp, &claims, pull.device, pull_call, &arg, &rc, &lost, &pe, &err))
         goto out;
-    call.rows_out = &info->rows;
-    rc = odo_gw_pull(&call, &pull, &resp->body, &pe, &err);
-    end_call(gw, &call);
     if (rc == ODO_EPROTO) {
         odo_gw_fail(resp, ODO_PE_BAD_REQUEST, err.msg);
         goto out;
     }
     if (rc) {
-        odo_log(&gw->log, ODO_LOG_ERROR, "pull: %s", err.msg);
-        odo_gw_fail(resp, pe, "the page could not be read; retry");
+        if (odo_gw_events_may_log(gw))
+            odo_gw_log_line(gw, ODO_LOG_ERROR, "pull: %s", err.msg);
+        if (lost)
+            database_unavailable(resp);
+        else
+            odo_gw_fail(resp, pe, "the page could not be read; retry");
         goto out;
     }
     ok(resp);
@@ -403,18 +516,37 @@ out:
     odo_pull_free(&pull);
 }
 
-static void handle_health(struct odo_gw *gw, struct odo_gw_response *resp)
+/* Whether PostgreSQL answers; a check made in the last second is reused, so a flood of health
+ * checks (which need no token) costs no more than one a second. */
+static bool database_ok(struct odo_gw *gw)
 {
     struct odo_err err;
-    PGconn *c = odo_pg_acquire(gw->pool, 1000, &err);
+    int64_t now = odo_mono_ms();
+    PGconn *c;
     bool db = false;
 
-    if (c) {
+    pthread_mutex_lock(&gw->health_lock);
+    if (gw->health_at_ms && now - gw->health_at_ms < HEALTH_REUSE_MS) {
+        db = gw->health_db;
+        pthread_mutex_unlock(&gw->health_lock);
+        return db;
+    }
+    if ((c = odo_pg_acquire(gw->pool, 1000, &err)) != NULL) {
         PGresult *r = PQexec(c, "SELECT 1");
         db = PQresultStatus(r) == PGRES_TUPLES_OK;
         PQclear(r);
         odo_pg_release(gw->pool, c);
     }
+    gw->health_db = db;
+    gw->health_at_ms = odo_mono_ms();
+    pthread_mutex_unlock(&gw->health_lock);
+    return db;
+}
+
+static void handle_health(struct odo_gw *gw, struct odo_gw_response *resp)
+{
+    bool db = database_ok(gw);
+
     odo_health_encode(&resp->body, db, gw->cfg.schema_min, ODO_SCHEMA_CURRENT);
     resp->http = db ? 200 : 503;
     resp->coap = db ? 205 : 503;
@@ -433,6 +565,7 @@ void odo_gw_handle(struct odo_gw *gw, const struct odo_gw_request *req,
     bool post = strcmp(req->method, "POST") == 0, get = strcmp(req->method, "GET") == 0;
 
     odo_buf_init(&resp->body, ODO_ANSWER_BODY_MAX);
+    resp->retry_after = 0;
     if (strcmp(req->path, "/health") == 0) {
         if (get)
             handle_health(gw, resp);
@@ -462,41 +595,16 @@ void odo_gw_handle(struct odo_gw *gw, const struct odo_gw_request *req,
     }
     if (resp->body.overflow)
         odo_gw_fail(resp, ODO_PE_INTERNAL, "the answer is too large");
-    /* One line per request: what, who, the outcome and how long it took. */
+    if (resp->http == 429)
+        odo_gw_event(gw, ODO_GW_EV_RATE_LIMITED, req->peer);
+    /* One line per request: what, who, the outcome and how long it took. Refusals have a budget
+     * per interval; past it they are counted into the summary line. */
+    if (resp->http >= 400 && resp->http != 500 && !odo_gw_events_may_log(gw))
+        return;
     odo_log(&gw->log, ODO_LOG_INFO,
             "%s %s %s %d peer=%s user=%s device=%s rows=%zu in=%zu out=%zu %.1fms",
             transport_name(req->transport), req->method, req->path, resp->http,
             req->peer ? req->peer : "-", info.user[0] ? info.user : "-",
             info.device[0] ? info.device : "-", info.rows, req->len, resp->body.len,
             (double)(odo_mono_us() - t0) / 1e3);
-}
-
-size_t odo_gw_device_psk(struct odo_gw *gw, const char *identity, unsigned char *key, size_t cap)
-{
-    struct odo_err err;
-    PGconn *c;
-    PGresult *r;
-    size_t n = 0;
-    char id[ODO_UUID_TEXT_LEN + 1];
-
-    if (!identity || strlen(identity) != ODO_UUID_TEXT_LEN || !odo_uuid_valid(identity))
-        return 0;
-    snprintf(id, sizeof(id), "%s", identity);
-    c = odo_pg_acquire(gw->pool, 2000, &err);
-    if (!c)
-        return 0;
-    {
-        const char *params[1] = {id};
-        r = PQexecParams(c,
-                         "UPDATE devices SET last_seen_at = now() WHERE device_id = $1::uuid "
-                         "RETURNING encode(psk, 'hex')",
-                         1, NULL, params, NULL, NULL, 0);
-    }
-    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
-        long len = odo_hex_decode(PQgetvalue(r, 0, 0), key, cap);
-        n = len > 0 ? (size_t)len : 0;
-    }
-    PQclear(r);
-    odo_pg_release(gw->pool, c);
-    return n;
 }

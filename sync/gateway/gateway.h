@@ -17,6 +17,31 @@
 #include "sync/protocol/buf.h"
 #include "sync/protocol/messages.h"
 
+/*
+ * What one address, device or user may hold or send, and how long things may take. Defaults are
+ * far above what a small fleet uses (docs/operations.md, "Limits"); tests set them low.
+ */
+struct odo_gw_limits {
+    int https_connections;     /* open HTTPS connections in total */
+    int https_per_address;     /* open HTTPS connections from one address */
+    int idle_timeout_s;        /* silence before an HTTPS connection or a DTLS session is closed */
+    int request_deadline_s;    /* to receive a whole HTTPS request (TLS handshake, headers, body),
+                                  and the longest wait between two blocks of a coaps body */
+    int coaps_sessions;        /* DTLS sessions in total */
+    int coaps_per_address;     /* DTLS sessions from one address */
+    int handshake_rate;        /* new DTLS handshakes per second from one address, sustained */
+    int handshake_burst;       /* ... and at once */
+    int handshake_timeout_s;   /* a DTLS handshake not done by then is dropped, silently */
+    int blockwise_per_address; /* coaps bodies arriving block by block from one address */
+    int blockwise_memory_mb;   /* all of those bodies together */
+    int device_rate, device_burst; /* requests of one device: a minute, sustained; at once */
+    int user_rate, user_burst;     /* requests of one user over all devices: the same */
+    int summary_interval_s;        /* one log line per interval sums up what was refused */
+    int last_seen_interval_s;      /* devices' last_seen_at is written in batches this often */
+};
+
+#define ODO_GW_SEAL_KEY_LEN 32 /* AES-256: the key device keys are sealed with */
+
 struct odo_gw_config {
     char database_url[1024];
     unsigned char jwt_key[256];
@@ -35,6 +60,11 @@ struct odo_gw_config {
     int schema_min;
     enum odo_log_level log_level;
     char vpic[1024]; /* a vPIC database installed by `odolog vin db install`; "": no VIN data */
+    /* ODOLOG_DEVICE_KEY_SECRET, which device keys are sealed under at rest; when unset, a key
+     * derived from the JWT secret (seal_key_derived) */
+    unsigned char seal_key[ODO_GW_SEAL_KEY_LEN];
+    bool seal_key_derived;
+    struct odo_gw_limits limits;
 };
 
 /* Defaults, then the file (KEY=VALUE lines, # comments), then the environment (DATABASE_URL,
@@ -63,8 +93,9 @@ struct odo_gw_request {
 };
 
 struct odo_gw_response {
-    int http; /* HTTP status */
-    int coap; /* CoAP code as class * 100 + detail */
+    int http;        /* HTTP status */
+    int coap;        /* CoAP code as class * 100 + detail */
+    int retry_after; /* seconds to wait before trying again (429, 503); 0: not said */
     struct odo_buf body;
 };
 
@@ -77,10 +108,6 @@ void odo_gw_destroy(struct odo_gw *gw);
 /* Handles one request (any thread). resp->body must be freed by the caller. */
 void odo_gw_handle(struct odo_gw *gw, const struct odo_gw_request *req,
                    struct odo_gw_response *resp);
-
-/* The DTLS pre-shared key of device identity (from the devices table), for the coaps
- * handshake. Returns the key length, or 0 when the device is unknown. */
-size_t odo_gw_device_psk(struct odo_gw *gw, const char *identity, unsigned char *key, size_t cap);
 
 const struct odo_gw_config *odo_gw_cfg(const struct odo_gw *gw);
 const struct odo_log *odo_gw_log(const struct odo_gw *gw);

@@ -10,17 +10,21 @@
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <inttypes.h>
+#include <mbedtls/platform_util.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
+#include "platform/text.h"
 #include "platform/uuid.h"
 #include "sync/gateway/apply.h"
 #include "sync/gateway/gateway.h"
 #include "sync/gateway/jwt.h"
+#include "sync/gateway/keys.h"
 
 enum { EXIT_USAGE = 1, EXIT_CONFIG = 2, EXIT_RUNTIME = 3 };
 
@@ -33,12 +37,15 @@ static const char usage[] =
     "  token --user ID [--ttl SECONDS] [--org ORG]\n"
     "                               print a signed JWT (development and tests)\n"
     "  device add [--id UUID] [--psk HEX] [--label TEXT]\n"
-    "                               register a device and its DTLS pre-shared key\n"
+    "                               register a device (or re-key it) and print its DTLS\n"
+    "                               pre-shared key, this once: it is stored sealed\n"
     "  purge --older-than SECONDS   delete tombstones older than that, raise the watermark\n"
     "\n"
     "Configuration comes from --config FILE (KEY=VALUE lines) and then the environment:\n"
     "  DATABASE_URL          libpq connection string (required for all but token)\n"
     "  ODOLOG_JWT_SECRET     HS256 key, >= 32 bytes; 'hex:...' for hex (required)\n"
+    "  ODOLOG_DEVICE_KEY_SECRET  seals device keys at rest, >= 32 bytes (default: derived\n"
+    "                        from the JWT secret; set it before rotating that one)\n"
     "  ODOLOG_JWT_ISSUER     expected iss (default odolog)\n"
     "  ODOLOG_JWT_AUDIENCE   expected aud (default odolog-sync)\n"
     "  ODOLOG_LISTEN         address to bind (default 0.0.0.0)\n"
@@ -51,6 +58,15 @@ static const char usage[] =
     "  ODOLOG_SCHEMA_MIN     oldest device schema served (default 1)\n"
     "  ODOLOG_VPIC           vPIC database for /v1/vin (installed by 'odolog vin db install')\n"
     "  ODOLOG_LOG_LEVEL      error, warn, info (default) or debug\n"
+    "Limits (docs/operations.md; the defaults suit a fleet of thousands):\n"
+    "  ODOLOG_HTTPS_MAX_CONNECTIONS (4000), ODOLOG_HTTPS_MAX_PER_ADDRESS (64),\n"
+    "  ODOLOG_IDLE_TIMEOUT (30 s), ODOLOG_REQUEST_DEADLINE (120 s),\n"
+    "  ODOLOG_COAPS_MAX_SESSIONS (4000), ODOLOG_COAPS_MAX_PER_ADDRESS (256),\n"
+    "  ODOLOG_HANDSHAKE_RATE (20/s), ODOLOG_HANDSHAKE_BURST (200), ODOLOG_HANDSHAKE_TIMEOUT (15 "
+    "s),\n"
+    "  ODOLOG_BLOCKWISE_MAX_PER_ADDRESS (32), ODOLOG_BLOCKWISE_MEMORY_MB (256),\n"
+    "  ODOLOG_DEVICE_RATE (1200/min), ODOLOG_DEVICE_BURST (600), ODOLOG_USER_RATE (2400/min),\n"
+    "  ODOLOG_USER_BURST (1200), ODOLOG_SUMMARY_INTERVAL (60 s), ODOLOG_LAST_SEEN_INTERVAL (60 s)\n"
     "\n"
     "Exit codes: 0 ok, 1 usage, 2 configuration, 3 runtime (database, network).\n";
 
@@ -77,6 +93,36 @@ static void *wait_for_signal(void *arg)
     return NULL;
 }
 
+/* The central migrations, then the sealing of device keys still stored in plain text (what
+ * migration 004 leaves to the one holding the seal key). */
+static int migrate_and_seal(PGconn *c, const struct odo_gw_config *cfg, int *applied, int *sealed,
+                            struct odo_err *err)
+{
+    int rc = odo_pg_migrate(c, applied, err);
+    return rc ? rc : odo_gw_seal_stored(c, cfg->seal_key, sealed, err);
+}
+
+/* Raises the open-file limit as far as the system allows (connections are descriptors) and
+ * keeps the HTTPS connection cap under what remains. */
+static void raise_file_limit(struct odo_gw_config *cfg)
+{
+    struct rlimit r;
+    const rlim_t spare = 256; /* database, coaps, log and libraries */
+
+    if (getrlimit(RLIMIT_NOFILE, &r) != 0)
+        return;
+    r.rlim_cur = r.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &r);
+    if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur != RLIM_INFINITY &&
+        (rlim_t)cfg->limits.https_connections + spare > r.rlim_cur) {
+        cfg->limits.https_connections = r.rlim_cur > spare * 2 ? (int)(r.rlim_cur - spare) : 16;
+        fprintf(stderr,
+                "odolog-gateway: warn: open files are limited to %llu: HTTPS connections capped at "
+                "%d\n",
+                (unsigned long long)r.rlim_cur, cfg->limits.https_connections);
+    }
+}
+
 static int cmd_serve(struct odo_gw_config *cfg, int argc, char **argv)
 {
     static const struct option opts[] = {{"insecure-coap", no_argument, NULL, 'i'},
@@ -88,7 +134,7 @@ static int cmd_serve(struct odo_gw_config *cfg, int argc, char **argv)
     struct odo_err err;
     pthread_t waiter;
     PGconn *c;
-    int ch, rc, applied;
+    int ch, rc, applied, sealed;
 
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (ch == 'i')
@@ -116,15 +162,20 @@ static int cmd_serve(struct odo_gw_config *cfg, int argc, char **argv)
         PQfinish(c);
         return EXIT_RUNTIME;
     }
-    rc = odo_pg_migrate(c, &applied, &err);
+    rc = migrate_and_seal(c, cfg, &applied, &sealed, &err);
     PQfinish(c);
     if (rc)
         return fail(EXIT_RUNTIME, &err);
+    raise_file_limit(cfg);
     if ((rc = odo_gw_create(cfg, &gw, &err)))
         return fail(EXIT_RUNTIME, &err);
-    if (applied)
-        odo_log(odo_gw_log(gw), ODO_LOG_INFO, "applied %d migration%s", applied,
-                applied == 1 ? "" : "s");
+    if (applied || sealed)
+        odo_log(odo_gw_log(gw), ODO_LOG_INFO, "applied %d migration%s, sealed %d device key%s",
+                applied, applied == 1 ? "" : "s", sealed, sealed == 1 ? "" : "s");
+    if (cfg->seal_key_derived)
+        odo_log(odo_gw_log(gw), ODO_LOG_WARN,
+                "ODOLOG_DEVICE_KEY_SECRET is not set: device keys are sealed under a key derived "
+                "from the JWT secret (docs/operations.md says how to set one)");
     if (cfg->https_port && (rc = odo_gw_http_start(gw, &http, &err))) {
         odo_gw_destroy(gw);
         return fail(EXIT_RUNTIME, &err);
@@ -165,17 +216,19 @@ static PGconn *connect_db(const struct odo_gw_config *cfg, struct odo_err *err)
 static int cmd_migrate(struct odo_gw_config *cfg)
 {
     struct odo_err err;
-    int applied, rc;
+    int applied, sealed, rc;
     PGconn *c = connect_db(cfg, &err);
 
     if (!c)
         return fail(EXIT_RUNTIME, &err);
-    rc = odo_pg_migrate(c, &applied, &err);
+    rc = migrate_and_seal(c, cfg, &applied, &sealed, &err);
     PQfinish(c);
     if (rc)
         return fail(EXIT_RUNTIME, &err);
-    printf("applied %d migration%s; the database is up to date\n", applied,
-           applied == 1 ? "" : "s");
+    printf("applied %d migration%s", applied, applied == 1 ? "" : "s");
+    if (sealed)
+        printf(", sealed %d device key%s", sealed, sealed == 1 ? "" : "s");
+    printf("; the database is up to date\n");
     return 0;
 }
 
@@ -228,13 +281,13 @@ static int cmd_device(struct odo_gw_config *cfg, int argc, char **argv)
                                          {"label", required_argument, NULL, 'l'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    char id[ODO_UUID_TEXT_LEN + 1] = "", psk[129] = "";
+    char id[ODO_UUID_TEXT_LEN + 1] = "", hex[2 * ODO_GW_PSK_MAX + 1] = "";
+    unsigned char psk[ODO_GW_PSK_MAX];
+    long len = 0;
     const char *label = NULL;
-    const char *params[3];
     struct odo_err err;
-    PGresult *r;
     PGconn *c;
-    int ch;
+    int ch, rc;
 
     if (argc < 2 || strcmp(argv[1], "add") != 0) {
         fprintf(stderr, "odolog-gateway: device add [--id UUID] [--psk HEX] [--label TEXT]\n");
@@ -245,16 +298,17 @@ static int cmd_device(struct odo_gw_config *cfg, int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (ch == 'i' && odo_uuid_valid(optarg))
             snprintf(id, sizeof(id), "%s", optarg);
-        else if (ch == 'p' && strlen(optarg) >= 32 && strlen(optarg) <= 128 &&
-                 strlen(optarg) % 2 == 0 &&
-                 strspn(optarg, "0123456789abcdefABCDEF") == strlen(optarg))
-            snprintf(psk, sizeof(psk), "%s", optarg);
+        else if (ch == 'p' && strlen(optarg) % 2 == 0 &&
+                 (len = odo_hex_decode(optarg, psk, sizeof(psk))) >= ODO_GW_PSK_MIN)
+            snprintf(hex, sizeof(hex), "%s", optarg);
         else if (ch == 'l')
             label = optarg;
         else {
             if (ch != 'h')
-                fprintf(stderr, "odolog-gateway: --id takes a UUID and --psk 32 to 128 hex "
-                                "digits\n");
+                fprintf(stderr,
+                        "odolog-gateway: --id takes a UUID and --psk %d to %d hex "
+                        "digits\n",
+                        2 * ODO_GW_PSK_MIN, 2 * ODO_GW_PSK_MAX);
             fputs(usage, ch == 'h' ? stdout : stderr);
             return ch == 'h' ? 0 : EXIT_USAGE;
         }
@@ -263,33 +317,26 @@ static int cmd_device(struct odo_gw_config *cfg, int argc, char **argv)
         fprintf(stderr, "odolog-gateway: no randomness for an id\n");
         return EXIT_RUNTIME;
     }
-    if (!psk[0]) {
-        unsigned char raw[32];
-        if (odo_random_bytes(raw, sizeof(raw))) {
+    if (!hex[0]) {
+        len = ODO_GW_PSK_NEW;
+        if (odo_random_bytes(psk, (size_t)len)) {
             fprintf(stderr, "odolog-gateway: no randomness for a key\n");
             return EXIT_RUNTIME;
         }
-        for (int i = 0; i < 32; i++)
-            sprintf(psk + 2 * i, "%02x", raw[i]);
+        for (long i = 0; i < len; i++)
+            sprintf(hex + 2 * i, "%02x", psk[i]);
     }
     if (!(c = connect_db(cfg, &err)))
         return fail(EXIT_RUNTIME, &err);
-    params[0] = id;
-    params[1] = psk;
-    params[2] = label;
-    r = PQexecParams(c,
-                     "INSERT INTO devices (device_id, psk, label) VALUES ($1, decode($2, 'hex'), "
-                     "$3) ON CONFLICT (device_id) DO UPDATE SET psk = excluded.psk, label = "
-                     "excluded.label",
-                     3, NULL, params, NULL, NULL, 0);
-    if (odo_pg_check(r, "registering the device", &err)) {
-        PQclear(r);
-        PQfinish(c);
-        return fail(EXIT_RUNTIME, &err);
-    }
-    PQclear(r);
+    rc = odo_gw_device_put(c, cfg->seal_key, id, psk, (size_t)len, label, &err);
     PQfinish(c);
-    printf("device=%s\npsk=%s\n", id, psk);
+    mbedtls_platform_zeroize(psk, sizeof(psk));
+    if (rc)
+        return fail(EXIT_RUNTIME, &err);
+    printf("device=%s\npsk=%s\n", id, hex);
+    mbedtls_platform_zeroize(hex, sizeof(hex));
+    fprintf(stderr, "odolog-gateway: give this key to the device now: the gateway keeps it "
+                    "sealed and will not show it again\n");
     return 0;
 }
 

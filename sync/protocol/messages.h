@@ -79,10 +79,18 @@ int odo_pe_coap(enum odo_pe e);
 /* The error for a name in an error body; ODO_PE_INTERNAL when unknown. */
 enum odo_pe odo_pe_parse(const char *name);
 
-/* {"error": name, "message": text} */
-void odo_error_encode(struct odo_buf *b, enum odo_pe e, const char *message);
-/* Reads an error body; returns 0 and fills e and msg (a copy, at most cap bytes). */
-int odo_error_decode(const char *body, size_t len, enum odo_pe *e, char *msg, size_t cap);
+#define ODO_RETRY_AFTER_MAX 86400 /* seconds: the longest wait an error body may ask for */
+
+/* {"error": name, "message": text, "retry_after": seconds}; retry_after_s 0 leaves the field
+ * out (it is there with too_many_requests and unavailable). */
+void odo_error_encode(struct odo_buf *b, enum odo_pe e, const char *message, int retry_after_s);
+/*
+ * Reads an error body; returns 0 and fills e and msg (a copy, at most cap bytes) and, when not
+ * NULL, *retry_after_s (0 when the body names no wait, as older gateways' do). Fields it does not
+ * know are ignored: an error must reach the person even from a newer gateway.
+ */
+int odo_error_decode(const char *body, size_t len, enum odo_pe *e, char *msg, size_t cap,
+                     int *retry_after_s);
 
 /* The answer to GET /health: {"status": "ok" | "degraded", "database": "ok" | "unreachable",
  * "protocol": 1, "schema": [oldest served, newest]}. */

@@ -48,30 +48,42 @@ enum odo_pe odo_pe_parse(const char *name)
     return ODO_PE_INTERNAL;
 }
 
-void odo_error_encode(struct odo_buf *b, enum odo_pe e, const char *message)
+void odo_error_encode(struct odo_buf *b, enum odo_pe e, const char *message, int retry_after_s)
 {
     odo_buf_puts(b, "{\"error\":");
     odo_buf_json_str(b, odo_pe_name(e));
     odo_buf_puts(b, ",\"message\":");
     odo_buf_json_str(b, message ? message : "");
+    if (retry_after_s > 0) {
+        odo_buf_puts(b, ",\"retry_after\":");
+        odo_buf_int(b, retry_after_s > ODO_RETRY_AFTER_MAX ? ODO_RETRY_AFTER_MAX : retry_after_s);
+    }
     odo_buf_putc(b, '}');
 }
 
-int odo_error_decode(const char *body, size_t len, enum odo_pe *e, char *msg, size_t cap)
+int odo_error_decode(const char *body, size_t len, enum odo_pe *e, char *msg, size_t cap,
+                     int *retry_after_s)
 {
     cJSON *doc = cJSON_ParseWithLength(body, len);
-    const cJSON *name, *m;
+    const cJSON *name, *m, *retry;
 
+    if (retry_after_s)
+        *retry_after_s = 0;
     if (!doc)
         return -1;
     name = cJSON_GetObjectItemCaseSensitive(doc, "error");
     m = cJSON_GetObjectItemCaseSensitive(doc, "message");
+    retry = cJSON_GetObjectItemCaseSensitive(doc, "retry_after");
     if (!cJSON_IsString(name)) {
         cJSON_Delete(doc);
         return -1;
     }
     *e = odo_pe_parse(name->valuestring);
     snprintf(msg, cap, "%s", cJSON_IsString(m) ? m->valuestring : name->valuestring);
+    /* A wait that is not a whole number of seconds in range is no wait: the device's own
+     * backoff applies. */
+    if (retry_after_s && odo_json_whole(retry, 1, ODO_RETRY_AFTER_MAX))
+        *retry_after_s = (int)retry->valuedouble;
     cJSON_Delete(doc);
     return 0;
 }

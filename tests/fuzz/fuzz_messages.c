@@ -22,6 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct odo_vin_answer va;
     enum odo_pe e;
     char msg[64];
+    int retry;
 
     if (odo_push_decode(text, size, &p, &err) == 0)
         odo_push_free(&p);
@@ -35,6 +36,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         odo_vin_req_free(&vr);
     if (odo_vin_answer_decode(text, size, &va, &err) == 0)
         odo_vin_answer_free(&va);
-    (void)odo_error_decode(text, size, &e, msg, sizeof(msg));
+    (void)odo_error_decode(text, size, &e, msg, sizeof(msg), &retry);
     return 0;
 }

@@ -155,7 +155,7 @@ static void write_answer(struct odo_buf *b, odo_hlc hlc, const struct answer *a)
 
 static int answer_error(struct odo_buf *resp, int *status, enum odo_pe e, const char *message)
 {
-    odo_error_encode(resp, e, message);
+    odo_error_encode(resp, e, message, 0);
     *status = odo_pe_http(e);
     return 0;
 }

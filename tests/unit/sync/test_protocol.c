@@ -204,8 +204,8 @@ static void test_pull_answers_and_errors_round_trip(void)
     ASSERT_EQ(odo_pull_ans_decode(b.data, b.len, &a, &err), ODO_EPROTO);
     ASSERT_CONTAINS(err.msg, "odometer_unit");
     odo_buf_reset(&b);
-    odo_error_encode(&b, ODO_PE_UPGRADE, "upgrade \"now\"");
-    ASSERT_EQ(odo_error_decode(b.data, b.len, &e, msg, sizeof(msg)), 0);
+    odo_error_encode(&b, ODO_PE_UPGRADE, "upgrade \"now\"", 0);
+    ASSERT_EQ(odo_error_decode(b.data, b.len, &e, msg, sizeof(msg), NULL), 0);
     ASSERT_EQ(e, ODO_PE_UPGRADE);
     ASSERT_STR(msg, "upgrade \"now\"");
     ASSERT_EQ(odo_pe_http(ODO_PE_TOO_LARGE), 413);
@@ -282,7 +282,7 @@ static void decode_all(const char *text, size_t len)
         odo_pull_free(&q);
     if (odo_pull_ans_decode(text, len, &qa, &err) == 0)
         odo_pull_ans_free(&qa);
-    (void)odo_error_decode(text, len, &e, msg, sizeof(msg));
+    (void)odo_error_decode(text, len, &e, msg, sizeof(msg), NULL);
 }
 
 static uint32_t next_random(uint32_t *s)

@@ -584,15 +584,51 @@ static void test_an_error_body_round_trips_for_every_error(void)
     odo_buf_init(&b, 1u << 10);
     for (int i = ODO_PE_BAD_REQUEST; i <= ODO_PE_UNAVAILABLE; i++) {
         odo_buf_reset(&b);
-        odo_error_encode(&b, (enum odo_pe)i, "line \"one\"\nline \\two");
-        ASSERT_EQ(odo_error_decode(b.data, b.len, &e, msg, sizeof(msg)), 0);
+        odo_error_encode(&b, (enum odo_pe)i, "line \"one\"\nline \\two", 0);
+        ASSERT_EQ(odo_error_decode(b.data, b.len, &e, msg, sizeof(msg), NULL), 0);
         ASSERT_EQ(e, i);
         ASSERT_STR(msg, "line \"one\"\nline \\two");
         ASSERT_EQ(odo_pe_parse(odo_pe_name((enum odo_pe)i)), i);
     }
     odo_buf_reset(&b);
-    odo_error_encode(&b, ODO_PE_METHOD, "use POST");
+    odo_error_encode(&b, ODO_PE_METHOD, "use POST", 0);
     ASSERT_STR(b.data, "{\"error\":\"method_not_allowed\",\"message\":\"use POST\"}");
+    odo_buf_free(&b);
+}
+
+static void test_a_wait_to_retry_after_round_trips_and_a_body_without_one_reads_as_none(void)
+{
+    struct odo_buf b;
+    enum odo_pe e;
+    char msg[64];
+    int retry = -1;
+
+    odo_buf_init(&b, 1u << 10);
+    odo_error_encode(&b, ODO_PE_THROTTLED, "slow down", 7);
+    ASSERT_STR(b.data,
+               "{\"error\":\"too_many_requests\",\"message\":\"slow down\",\"retry_after\":7}");
+    ASSERT_EQ(odo_error_decode(b.data, b.len, &e, msg, sizeof(msg), &retry), 0);
+    ASSERT_EQ(e, ODO_PE_THROTTLED);
+    ASSERT_EQ(retry, 7);
+    /* An older gateway's body has no wait; a wait out of range or not whole is ignored. */
+    static const char *const none[] = {
+        "{\"error\":\"unavailable\",\"message\":\"later\"}",
+        "{\"error\":\"unavailable\",\"message\":\"later\",\"retry_after\":0}",
+        "{\"error\":\"unavailable\",\"message\":\"later\",\"retry_after\":1.5}",
+        "{\"error\":\"unavailable\",\"message\":\"later\",\"retry_after\":\"5\"}",
+        "{\"error\":\"unavailable\",\"message\":\"later\",\"retry_after\":86401}",
+    };
+    for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
+        retry = -1;
+        ASSERT_EQ(odo_error_decode(none[i], strlen(none[i]), &e, msg, sizeof(msg), &retry), 0);
+        ASSERT_EQ(e, ODO_PE_UNAVAILABLE);
+        ASSERT_EQ(retry, 0);
+    }
+    /* A wait past the longest is written as the longest. */
+    odo_buf_reset(&b);
+    odo_error_encode(&b, ODO_PE_UNAVAILABLE, "later", ODO_RETRY_AFTER_MAX + 5);
+    ASSERT_EQ(odo_error_decode(b.data, b.len, &e, msg, sizeof(msg), &retry), 0);
+    ASSERT_EQ(retry, ODO_RETRY_AFTER_MAX);
     odo_buf_free(&b);
 }
 
@@ -621,4 +657,5 @@ RUN_TESTS(TEST_CASE(test_a_push_request_round_trips_field_by_field),
           TEST_CASE(test_reconcile_pages_round_trip_live_ids_and_next),
           TEST_CASE(test_vin_requests_and_answers_round_trip),
           TEST_CASE(test_an_error_body_round_trips_for_every_error),
+          TEST_CASE(test_a_wait_to_retry_after_round_trips_and_a_body_without_one_reads_as_none),
           TEST_CASE(test_the_health_answer_is_written_as_protocol_md_shows))
