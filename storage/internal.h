@@ -38,6 +38,8 @@ struct odo_store {
     /* Randomness for new ids, drawn from the kernel a pool at a time. */
     unsigned char random[STORE_RANDOM_POOL];
     size_t random_used;
+    int64_t last_id_ms;   /* the time in the last new id, and how many ids had it before: */
+    unsigned last_id_seq; /* ids made in one millisecond still sort in the order made */
     bool staging; /* the staging tables of odo_fuel_stage and odo_odometer_stage exist */
 };
 
@@ -75,7 +77,9 @@ int odo_store_exec(struct odo_store *s, const char *sql, struct odo_err *err, co
 /* The store clock's time as "YYYY-MM-DDTHH:MM:SS.mmmZ". */
 void odo_store_now_text(struct odo_store *s, char out[ODO_TIME_TEXT_LEN + 1]);
 
-/* A new UUIDv7 for a row born now. */
+/* A new UUIDv7 for a row born now: greater than every id this store made before (within a
+ * millisecond a 12-bit counter follows the time, RFC 9562 method 1), so rows made together
+ * (an import's vehicles) list in the order they were made. */
 int odo_store_new_id(struct odo_store *s, char out[ODO_UUID_TEXT_LEN + 1], struct odo_err *err);
 
 /* Binds text, or NULL when v is NULL or empty. */

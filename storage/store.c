@@ -263,13 +263,29 @@ void odo_store_now_text(struct odo_store *s, char out[ODO_TIME_TEXT_LEN + 1])
 int odo_store_new_id(struct odo_store *s, char out[ODO_UUID_TEXT_LEN + 1], struct odo_err *err)
 {
     enum { ID_RANDOM = 10 };
+    int64_t now = odo_clock_now(s->clock);
+    unsigned char *rnd;
 
     if (s->random_used == 0 || s->random_used + ID_RANDOM > sizeof(s->random)) {
         if (odo_random_bytes(s->random, sizeof(s->random)) != 0)
             return odo_err_set(err, ODO_EIO, "the kernel gave no random bytes for a new id");
         s->random_used = 0;
     }
-    odo_uuid_v7_from(odo_clock_now(s->clock), s->random + s->random_used, out);
+    rnd = s->random + s->random_used;
+    if (now <= s->last_id_ms) {
+        /* The same millisecond (or a clock set back): the next count after the last id's. */
+        now = s->last_id_ms;
+        if (++s->last_id_seq > 0xfff) {
+            now++;
+            s->last_id_seq = 0;
+        }
+    } else {
+        s->last_id_seq = 0;
+    }
+    s->last_id_ms = now;
+    rnd[0] = (unsigned char)(s->last_id_seq >> 8); /* rand_a: the version's byte keeps 4 bits */
+    rnd[1] = (unsigned char)(s->last_id_seq & 0xff);
+    odo_uuid_v7_from(now, rnd, out);
     /* Each byte serves one id only; the pool is wiped as it is used. */
     memset(s->random + s->random_used, 0, ID_RANDOM);
     s->random_used += ID_RANDOM;
