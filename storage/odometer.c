@@ -323,29 +323,6 @@ int odo_odometer_check(struct odo_store *s, const char *user, const struct odo_v
     return 0;
 }
 
-int odo_odometer_insert(struct odo_store *s, const char *user, struct odo_reading *r,
-                        struct odo_err *err)
-{
-    char now[ODO_TIME_TEXT_LEN + 1], at[ODO_TIME_TEXT_LEN + 1];
-    sqlite3_stmt *st;
-    int rc;
-
-    if ((rc = odo_store_new_id(s, r->id, err)))
-        return rc;
-    st = odo_store_bound(s, SQL_INSERT, r->id, user, err);
-    if (!st)
-        return ODO_ESTORAGE;
-    odo_store_now_text(s, now);
-    odo_time_format(r->read_at, at);
-    sqlite3_bind_text(st, 3, r->vehicle_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, at, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, r->odometer);
-    sqlite3_bind_int(st, 6, r->forced);
-    odo_bind_text(st, 7, r->notes);
-    sqlite3_bind_text(st, 8, now, -1, SQLITE_STATIC);
-    return odo_store_step_done(s, st, err, "adding the reading");
-}
-
 static const char SQL_STAGE[] =
     "INSERT INTO temp.readings_staged (id, user_id, vehicle_id, read_at, odometer, forced, notes, "
     "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
@@ -355,16 +332,17 @@ static const char SQL_FLUSH[] =
     "notes, created_at, created_at FROM temp.readings_staged ORDER BY seq";
 static const char SQL_UNSTAGE[] = "DELETE FROM temp.readings_staged";
 
-int odo_odometer_stage(struct odo_store *s, const char *user, struct odo_reading *r,
-                       struct odo_err *err)
+/* Gives r a new id and writes it with sql (SQL_INSERT, or SQL_STAGE into the staging table). */
+static int write_new(struct odo_store *s, const char *sql, const char *user, struct odo_reading *r,
+                     const char *doing, struct odo_err *err)
 {
     char now[ODO_TIME_TEXT_LEN + 1], at[ODO_TIME_TEXT_LEN + 1];
     sqlite3_stmt *st;
     int rc;
 
-    if ((rc = odo_store_staging(s, err)) || (rc = odo_store_new_id(s, r->id, err)))
+    if ((rc = odo_store_new_id(s, r->id, err)))
         return rc;
-    st = odo_store_bound(s, SQL_STAGE, r->id, user, err);
+    st = odo_store_bound(s, sql, r->id, user, err);
     if (!st)
         return ODO_ESTORAGE;
     odo_store_now_text(s, now);
@@ -375,7 +353,21 @@ int odo_odometer_stage(struct odo_store *s, const char *user, struct odo_reading
     sqlite3_bind_int(st, 6, r->forced);
     odo_bind_text(st, 7, r->notes);
     sqlite3_bind_text(st, 8, now, -1, SQLITE_STATIC);
-    return odo_store_step_done(s, st, err, "staging the reading");
+    return odo_store_step_done(s, st, err, doing);
+}
+
+int odo_odometer_insert(struct odo_store *s, const char *user, struct odo_reading *r,
+                        struct odo_err *err)
+{
+    return write_new(s, SQL_INSERT, user, r, "adding the reading", err);
+}
+
+int odo_odometer_stage(struct odo_store *s, const char *user, struct odo_reading *r,
+                       struct odo_err *err)
+{
+    int rc = odo_store_staging(s, err);
+
+    return rc ? rc : write_new(s, SQL_STAGE, user, r, "staging the reading", err);
 }
 
 int odo_odometer_flush(struct odo_store *s, struct odo_err *err)

@@ -264,6 +264,25 @@ void cli_print_done(struct cli *c, bool restored, const char *what, const char *
     }
 }
 
+int cli_remove_or_restore(struct cli *c, int argc, char **argv, const struct cli_record_kind *k,
+                          bool restore)
+{
+    const struct cli_command *cmd = cli_find(k->group, restore ? "restore" : "rm");
+    char id[ODO_UUID_TEXT_LEN + 1];
+    const char *ref;
+    int rc = cli_one_arg(c, cmd, argc, argv, k->which, &ref);
+
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if ((rc = cli_open(c)))
+        return rc;
+    if ((rc = k->find(c->store, c->user, ref, restore, id, &c->err)) ||
+        (rc = (restore ? k->restore : k->remove)(c->store, c->user, id, &c->err)))
+        return cli_fail(c, rc);
+    cli_print_done(c, restore, k->what, id);
+    return 0;
+}
+
 const char *cli_dec(int64_t v, int scale, int min_decimals, char *buf, size_t cap)
 {
     return odo_dec_format(v, scale, min_decimals, buf, cap);

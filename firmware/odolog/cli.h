@@ -120,6 +120,21 @@ int cli_vehicle(struct cli *c, const char *ref, bool include_deleted,
  * {"deleted": id} or {"restored": id}. */
 void cli_print_done(struct cli *c, bool restored, const char *what, const char *id);
 
+/* A kind of record that 'GROUP rm ID' and 'GROUP restore ID' name by id: what a person calls
+ * it, the question when no id is given, and its repository's calls (find: among the deleted
+ * records when `deleted`, writing the whole id into id). */
+struct cli_record_kind {
+    const char *group, *what, *which;
+    int (*find)(struct odo_store *s, const char *user, const char *ref, bool deleted,
+                char id[ODO_UUID_TEXT_LEN + 1], struct odo_err *err);
+    int (*remove)(struct odo_store *s, const char *user, const char *id, struct odo_err *err);
+    int (*restore)(struct odo_store *s, const char *user, const char *id, struct odo_err *err);
+};
+
+/* 'GROUP rm ID' (restore false) or 'GROUP restore ID' of kind k. Returns the exit code. */
+int cli_remove_or_restore(struct cli *c, int argc, char **argv, const struct cli_record_kind *k,
+                          bool restore);
+
 /* Text helpers for output. */
 const char *cli_dec(int64_t v, int scale, int min_decimals, char *buf, size_t cap);
 const char *cli_short_id(const char *id); /* the last ODO_SHORT_ID_LEN characters */

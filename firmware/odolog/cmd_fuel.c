@@ -225,34 +225,29 @@ int cmd_fuel_edit(struct cli *c, int argc, char **argv)
     return 0;
 }
 
-/* rm and restore: one fill-up by id, one storage call. */
-static int remove_or_restore(struct cli *c, int argc, char **argv, bool restore)
+/* rm and restore: one fill-up by id. */
+static int find_id(struct odo_store *s, const char *user, const char *ref, bool deleted,
+                   char id[ODO_UUID_TEXT_LEN + 1], struct odo_err *err)
 {
-    const struct cli_command *cmd = cli_find("fuel", restore ? "restore" : "rm");
     struct odo_fuel_log f;
-    const char *ref;
-    int rc = cli_one_arg(c, cmd, argc, argv, "which fuel log? give its id", &ref);
+    int rc = odo_fuel_find(s, user, ref, deleted, &f, err);
 
-    if (rc)
-        return rc < 0 ? 0 : rc;
-    if ((rc = cli_open(c)))
-        return rc;
-    if ((rc = odo_fuel_find(c->store, c->user, ref, restore, &f, &c->err)) ||
-        (rc = restore ? odo_fuel_restore(c->store, c->user, f.id, &c->err)
-                      : odo_fuel_remove(c->store, c->user, f.id, &c->err)))
-        return cli_fail(c, rc);
-    cli_print_done(c, restore, "fill-up", f.id);
-    return 0;
+    if (rc == 0)
+        memcpy(id, f.id, sizeof(f.id));
+    return rc;
 }
+
+static const struct cli_record_kind kind = {"fuel",  "fill-up",       "which fuel log? give its id",
+                                            find_id, odo_fuel_remove, odo_fuel_restore};
 
 int cmd_fuel_rm(struct cli *c, int argc, char **argv)
 {
-    return remove_or_restore(c, argc, argv, false);
+    return cli_remove_or_restore(c, argc, argv, &kind, false);
 }
 
 int cmd_fuel_restore(struct cli *c, int argc, char **argv)
 {
-    return remove_or_restore(c, argc, argv, true);
+    return cli_remove_or_restore(c, argc, argv, &kind, true);
 }
 
 struct list_ctx {

@@ -157,34 +157,30 @@ int cmd_odo_edit(struct cli *c, int argc, char **argv)
     return 0;
 }
 
-/* rm and restore: one reading by id. */
-static int remove_or_restore(struct cli *c, int argc, char **argv, bool restore)
+/* rm and restore: one odometer reading by id. */
+static int find_id(struct odo_store *s, const char *user, const char *ref, bool deleted,
+                   char id[ODO_UUID_TEXT_LEN + 1], struct odo_err *err)
 {
-    const struct cli_command *cmd = cli_find("odo", restore ? "restore" : "rm");
     struct odo_reading r;
-    const char *ref;
-    int rc = cli_one_arg(c, cmd, argc, argv, "which reading? give its id", &ref);
+    int rc = odo_odometer_find(s, user, ref, deleted, &r, err);
 
-    if (rc)
-        return rc < 0 ? 0 : rc;
-    if ((rc = cli_open(c)))
-        return rc;
-    if ((rc = odo_odometer_find(c->store, c->user, ref, restore, &r, &c->err)) ||
-        (rc = restore ? odo_odometer_restore(c->store, c->user, r.id, &c->err)
-                      : odo_odometer_remove(c->store, c->user, r.id, &c->err)))
-        return cli_fail(c, rc);
-    cli_print_done(c, restore, "odometer reading", r.id);
-    return 0;
+    if (rc == 0)
+        memcpy(id, r.id, sizeof(r.id));
+    return rc;
 }
+
+static const struct cli_record_kind kind = {
+    "odo",   "odometer reading",  "which reading? give its id",
+    find_id, odo_odometer_remove, odo_odometer_restore};
 
 int cmd_odo_rm(struct cli *c, int argc, char **argv)
 {
-    return remove_or_restore(c, argc, argv, false);
+    return cli_remove_or_restore(c, argc, argv, &kind, false);
 }
 
 int cmd_odo_restore(struct cli *c, int argc, char **argv)
 {
-    return remove_or_restore(c, argc, argv, true);
+    return cli_remove_or_restore(c, argc, argv, &kind, true);
 }
 
 struct list_ctx {

@@ -251,31 +251,27 @@ int cmd_renewal_list(struct cli *c, int argc, char **argv)
 }
 
 /* rm and restore: one document by id. */
-static int remove_or_restore(struct cli *c, int argc, char **argv, bool restore)
+static int find_id(struct odo_store *s, const char *user, const char *ref, bool deleted,
+                   char id[ODO_UUID_TEXT_LEN + 1], struct odo_err *err)
 {
-    const struct cli_command *cmd = cli_find("renewal", restore ? "restore" : "rm");
     struct odo_renewal r;
-    const char *ref;
-    int rc = cli_one_arg(c, cmd, argc, argv, "which document? give its id", &ref);
+    int rc = odo_renewal_find(s, user, ref, deleted, &r, err);
 
-    if (rc)
-        return rc < 0 ? 0 : rc;
-    if ((rc = cli_open(c)))
-        return rc;
-    if ((rc = odo_renewal_find(c->store, c->user, ref, restore, &r, &c->err)) ||
-        (rc = restore ? odo_renewal_restore(c->store, c->user, r.id, &c->err)
-                      : odo_renewal_remove(c->store, c->user, r.id, &c->err)))
-        return cli_fail(c, rc);
-    cli_print_done(c, restore, "document", r.id);
-    return 0;
+    if (rc == 0)
+        memcpy(id, r.id, sizeof(r.id));
+    return rc;
 }
+
+static const struct cli_record_kind kind = {
+    "renewal", "document",         "which document? give its id",
+    find_id,   odo_renewal_remove, odo_renewal_restore};
 
 int cmd_renewal_rm(struct cli *c, int argc, char **argv)
 {
-    return remove_or_restore(c, argc, argv, false);
+    return cli_remove_or_restore(c, argc, argv, &kind, false);
 }
 
 int cmd_renewal_restore(struct cli *c, int argc, char **argv)
 {
-    return remove_or_restore(c, argc, argv, true);
+    return cli_remove_or_restore(c, argc, argv, &kind, true);
 }
