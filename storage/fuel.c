@@ -297,14 +297,8 @@ int odo_fuel_insert(struct odo_store *s, const char *user, struct odo_fuel_log *
     return 0;
 }
 
-/* Staged fill-ups: checked rows waiting in a temporary table for one INSERT ... SELECT, which
- * spares each row the statement journal and savepoint of an INSERT of its own. */
-static const char SQL_STAGE_TABLES[] =
-    "CREATE TEMP TABLE IF NOT EXISTS fuel_staged (seq INTEGER PRIMARY KEY, id, user_id, "
-    "vehicle_id, filled_at, odometer, volume, volume_unit, unit_price, total_cost, currency, "
-    "is_full, missed, station, notes, created_at);"
-    "CREATE TEMP TABLE IF NOT EXISTS readings_staged (seq INTEGER PRIMARY KEY, id, user_id, "
-    "vehicle_id, read_at, odometer, forced, notes, created_at)";
+/* Staged fill-ups (storage/bulk.c makes the tables): checked rows waiting for one INSERT ...
+ * SELECT, which spares each row the statement journal and savepoint of an INSERT of its own. */
 static const char SQL_STAGE[] =
     "INSERT INTO temp.fuel_staged (id, user_id, vehicle_id, filled_at, odometer, volume, "
     "volume_unit, unit_price, total_cost, currency, is_full, missed, station, notes, created_at) "
@@ -316,17 +310,6 @@ static const char SQL_FLUSH[] =
     "unit_price, total_cost, currency, is_full, missed, station, notes, created_at, created_at "
     "FROM temp.fuel_staged ORDER BY seq";
 static const char SQL_UNSTAGE[] = "DELETE FROM temp.fuel_staged";
-
-int odo_store_staging(struct odo_store *s, struct odo_err *err)
-{
-    int rc;
-
-    if (s->staging)
-        return 0;
-    if ((rc = odo_store_exec(s, SQL_STAGE_TABLES, err, "preparing to stage rows")) == 0)
-        s->staging = true;
-    return rc;
-}
 
 int odo_fuel_stage(struct odo_store *s, const char *user, struct odo_fuel_log *f,
                    struct odo_err *err)

@@ -40,7 +40,7 @@ struct odo_store {
     size_t random_used;
     int64_t last_id_ms;   /* the time in the last new id, and how many ids had it before: */
     unsigned last_id_seq; /* ids made in one millisecond still sort in the order made */
-    bool staging; /* the staging tables of odo_fuel_stage and odo_odometer_stage exist */
+    bool staging;         /* the staging tables of odo_fuel_stage and odo_odometer_stage exist */
 };
 
 /*
@@ -76,6 +76,10 @@ int odo_store_exec(struct odo_store *s, const char *sql, struct odo_err *err, co
 
 /* The store clock's time as "YYYY-MM-DDTHH:MM:SS.mmmZ". */
 void odo_store_now_text(struct odo_store *s, char out[ODO_TIME_TEXT_LEN + 1]);
+
+/* Registers on s->db the SQL functions the capture triggers call (odo_capture, odo_hlc_next,
+ * odo_now, odo_uuid). An SQLite result code. */
+int odo_store_register_functions(struct odo_store *s);
 
 /* A new UUIDv7 for a row born now: greater than every id this store made before (within a
  * millisecond a 12-bit counter follows the time, RFC 9562 method 1), so rows made together

@@ -260,40 +260,6 @@ void odo_store_now_text(struct odo_store *s, char out[ODO_TIME_TEXT_LEN + 1])
     odo_time_format(odo_clock_now(s->clock), out);
 }
 
-int odo_store_new_id(struct odo_store *s, char out[ODO_UUID_TEXT_LEN + 1], struct odo_err *err)
-{
-    enum { ID_RANDOM = 10 };
-    int64_t now = odo_clock_now(s->clock);
-    unsigned char *rnd;
-
-    if (s->random_used == 0 || s->random_used + ID_RANDOM > sizeof(s->random)) {
-        if (odo_random_bytes(s->random, sizeof(s->random)) != 0)
-            return odo_err_set(err, ODO_EIO, "the kernel gave no random bytes for a new id");
-        s->random_used = 0;
-    }
-    rnd = s->random + s->random_used;
-    if (now <= s->last_id_ms) {
-        /* The same millisecond (or a clock set back): the next count after the last id's. */
-        now = s->last_id_ms;
-        if (++s->last_id_seq > 0xfff) {
-            now++;
-            s->last_id_seq = 0;
-        }
-    } else {
-        s->last_id_seq = 0;
-    }
-    s->last_id_ms = now;
-    rnd[0] = (unsigned char)(s->last_id_seq >> 8); /* rand_a: the version's byte keeps 4 bits */
-    rnd[1] = (unsigned char)(s->last_id_seq & 0xff);
-    odo_uuid_v7_from(now, rnd, out);
-    /* Each byte serves one id only; the pool is wiped as it is used. */
-    memset(s->random + s->random_used, 0, ID_RANDOM);
-    s->random_used += ID_RANDOM;
-    if (s->random_used + ID_RANDOM > sizeof(s->random))
-        s->random_used = 0;
-    return 0;
-}
-
 int odo_bind_text(sqlite3_stmt *st, int idx, const char *v)
 {
     if (!v || !*v)
@@ -363,93 +329,6 @@ int odo_text_check(const char *v, size_t max, const char *what, struct odo_err *
         return odo_err_set(err, ODO_EINVAL,
                            "%s holds a control character or is not valid UTF-8 text", what);
     return 0;
-}
-
-/* SQL functions for the capture triggers. */
-
-static void fn_capture(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-    struct odo_store *s = sqlite3_user_data(ctx);
-    (void)argc;
-    (void)argv;
-    sqlite3_result_int(ctx, !s->capture_off);
-}
-
-static void fn_hlc_next(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-    struct odo_store *s = sqlite3_user_data(ctx);
-    const char *prev = (const char *)sqlite3_value_text(argv[0]);
-    char out[ODO_HLC_TEXT_LEN + 1];
-    odo_hlc h = 0;
-    (void)argc;
-
-    if (prev && odo_hlc_parse(prev, &h) != 0) {
-        sqlite3_result_error(ctx, "sync_state.hlc is not a hybrid logical clock", -1);
-        return;
-    }
-    odo_hlc_format(odo_hlc_tick(h, odo_clock_now(s->clock)), out);
-    sqlite3_result_text(ctx, out, ODO_HLC_TEXT_LEN, SQLITE_TRANSIENT);
-}
-
-static void fn_now(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-    struct odo_store *s = sqlite3_user_data(ctx);
-    char out[ODO_TIME_TEXT_LEN + 1];
-    (void)argc;
-    (void)argv;
-    odo_store_now_text(s, out);
-    sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
-}
-
-static void fn_uuid(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-    struct odo_store *s = sqlite3_user_data(ctx);
-    char out[ODO_UUID_TEXT_LEN + 1];
-    (void)argc;
-    (void)argv;
-    if (odo_store_new_id(s, out, NULL) != 0) {
-        sqlite3_result_error(ctx, "no random bytes for a new id", -1);
-        return;
-    }
-    sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
-}
-
-int odo_store_capture_inserts(struct odo_store *s, const char *table, const char *staged,
-                              struct odo_err *err)
-{
-    char sql[640];
-    sqlite3_stmt *st;
-    int rc;
-
-    /* What the insert trigger writes for each row, for all of them at once: the clock moves
-     * on once, and every row's entry is {"*": hlc} at that HLC. */
-    if ((rc = odo_store_exec(s, "UPDATE sync_state SET hlc = odo_hlc_next(hlc) WHERE id = 1", err,
-                             "advancing the clock")))
-        return rc;
-    snprintf(sql, sizeof(sql),
-             "WITH c AS MATERIALIZED (SELECT json_object('*', hlc) AS cols, hlc, odo_now() AS at "
-             "FROM sync_state WHERE id = 1) "
-             "INSERT INTO outbox (tbl, row_id, user_id, cols, hlc, base_rev, queued_at) "
-             "SELECT '%s', r.id, r.user_id, c.cols, c.hlc, 0, c.at FROM %s AS r, c ORDER BY r.seq",
-             table, staged);
-    if (!(st = odo_store_stmt_text(s, sql, err)))
-        return ODO_ESTORAGE;
-    return odo_store_step_done(s, st, err, "recording the changes for sync");
-}
-
-static int register_functions(struct odo_store *s)
-{
-    /* The capture triggers call these, so they cannot be DIRECTONLY; none of them has a side
-     * effect or reveals anything, which is what INNOCUOUS promises. */
-    const int flags = SQLITE_UTF8 | SQLITE_INNOCUOUS;
-    int rc = sqlite3_create_function(s->db, "odo_capture", 0, flags, s, fn_capture, NULL, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_create_function(s->db, "odo_hlc_next", 1, flags, s, fn_hlc_next, NULL, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_create_function(s->db, "odo_now", 0, flags, s, fn_now, NULL, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_create_function(s->db, "odo_uuid", 0, flags, s, fn_uuid, NULL, NULL);
-    return rc;
 }
 
 /* Refuses a file that is an SQLite database but not ours (a foreign application id, or tables
@@ -625,7 +504,7 @@ static int open_read_only(struct odo_store *s, const char *path,
         return rc;
     sqlite3_extended_result_codes(s->db, 1);
     sqlite3_busy_timeout(s->db, opt->busy_timeout_ms > 0 ? opt->busy_timeout_ms : 5000);
-    if ((rc = register_functions(s)) != SQLITE_OK)
+    if ((rc = odo_store_register_functions(s)) != SQLITE_OK)
         return odo_store_sqlerr(s, rc, err, "registering SQL functions");
     if (!opt->no_migrate && (rc = odo_store_migration_status(s, count_status, &ro, err)))
         return rc;
@@ -712,7 +591,7 @@ int odo_store_open(const char *path, const struct odo_store_options *opt, struct
         rc = rc == ODO_ESTORAGE ? ODO_EREADONLY : rc;
         goto out_close;
     }
-    rc = register_functions(s);
+    rc = odo_store_register_functions(s);
     if (rc != SQLITE_OK) {
         rc = odo_store_sqlerr(s, rc, err, "registering SQL functions");
         goto out_close;

@@ -1,8 +1,9 @@
 /*
  * Inside storage/io: how the formats' readers see a file. A file is a series of sections (most
  * formats have one); each section has a header, read into a column map (struct io_section), and
- * a type that says what its rows are. formats.c recognises formats and reads headers; rows.c
- * turns a record of a section into a struct io_row.
+ * a type that says what its rows are. formats.c recognises formats and reads files, layouts.c
+ * knows what each format calls its columns, rows.c turns a record of a section into a struct
+ * io_row.
  */
 #ifndef ODO_STORAGE_IO_FORMATS_H
 #define ODO_STORAGE_IO_FORMATS_H
@@ -87,6 +88,29 @@ struct io_reader {
     struct io_section sections[IO_SECTIONS_MAX];
     char currency[4]; /* for costs the file gives no currency for */
 };
+
+/* ---- layouts.c: what each format calls its columns ---- */
+
+/* A header cell in lower case, spaces at either end and quotes dropped. */
+void io_header_key(const char *cell, char *out, size_t cap);
+
+/* Whether any cell of header rec is one of names ('|'-separated; "x*" matches "x (km)"). */
+bool io_header_has(const struct odo_csv_record *rec, const char *names);
+
+/* Whether rec is a section line of sectioned format f (aCar, Drivvo): then *type says what the
+ * section's rows are and *marker which line it was (for io_section_header). */
+bool io_marker_of(enum odo_import_format f, const struct odo_csv_record *rec,
+                  enum io_section_type *type, int *marker);
+
+/* Reads rec as the header of section sec of a sectioned file (sec->marker set). */
+void io_section_header(struct io_section *sec, const struct odo_csv_record *rec);
+
+/* Reads rec, the first record of a single-section file of format f, as its header, and sets
+ * sec->type from it (LubeLogger's fuel, service and odometer exports differ by their columns). */
+void io_single_header(enum odo_import_format f, struct io_section *sec,
+                      const struct odo_csv_record *rec);
+
+/* ---- rows.c ---- */
 
 /* Reads record rec of section sec into row (rows.c). */
 void io_map_row(struct io_reader *r, const struct io_section *sec, const struct odo_csv_record *rec,
