@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -265,6 +266,45 @@ int32_t odo_date_add_months(int32_t days, int months)
     return (int32_t)days_from_civil(y, m, d);
 }
 
+int odo_time_from_local(int y, int mo, int d, int hh, int mi, int ss, int msec, int64_t *out_ms)
+{
+    struct tm tm = {0}, back;
+    time_t t;
+
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = hh;
+    tm.tm_min = mi;
+    tm.tm_sec = ss;
+    tm.tm_isdst = -1;
+    t = mktime(&tm);
+    /* mktime moves a time inside a gap (spring forward) past it; reading the result back as
+     * local time shows whether the wall time asked for exists. */
+    if (t == (time_t)-1 || !localtime_r(&t, &back) || back.tm_year != y - 1900 ||
+        back.tm_mon != mo - 1 || back.tm_mday != d || back.tm_hour != hh || back.tm_min != mi ||
+        back.tm_sec != ss)
+        return ODO_EINVAL;
+    *out_ms = (int64_t)t * 1000 + msec;
+    return 0;
+}
+
+/* Words the refusal of a local time that does not exist, with the offset in force before it. */
+static int gap_error(const char *s, int y, int mo, int d, int hh, int mi, struct odo_err *err)
+{
+    time_t before = (time_t)((days_from_civil(y, mo, d) - 1) * 86400);
+    struct tm tm;
+    long off;
+
+    localtime_r(&before, &tm);
+    off = tm.tm_gmtoff / 60;
+    return odo_err_set(err, ODO_EINVAL,
+                       "'%s' does not exist in the local time zone: the clocks jumped over it "
+                       "that night; give a time before or after the change, or a UTC offset "
+                       "(%04d-%02d-%02dT%02d:%02d%c%02ld:%02ld)",
+                       s, y, mo, d, hh, mi, off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
+}
+
 int odo_time_parse(const char *s, int64_t *out_ms, struct odo_err *err)
 {
     const char *p = s;
@@ -317,17 +357,8 @@ int odo_time_parse(const char *s, int64_t *out_ms, struct odo_err *err)
     if (has_zone) {
         int64_t secs = days_from_civil(y, mo, d) * 86400 + hh * 3600 + mi * 60 + ss;
         *out_ms = (secs - (int64_t)zone_min * 60) * 1000 + msec;
-    } else {
-        struct tm tm = {0};
-        tm.tm_year = y - 1900;
-        tm.tm_mon = mo - 1;
-        tm.tm_mday = d;
-        tm.tm_hour = hh;
-        tm.tm_min = mi;
-        tm.tm_sec = ss;
-        tm.tm_isdst = -1;
-        time_t t = mktime(&tm);
-        *out_ms = (int64_t)t * 1000 + msec;
+    } else if (odo_time_from_local(y, mo, d, hh, mi, ss, msec, out_ms) != 0) {
+        return gap_error(s, y, mo, d, hh, mi, err);
     }
     return 0;
 bad:

@@ -72,6 +72,15 @@ void odo_time_format_local(int64_t ms, char out[32]);
  */
 int odo_time_parse(const char *s, int64_t *out_ms, struct odo_err *err) ODO_MUST_CHECK;
 
+/*
+ * The UTC milliseconds of local wall-clock time y-mo-d hh:mi:ss.msec (fields already checked
+ * against the calendar). ODO_EINVAL when that wall time does not exist here because the clocks
+ * jumped over it (a daylight-saving gap); a time that happens twice (clocks going back) is the
+ * first of the two.
+ */
+int odo_time_from_local(int y, int mo, int d, int hh, int mi, int ss, int msec,
+                        int64_t *out_ms) ODO_MUST_CHECK;
+
 /* Parses "YYYY-MM-DD" into days since 1970-01-01. Returns 0, or ODO_EINVAL with a sentence. */
 int odo_date_parse(const char *s, int32_t *out_days, struct odo_err *err) ODO_MUST_CHECK;
 

@@ -133,6 +133,13 @@ int64_t odo_muldiv_round(uint64_t a, uint64_t b, uint64_t c, uint64_t d)
 
     if (den.hi == 0 && den.lo == 0)
         return INT64_MAX;
+    /* Both fit 64 bits (nearly always: a volume times a price): native division. */
+    if (num.hi == 0 && den.hi == 0) {
+        uint64_t quot = num.lo / den.lo, rem = num.lo % den.lo;
+        if (rem >= den.lo - rem)
+            quot++;
+        return quot > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)quot;
+    }
     /* Restoring long division, one bit at a time: 128 steps, no platform intrinsics. */
     for (int i = 127; i >= 0; i--) {
         uint64_t bit = i >= 64 ? (num.hi >> (i - 64)) & 1 : (num.lo >> i) & 1;

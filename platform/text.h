@@ -18,7 +18,8 @@ size_t odo_strlcpy(char *dst, const char *src, size_t cap);
 /* True when s is valid UTF-8 without control characters (what a text field may hold). */
 bool odo_text_valid(const char *s);
 
-/* The number of characters (UTF-8 code points) in s, for aligning columns. */
+/* The number of terminal columns s takes, for aligning columns: wide East Asian characters and
+ * emoji take two, combining marks and joiners none, everything else one. */
 size_t odo_utf8_width(const char *s);
 
 /*

@@ -20,6 +20,10 @@ int odo_random_bytes(void *buf, size_t n) ODO_MUST_CHECK;
 /* Writes a new UUIDv7 for wall time now_ms, lower-case, with a NUL. Returns 0 or ODO_EIO. */
 int odo_uuid_v7(int64_t now_ms, char out[ODO_UUID_TEXT_LEN + 1]) ODO_MUST_CHECK;
 
+/* Writes the UUIDv7 of wall time now_ms and the 10 random bytes rnd (a caller that draws
+ * randomness in bulk, like the store making many ids). Cannot fail. */
+void odo_uuid_v7_from(int64_t now_ms, const unsigned char rnd[10], char out[ODO_UUID_TEXT_LEN + 1]);
+
 /* True when s is a UUID in canonical 8-4-4-4-12 hex form (either case). */
 bool odo_uuid_valid(const char *s);
 

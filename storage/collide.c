@@ -143,6 +143,12 @@ int odo_rep_move_children(struct odo_store *s, const char *tbl, const char *from
                           "UPDATE service_records SET maintenance_id = ?1 WHERE maintenance_id = "
                           "?2",
                           to, from, "re-keying a row", err);
+        /* What undoes a completion here (a device's own table) follows the item too. */
+        if (rc == 0)
+            rc = odo_rep_run2(s,
+                              "UPDATE maintenance_undo SET maintenance_id = ?1 WHERE "
+                              "maintenance_id = ?2",
+                              to, from, "re-keying a row", err);
     }
     return rc;
 }
@@ -380,6 +386,15 @@ int odo_rep_drop_orphans(struct odo_store *s, const char *user, int *dropped, st
             return rc;
         *dropped += sqlite3_changes(s->db);
     }
+    /* How to undo a completion whose record or item is gone goes too (this device's own
+     * table). */
+    if ((rc = odo_store_exec(s,
+                             "DELETE FROM maintenance_undo WHERE NOT EXISTS (SELECT 1 FROM "
+                             "service_records AS r WHERE r.id = maintenance_undo.service_id) OR "
+                             "NOT EXISTS (SELECT 1 FROM maintenance AS m WHERE m.id = "
+                             "maintenance_undo.maintenance_id)",
+                             err, "dropping rows left without a parent")))
+        return rc;
     /* Work recorded against a maintenance item that is gone stays, without the link; a record
      * the gateway never took (its push refused for the item) goes out again without it. */
     if ((rc = record_lost(s, user, "service_records", no_item, ODO_CONFLICT_UNLINKED, err)))

@@ -1,5 +1,5 @@
 /*
- * The conflicts list (storage/replica.h, migrations/device/005_sync_conflicts.sql): what sync
+ * The conflicts list (storage/replica.h, migrations/device/006_sync_conflicts.sql): what sync
  * could not keep, one entry per (user, table, row, reason), the newest ODO_CONFLICTS_MAX of a
  * user kept, each with the values concerned as a JSON object.
  */

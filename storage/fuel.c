@@ -27,12 +27,14 @@ static const char SQL_UPDATE[] =
 static const char SQL_GET[] = "SELECT " FUEL_COLS " FROM fuel_logs WHERE user_id = ?1 AND id = ?2";
 static const char SQL_BY_REF[] =
     "SELECT " FUEL_COLS " FROM fuel_logs WHERE user_id = ?1 AND " ODO_SQL_ID_MATCH(
-        "id", "?2") " AND deleted_at IS NULL LIMIT 2";
+        "id", "?2") " AND (deleted_at IS NULL) = (?3 = 0) LIMIT 2";
 static const struct odo_soft_delete REMOVE = {
     "fuel log with id", "deleting the fuel log", {ODO_SQL_SOFT_DELETE("fuel_logs", "id")}};
 static const char SQL_LAST[] =
     "SELECT " FUEL_COLS " FROM fuel_logs WHERE user_id = ?1 AND (?2 IS NULL OR vehicle_id = ?2) "
     "AND deleted_at IS NULL ORDER BY filled_at DESC, odometer DESC LIMIT 1";
+static const struct odo_soft_delete RESTORE = {
+    "fuel log with id", "restoring the fuel log", {ODO_SQL_RESTORE("fuel_logs", "id")}};
 /* A forced reading after the previous fill and at or before this one breaks the chain. */
 static const char SQL_LIST[] =
     "SELECT " FUEL_COLS ", EXISTS (SELECT 1 FROM odometer_readings r WHERE r.vehicle_id = "
@@ -86,7 +88,7 @@ static void read_row(sqlite3_stmt *st, void *out)
 static int check_fields(struct odo_store *s, struct odo_fuel_log *f, enum odo_fuel_field *field,
                         struct odo_err *err)
 {
-    char a[ODO_DEC_TEXT_MAX], b[ODO_DEC_TEXT_MAX];
+    char a[ODO_DEC_TEXT_MAX], b[ODO_DEC_TEXT_MAX], c[ODO_DEC_TEXT_MAX], d[ODO_DEC_TEXT_MAX];
     int rc;
 
     *field = ODO_FUEL_FIELD_VOLUME;
@@ -120,11 +122,27 @@ static int check_fields(struct odo_store *s, struct odo_fuel_log *f, enum odo_fu
     if ((rc = odo_text_check(f->notes, ODO_NOTES_MAX, "the notes", err)))
         return rc;
     /* volume (scale 3) * price (scale 3) is scale 6; the total has scale 2. */
+    *field = ODO_FUEL_FIELD_TOTAL;
+    if (f->unit_price != ODO_NONE && f->total_cost != ODO_NONE) {
+        int64_t want = odo_muldiv_round((uint64_t)f->volume, (uint64_t)f->unit_price, 10000, 1);
+        int64_t price = odo_muldiv_round((uint64_t)f->total_cost, 10000, (uint64_t)f->volume, 1);
+        if ((want - f->total_cost > ODO_FUEL_TOTAL_SLACK ||
+             f->total_cost - want > ODO_FUEL_TOTAL_SLACK) &&
+            price != f->unit_price)
+            return odo_err_set(
+                err, ODO_EINVAL,
+                "%s %s at %s a unit costs %s, not the total %s: give the price or the "
+                "total and the other is computed (or correct the one that is wrong)",
+                odo_dec_format(f->volume, ODO_SCALE_VOLUME, 0, a, sizeof(a)),
+                odo_vol_unit_label(f->volume_unit),
+                odo_dec_format(f->unit_price, ODO_SCALE_PRICE, 2, b, sizeof(b)),
+                odo_dec_format(want, ODO_SCALE_MONEY, 2, c, sizeof(c)),
+                odo_dec_format(f->total_cost, ODO_SCALE_MONEY, 2, d, sizeof(d)));
+    }
     if (f->unit_price != ODO_NONE && f->total_cost == ODO_NONE)
         f->total_cost = odo_muldiv_round((uint64_t)f->volume, (uint64_t)f->unit_price, 10000, 1);
     else if (f->total_cost != ODO_NONE && f->unit_price == ODO_NONE)
         f->unit_price = odo_muldiv_round((uint64_t)f->total_cost, 10000, (uint64_t)f->volume, 1);
-    *field = ODO_FUEL_FIELD_TOTAL;
     if (f->total_cost > ODO_MONEY_MAX)
         return odo_err_set(err, ODO_EINVAL, "the total of this fill-up is not plausible");
     *field = ODO_FUEL_FIELD_NONE;
@@ -151,9 +169,57 @@ static void bind_fields(sqlite3_stmt *st, const struct odo_fuel_log *f, const ch
     sqlite3_bind_text(st, 15, now, -1, SQLITE_STATIC);
 }
 
-int odo_fuel_save(struct odo_store *s, const char *user, struct odo_fuel_log *f, bool is_new,
+int64_t odo_fuel_jump_limit_um(int64_t volume_pl)
+{
+    /* ODO_FUEL_JUMP_KM_PER_L km per litre: 1e9 um per km over 1e12 pL per litre. */
+    int64_t by_fuel = volume_pl / 1000 * ODO_FUEL_JUMP_KM_PER_L;
+    int64_t floor = (int64_t)ODO_FUEL_JUMP_MIN_KM * 1000000000LL;
+
+    return by_fuel > floor ? by_fuel : floor;
+}
+
+/* Refuses a distance since the previous odometer value that no car covers on one tank, unless
+ * the fill says fill-ups were missed or the person confirmed it. */
+static int check_jump(struct odo_store *s, const char *user, const struct odo_vehicle *v,
+                      const struct odo_fuel_log *f, bool is_new, struct odo_err *err)
+{
+    char a[ODO_DEC_TEXT_MAX], b[ODO_DEC_TEXT_MAX], c[ODO_DEC_TEXT_MAX], d[ODO_DEC_TEXT_MAX];
+    const char *unit = odo_dist_unit_name(v->odometer_unit);
+    int64_t prev, jump_um, limit_um;
+    int rc;
+
+    if (f->missed)
+        return 0;
+    if ((rc = odo_odometer_previous(s, user, v, f->filled_at, is_new ? NULL : f->id, &prev, err)) ||
+        prev == ODO_NONE || f->odometer <= prev)
+        return rc;
+    jump_um = odo_dist_to_um(f->odometer - prev, v->odometer_unit);
+    limit_um = odo_fuel_jump_limit_um(odo_vol_to_pl(f->volume, f->volume_unit));
+    if (jump_um <= limit_um)
+        return 0;
+    return odo_err_set(
+        err, ODO_EINVAL,
+        "odometer %s %s is %s %s past the previous value (%s %s): more than any car goes on "
+        "%s %s. Check for a typo (a wrong earlier value: 'odolog fuel edit ID'), or if it is "
+        "right add --missed or --confirm-distance",
+        odo_dec_format(f->odometer, ODO_SCALE_DISTANCE, 0, a, sizeof(a)), unit,
+        odo_dec_format(f->odometer - prev, ODO_SCALE_DISTANCE, 0, b, sizeof(b)), unit,
+        odo_dec_format(prev, ODO_SCALE_DISTANCE, 0, c, sizeof(c)), unit,
+        odo_dec_format(f->volume, ODO_SCALE_VOLUME, 0, d, sizeof(d)),
+        odo_vol_unit_label(f->volume_unit));
+}
+
+int odo_fuel_check(struct odo_store *s, struct odo_fuel_log *log, struct odo_err *err)
+{
+    enum odo_fuel_field ignored;
+
+    return check_fields(s, log, &ignored, err);
+}
+
+int odo_fuel_save(struct odo_store *s, const char *user, struct odo_fuel_log *f, unsigned flags,
                   enum odo_fuel_field *field, struct odo_err *err)
 {
+    bool is_new = (flags & ODO_FUEL_NEW) != 0;
     enum odo_fuel_field ignored;
     struct odo_vehicle v;
     char now[ODO_TIME_TEXT_LEN + 1], at[ODO_TIME_TEXT_LEN + 1];
@@ -181,7 +247,8 @@ int odo_fuel_save(struct odo_store *s, const char *user, struct odo_fuel_log *f,
         goto out_rollback;
     }
     if ((rc = odo_odometer_check(s, user, &v, f->filled_at, f->odometer, false,
-                                 is_new ? NULL : f->id, err))) {
+                                 is_new ? NULL : f->id, err)) ||
+        (!(flags & ODO_FUEL_CONFIRM_DISTANCE) && (rc = check_jump(s, user, &v, f, is_new, err)))) {
         *field = ODO_FUEL_FIELD_ODOMETER;
         goto out_rollback;
     }
@@ -208,16 +275,96 @@ out_rollback:
     return rc;
 }
 
+int odo_fuel_insert(struct odo_store *s, const char *user, struct odo_fuel_log *f,
+                    struct odo_err *err)
+{
+    char now[ODO_TIME_TEXT_LEN + 1], at[ODO_TIME_TEXT_LEN + 1];
+    sqlite3_stmt *st;
+    int rc;
+
+    if ((rc = odo_store_new_id(s, f->id, err)))
+        return rc;
+    st = odo_store_bound(s, SQL_INSERT, f->id, user, err);
+    if (!st)
+        return ODO_ESTORAGE;
+    odo_store_now_text(s, now);
+    odo_time_format(f->filled_at, at);
+    bind_fields(st, f, at, now);
+    if ((rc = odo_store_step_done(s, st, err, "saving the fuel log")))
+        return rc;
+    memcpy(f->created_at, now, sizeof(now));
+    memcpy(f->updated_at, now, sizeof(now));
+    return 0;
+}
+
+/* Staged fill-ups (storage/bulk.c makes the tables): checked rows waiting for one INSERT ...
+ * SELECT, which spares each row the statement journal and savepoint of an INSERT of its own. */
+static const char SQL_STAGE[] =
+    "INSERT INTO temp.fuel_staged (id, user_id, vehicle_id, filled_at, odometer, volume, "
+    "volume_unit, unit_price, total_cost, currency, is_full, missed, station, notes, created_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+static const char SQL_FLUSH[] =
+    "INSERT INTO main.fuel_logs (id, user_id, vehicle_id, filled_at, odometer, volume, "
+    "volume_unit, unit_price, total_cost, currency, is_full, missed, station, notes, created_at, "
+    "updated_at) SELECT id, user_id, vehicle_id, filled_at, odometer, volume, volume_unit, "
+    "unit_price, total_cost, currency, is_full, missed, station, notes, created_at, created_at "
+    "FROM temp.fuel_staged ORDER BY seq";
+static const char SQL_UNSTAGE[] = "DELETE FROM temp.fuel_staged";
+
+int odo_fuel_stage(struct odo_store *s, const char *user, struct odo_fuel_log *f,
+                   struct odo_err *err)
+{
+    char now[ODO_TIME_TEXT_LEN + 1], at[ODO_TIME_TEXT_LEN + 1];
+    sqlite3_stmt *st;
+    int rc;
+
+    if ((rc = odo_store_staging(s, err)) || (rc = odo_store_new_id(s, f->id, err)))
+        return rc;
+    st = odo_store_bound(s, SQL_STAGE, f->id, user, err);
+    if (!st)
+        return ODO_ESTORAGE;
+    odo_store_now_text(s, now);
+    odo_time_format(f->filled_at, at);
+    bind_fields(st, f, at, now);
+    if ((rc = odo_store_step_done(s, st, err, "staging the fuel log")))
+        return rc;
+    memcpy(f->created_at, now, sizeof(now));
+    memcpy(f->updated_at, now, sizeof(now));
+    return 0;
+}
+
+int odo_fuel_flush(struct odo_store *s, struct odo_err *err)
+{
+    sqlite3_stmt *st;
+    bool was_off = s->capture_off;
+    int rc;
+
+    if (!s->staging)
+        return 0;
+    /* One statement for the rows, one for their capture: a trigger a row costs as much again
+     * as the row. */
+    s->capture_off = true;
+    st = odo_store_stmt(s, SQL_FLUSH, err);
+    rc = st ? odo_store_step_done(s, st, err, "saving the staged fuel logs") : ODO_ESTORAGE;
+    s->capture_off = was_off;
+    if (rc ||
+        (!was_off && (rc = odo_store_capture_inserts(s, "fuel_logs", "temp.fuel_staged", err))))
+        return rc;
+    if (!(st = odo_store_stmt(s, SQL_UNSTAGE, err)))
+        return ODO_ESTORAGE;
+    return odo_store_step_done(s, st, err, "saving the staged fuel logs");
+}
+
 int odo_fuel_add(struct odo_store *s, const char *user, struct odo_fuel_log *log,
                  struct odo_err *err)
 {
-    return odo_fuel_save(s, user, log, true, NULL, err);
+    return odo_fuel_save(s, user, log, ODO_FUEL_NEW, NULL, err);
 }
 
 int odo_fuel_update(struct odo_store *s, const char *user, struct odo_fuel_log *log,
                     struct odo_err *err)
 {
-    return odo_fuel_save(s, user, log, false, NULL, err);
+    return odo_fuel_save(s, user, log, 0, NULL, err);
 }
 
 int odo_fuel_get(struct odo_store *s, const char *user, const char *id, struct odo_fuel_log *log,
@@ -240,17 +387,51 @@ int odo_fuel_last(struct odo_store *s, const char *user, const char *vehicle_id,
     return odo_store_one(s, st, read_row, log, "fill-up", user, err);
 }
 
-int odo_fuel_resolve(struct odo_store *s, const char *user, const char *ref,
-                     struct odo_fuel_log *log, struct odo_err *err)
+int odo_fuel_find(struct odo_store *s, const char *user, const char *ref, bool deleted,
+                  struct odo_fuel_log *log, struct odo_err *err)
 {
     sqlite3_stmt *st = odo_store_bound(s, SQL_BY_REF, user, ref, err);
 
-    return odo_store_one(s, st, read_row, log, "live fuel log", ref, err);
+    if (st)
+        sqlite3_bind_int(st, 3, deleted);
+    return odo_store_one(s, st, read_row, log, deleted ? "deleted fuel log" : "live fuel log", ref,
+                         err);
+}
+
+int odo_fuel_resolve(struct odo_store *s, const char *user, const char *ref,
+                     struct odo_fuel_log *log, struct odo_err *err)
+{
+    return odo_fuel_find(s, user, ref, false, log, err);
 }
 
 int odo_fuel_remove(struct odo_store *s, const char *user, const char *id, struct odo_err *err)
 {
     return odo_store_soft_delete(s, &REMOVE, user, id, NULL, err);
+}
+
+int odo_fuel_restore(struct odo_store *s, const char *user, const char *id, struct odo_err *err)
+{
+    struct odo_fuel_log f;
+    struct odo_vehicle v;
+    int rc;
+
+    if ((rc = odo_store_begin(s, err)))
+        return rc;
+    if ((rc = odo_fuel_get(s, user, id, &f, err)))
+        goto out_rollback;
+    if (!f.deleted_at[0]) {
+        rc = odo_err_set(err, ODO_ENOTFOUND, "fuel log %s is not deleted", id);
+        goto out_rollback;
+    }
+    /* Back among the live rows, it must fit the odometer rule as a new one would. */
+    if ((rc = odo_vehicle_require_live(s, user, f.vehicle_id, &v, err)) ||
+        (rc = odo_odometer_check(s, user, &v, f.filled_at, f.odometer, false, f.id, err)) ||
+        (rc = odo_store_soft_delete(s, &RESTORE, user, id, f.deleted_at, err)))
+        goto out_rollback;
+    return odo_store_commit(s, err);
+out_rollback:
+    odo_store_rollback(s);
+    return rc;
 }
 
 /* odo_fuel_list's rows: each log, and whether a forced reading before it broke the chain. */

@@ -13,8 +13,9 @@
 #include "platform/uuid.h"
 #include "storage/store.h"
 
-#define STORE_STMT_CACHE 128
-#define STORE_TEXT_CACHE 32
+#define STORE_STMT_CACHE  128
+#define STORE_TEXT_CACHE  32
+#define STORE_RANDOM_POOL 640 /* bytes: 64 ids' worth */
 
 struct odo_store {
     sqlite3 *db;
@@ -22,6 +23,7 @@ struct odo_store {
     const struct odo_migration *migrations;
     size_t migration_count;
     bool capture_off; /* the sync engine is applying pulled rows: triggers must not capture */
+    bool read_only;   /* opened with odo_store_options.read_only */
     int tx_depth;
     char device_id[ODO_UUID_TEXT_LEN + 1];
     struct {
@@ -33,6 +35,12 @@ struct odo_store {
         sqlite3_stmt *st;
     } texts[STORE_TEXT_CACHE];
     unsigned next_text; /* the slot the next new text statement replaces */
+    /* Randomness for new ids, drawn from the kernel a pool at a time. */
+    unsigned char random[STORE_RANDOM_POOL];
+    size_t random_used;
+    int64_t last_id_ms;   /* the time in the last new id, and how many ids had it before: */
+    unsigned last_id_seq; /* ids made in one millisecond still sort in the order made */
+    bool staging;         /* the staging tables of odo_fuel_stage and odo_odometer_stage exist */
 };
 
 /*
@@ -69,7 +77,13 @@ int odo_store_exec(struct odo_store *s, const char *sql, struct odo_err *err, co
 /* The store clock's time as "YYYY-MM-DDTHH:MM:SS.mmmZ". */
 void odo_store_now_text(struct odo_store *s, char out[ODO_TIME_TEXT_LEN + 1]);
 
-/* A new UUIDv7 for a row born now. */
+/* Registers on s->db the SQL functions the capture triggers call (odo_capture, odo_hlc_next,
+ * odo_now, odo_uuid). An SQLite result code. */
+int odo_store_register_functions(struct odo_store *s);
+
+/* A new UUIDv7 for a row born now: greater than every id this store made before (within a
+ * millisecond a 12-bit counter follows the time, RFC 9562 method 1), so rows made together
+ * (an import's vehicles) list in the order they were made. */
 int odo_store_new_id(struct odo_store *s, char out[ODO_UUID_TEXT_LEN + 1], struct odo_err *err);
 
 /* Binds text, or NULL when v is NULL or empty. */
@@ -93,14 +107,23 @@ int odo_bind_date(sqlite3_stmt *st, int idx, int32_t days);
  */
 int odo_text_check(const char *v, size_t max, const char *what, struct odo_err *err) ODO_MUST_CHECK;
 
+/* A number macro as SQL text. */
+#define ODO_STORE_STR_(x) #x
+#define ODO_STORE_STR(x)  ODO_STORE_STR_(x)
+
 /*
  * SQL condition: column `col` is the id a person typed as parameter `p`: the whole id, or at
  * least 4 characters from its start or its end (UUIDv7 ids start with their creation time, so
- * ids made together share a prefix; listings show the end).
+ * ids made together share a prefix), or the start of the short id that listings show (its last
+ * ODO_SHORT_ID_LEN characters), so that what a person copies from a listing always matches.
  */
 #define ODO_SQL_ID_MATCH(col, p)                                                                   \
     "(" col " = lower(" p ") OR (length(" p ") >= 4 AND (substr(" col ", 1, length(" p             \
-    ")) = lower(" p ") OR substr(" col ", -length(" p ")) = lower(" p "))))"
+    ")) = lower(" p ") OR substr(" col ", -length(" p ")) = lower(" p ") OR (length(" p            \
+    ") <= " ODO_STORE_STR(ODO_SHORT_ID_LEN) " AND substr(" col                                     \
+                                            ", -" ODO_STORE_STR(ODO_SHORT_ID_LEN) ", length(" p    \
+                                                                                  ")) = lower(" p  \
+                                                                                  ")))))"
 
 /*
  * Steps st, a bound query, and hands each row to row(st, ctx): 0 goes on, a positive value stops
@@ -188,6 +211,69 @@ struct odo_soft_delete {
 int odo_store_soft_delete(struct odo_store *s, const struct odo_soft_delete *d, const char *user,
                           const char *id, const char *restore_at,
                           struct odo_err *err) ODO_MUST_CHECK;
+
+struct odo_vehicle;
+struct odo_service;
+struct odo_fuel_log;
+struct odo_reading;
+struct odo_maint;
+
+/*
+ * The inserts of odo_fuel_add and odo_odometer_add without their checks, for a caller that has
+ * made them (the importer checks a run of rows against each other and the store once): a new
+ * id and timestamps, captured for sync as any insert. In the caller's transaction.
+ */
+int odo_fuel_insert(struct odo_store *s, const char *user, struct odo_fuel_log *f,
+                    struct odo_err *err) ODO_MUST_CHECK;
+int odo_odometer_insert(struct odo_store *s, const char *user, struct odo_reading *r,
+                        struct odo_err *err) ODO_MUST_CHECK;
+
+/*
+ * Staging, for many rows at once (an import): odo_fuel_stage and odo_odometer_stage keep rows
+ * the caller has checked in temporary tables (with their new ids and timestamps filled in);
+ * odo_fuel_flush and odo_odometer_flush write all of them with one INSERT ... SELECT each,
+ * captured for sync as any insert, and empty the tables. A row staged is not yet in the store:
+ * flush before anything reads the vehicle's rows. odo_store_staging creates the tables (once
+ * per connection). In the caller's transaction.
+ */
+int odo_store_staging(struct odo_store *s, struct odo_err *err) ODO_MUST_CHECK;
+int odo_fuel_stage(struct odo_store *s, const char *user, struct odo_fuel_log *f,
+                   struct odo_err *err) ODO_MUST_CHECK;
+int odo_fuel_flush(struct odo_store *s, struct odo_err *err) ODO_MUST_CHECK;
+int odo_odometer_stage(struct odo_store *s, const char *user, struct odo_reading *r,
+                       struct odo_err *err) ODO_MUST_CHECK;
+int odo_odometer_flush(struct odo_store *s, struct odo_err *err) ODO_MUST_CHECK;
+
+/*
+ * The outbox capture of the rows of `staged` (a staging table: seq, id, user_id) just inserted
+ * into synced table `table` with capture off: one entry each, as the insert trigger writes it
+ * ({"*": hlc}, base revision 0), at one new HLC. Both names are the program's own constants.
+ */
+int odo_store_capture_inserts(struct odo_store *s, const char *table, const char *staged,
+                              struct odo_err *err) ODO_MUST_CHECK;
+
+/* Adds item m as it is (imported): its schedule is not counted again, and an item that is
+ * only done (no due, no interval) is taken; otherwise checked as odo_maint_add checks. */
+int odo_maint_add_as_is(struct odo_store *s, const char *user, struct odo_maint *m,
+                        struct odo_err *err) ODO_MUST_CHECK;
+
+/*
+ * Inserts service record rec for live vehicle v (checked: its odometer obeys the rule) with a new
+ * id, inside the caller's transaction. The maintenance and service repositories share it.
+ */
+int odo_service_insert(struct odo_store *s, const char *user, const struct odo_vehicle *v,
+                       struct odo_service *rec, struct odo_err *err) ODO_MUST_CHECK;
+
+/* The schedule of live item maint_id ("" or a deleted item: nothing) counted again from its
+ * latest live completion, when it has one. In the caller's transaction. */
+int odo_maint_follow_completions(struct odo_store *s, const char *user, const char *maint_id,
+                                 struct odo_err *err) ODO_MUST_CHECK;
+
+/* After `removed` was soft-deleted: when it was the latest completion of a live item, that
+ * item's schedule goes back (*restored says whether). In the caller's transaction. */
+int odo_maint_undo_completion(struct odo_store *s, const char *user,
+                              const struct odo_service *removed, bool *restored,
+                              struct odo_err *err) ODO_MUST_CHECK;
 
 /* Runs migrations against s->db; see storage/migrate.h. */
 int odo_migrate_run(struct odo_store *s, struct odo_err *err) ODO_MUST_CHECK;

@@ -17,9 +17,15 @@ static const char SQL_INSERT[] =
     "INSERT INTO renewals (id, user_id, vehicle_id, kind, document_number, issuer, valid_from, "
     "valid_until, cost, currency, notes, created_at, updated_at) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)";
+static const char SQL_UPDATE[] =
+    "UPDATE renewals SET kind = ?4, document_number = ?5, issuer = ?6, valid_from = ?7, "
+    "valid_until = ?8, cost = ?9, currency = ?10, notes = ?11, updated_at = ?12 "
+    "WHERE id = ?1 AND user_id = ?2 AND vehicle_id = ?3 AND deleted_at IS NULL";
+static const char SQL_GET[] =
+    "SELECT " RENEWAL_COLS " FROM renewals WHERE user_id = ?1 AND id = ?2";
 static const char SQL_BY_REF[] =
     "SELECT " RENEWAL_COLS " FROM renewals WHERE user_id = ?1 AND " ODO_SQL_ID_MATCH(
-        "id", "?2") " AND deleted_at IS NULL LIMIT 2";
+        "id", "?2") " AND (deleted_at IS NULL) = (?3 = 0) LIMIT 2";
 static const char SQL_LIST[] =
     "SELECT " RENEWAL_COLS " FROM renewals r WHERE user_id = ?1 AND deleted_at IS NULL "
     "AND (?2 IS NULL OR vehicle_id = ?2) "
@@ -27,6 +33,8 @@ static const char SQL_LIST[] =
     "ORDER BY valid_until DESC, kind";
 static const struct odo_soft_delete REMOVE = {
     "renewal", "removing the renewal", {ODO_SQL_SOFT_DELETE("renewals", "id")}};
+static const struct odo_soft_delete RESTORE = {
+    "renewal", "restoring the renewal", {ODO_SQL_RESTORE("renewals", "id")}};
 
 static const char *const kinds[] = {"insurance", "registration", "emissions"};
 
@@ -73,11 +81,9 @@ static void read_row(sqlite3_stmt *st, void *out)
     odo_column_text(st, 11, r->deleted_at, sizeof(r->deleted_at));
 }
 
-int odo_renewal_add(struct odo_store *s, const char *user, struct odo_renewal *r,
-                    struct odo_err *err)
+/* The checks every write makes. */
+static int check_fields(const char *user, struct odo_renewal *r, struct odo_err *err)
 {
-    char now[ODO_TIME_TEXT_LEN + 1], from[ODO_DATE_TEXT_LEN + 1], until[ODO_DATE_TEXT_LEN + 1];
-    sqlite3_stmt *st;
     int rc;
 
     if ((rc = odo_user_check(user, err)) ||
@@ -92,12 +98,25 @@ int odo_renewal_add(struct odo_store *s, const char *user, struct odo_renewal *r
         return odo_err_set(err, ODO_EINVAL, "a validity of more than 15 years is not plausible");
     if (r->cost != ODO_NONE && (r->cost < 0 || r->cost > 1000000000LL))
         return odo_err_set(err, ODO_EINVAL, "the cost must be between 0 and 10000000");
+    return 0;
+}
+
+/* add and update: the insert or the update of r, stamped now, in one transaction. */
+static int write_row(struct odo_store *s, const char *user, struct odo_renewal *r, bool is_new,
+                     struct odo_err *err)
+{
+    char now[ODO_TIME_TEXT_LEN + 1], from[ODO_DATE_TEXT_LEN + 1], until[ODO_DATE_TEXT_LEN + 1];
+    sqlite3_stmt *st;
+    int rc;
+
+    if ((rc = check_fields(user, r, err)))
+        return rc;
     if ((rc = odo_store_begin(s, err)))
         return rc;
     if ((rc = odo_vehicle_require_live(s, user, r->vehicle_id, NULL, err)) ||
-        (rc = odo_store_new_id(s, r->id, err)))
+        (is_new && (rc = odo_store_new_id(s, r->id, err))))
         goto out_rollback;
-    st = odo_store_bound(s, SQL_INSERT, r->id, user, err);
+    st = odo_store_bound(s, is_new ? SQL_INSERT : SQL_UPDATE, r->id, user, err);
     if (!st) {
         rc = ODO_ESTORAGE;
         goto out_rollback;
@@ -115,12 +134,71 @@ int odo_renewal_add(struct odo_store *s, const char *user, struct odo_renewal *r
     odo_bind_text(st, 10, r->cost != ODO_NONE ? r->currency : NULL);
     odo_bind_text(st, 11, r->notes);
     sqlite3_bind_text(st, 12, now, -1, SQLITE_STATIC);
-    if ((rc = odo_store_step_done(s, st, err, "adding the renewal")))
+    if ((rc =
+             odo_store_step_done(s, st, err, is_new ? "adding the renewal" : "saving the renewal")))
         goto out_rollback;
+    if (!is_new && sqlite3_changes(s->db) != 1) {
+        rc = odo_err_set(err, ODO_ENOTFOUND, "no live renewal %s of that vehicle", r->id);
+        goto out_rollback;
+    }
     if ((rc = odo_store_commit(s, err)))
         return rc;
-    memcpy(r->created_at, now, sizeof(now));
+    if (is_new)
+        memcpy(r->created_at, now, sizeof(now));
     return 0;
+out_rollback:
+    odo_store_rollback(s);
+    return rc;
+}
+
+int odo_renewal_add(struct odo_store *s, const char *user, struct odo_renewal *r,
+                    struct odo_err *err)
+{
+    return write_row(s, user, r, true, err);
+}
+
+int odo_renewal_update(struct odo_store *s, const char *user, struct odo_renewal *r,
+                       struct odo_err *err)
+{
+    return write_row(s, user, r, false, err);
+}
+
+int odo_renewal_get(struct odo_store *s, const char *user, const char *id, struct odo_renewal *r,
+                    struct odo_err *err)
+{
+    sqlite3_stmt *st = odo_store_bound(s, SQL_GET, user, id, err);
+
+    return odo_store_one(s, st, read_row, r, "renewal", id, err);
+}
+
+int odo_renewal_find(struct odo_store *s, const char *user, const char *ref, bool deleted,
+                     struct odo_renewal *r, struct odo_err *err)
+{
+    sqlite3_stmt *st = odo_store_bound(s, SQL_BY_REF, user, ref, err);
+
+    if (st)
+        sqlite3_bind_int(st, 3, deleted);
+    return odo_store_one(s, st, read_row, r, deleted ? "deleted renewal" : "live renewal", ref,
+                         err);
+}
+
+int odo_renewal_restore(struct odo_store *s, const char *user, const char *id, struct odo_err *err)
+{
+    struct odo_renewal r;
+    int rc;
+
+    if ((rc = odo_store_begin(s, err)))
+        return rc;
+    if ((rc = odo_renewal_get(s, user, id, &r, err)))
+        goto out_rollback;
+    if (!r.deleted_at[0]) {
+        rc = odo_err_set(err, ODO_ENOTFOUND, "renewal %s is not deleted", id);
+        goto out_rollback;
+    }
+    if ((rc = odo_vehicle_require_live(s, user, r.vehicle_id, NULL, err)) ||
+        (rc = odo_store_soft_delete(s, &RESTORE, user, id, r.deleted_at, err)))
+        goto out_rollback;
+    return odo_store_commit(s, err);
 out_rollback:
     odo_store_rollback(s);
     return rc;
@@ -129,9 +207,7 @@ out_rollback:
 int odo_renewal_resolve(struct odo_store *s, const char *user, const char *ref,
                         struct odo_renewal *r, struct odo_err *err)
 {
-    sqlite3_stmt *st = odo_store_bound(s, SQL_BY_REF, user, ref, err);
-
-    return odo_store_one(s, st, read_row, r, "live renewal", ref, err);
+    return odo_renewal_find(s, user, ref, false, r, err);
 }
 
 ODO_STORE_LISTING(list, struct odo_renewal, read_row)

@@ -6,6 +6,7 @@
 #ifndef ODO_STORAGE_RENEWALS_H
 #define ODO_STORAGE_RENEWALS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "platform/clock.h"
@@ -37,6 +38,23 @@ int odo_renewal_kind_parse(const char *s, enum odo_renewal_kind *out,
 /* Adds r to a live vehicle of user; valid_until must not precede valid_from. Fills r->id. */
 int odo_renewal_add(struct odo_store *s, const char *user, struct odo_renewal *r,
                     struct odo_err *err) ODO_MUST_CHECK;
+
+/* Rewrites live renewal r->id of vehicle r->vehicle_id with r's fields, checked as
+ * odo_renewal_add checks them. ODO_EINVAL, ODO_ENOTFOUND, storage errors. */
+int odo_renewal_update(struct odo_store *s, const char *user, struct odo_renewal *r,
+                       struct odo_err *err) ODO_MUST_CHECK;
+
+/* Reads renewal id, live or deleted. */
+int odo_renewal_get(struct odo_store *s, const char *user, const char *id, struct odo_renewal *r,
+                    struct odo_err *err) ODO_MUST_CHECK;
+
+/* odo_renewal_resolve among the deleted renewals when `deleted`, else the live ones. */
+int odo_renewal_find(struct odo_store *s, const char *user, const char *ref, bool deleted,
+                     struct odo_renewal *r, struct odo_err *err) ODO_MUST_CHECK;
+
+/* Undeletes renewal id when its vehicle is live. ODO_ENOTFOUND when it is not deleted. */
+int odo_renewal_restore(struct odo_store *s, const char *user, const char *id,
+                        struct odo_err *err) ODO_MUST_CHECK;
 
 /* Finds a live renewal by id or unique id prefix (4+ characters). */
 int odo_renewal_resolve(struct odo_store *s, const char *user, const char *ref,

@@ -3,9 +3,11 @@
  * average economy and cost per distance, in the user's units. Fills are streamed in time order,
  * so memory does not grow with the number of fills.
  *
- * Costs are summed in the user's currency only; fills paid in another currency are counted in
- * other_currency_fills and left out of money figures. Cost per distance is the cost of the fuel
- * bought after the first fill (of each odometer series) over the distance driven between fills.
+ * Costs are summed in one currency: the user's when any fill is paid in it, else the one most
+ * fills are paid in (a logbook kept abroad keeps its costs); fills paid in other currencies are
+ * counted apart, per currency, and left out of money figures. Cost per distance is the cost of
+ * the fuel bought after the first fill (of each odometer series), over the distance driven
+ * between fills: the first tank was bought before that distance, so it is not counted.
  */
 #ifndef ODO_STORAGE_STATS_H
 #define ODO_STORAGE_STATS_H
@@ -33,9 +35,19 @@ struct odo_month {
     int64_t distance; /* tenths of the user's distance unit */
 };
 
+#define ODO_STATS_CURRENCIES_MAX 4 /* other currencies listed apart; more are only counted */
+
 struct odo_vehicle_stats {
     int fills;
-    int other_currency_fills;
+    char currency[4];         /* what cost and cost per distance are in */
+    int costed_fills;         /* fills with a total in that currency: the cost's basis */
+    int other_currency_fills; /* fills with a total in another currency */
+    struct {
+        char currency[4];
+        int fills;
+        int64_t cost; /* hundredths */
+    } other[ODO_STATS_CURRENCIES_MAX];
+    int others;
     int64_t volume;            /* all fuel, thousandths of the user's volume unit */
     int64_t cost;              /* all fills in the user's currency, hundredths */
     int64_t distance;          /* driven between fills, tenths of the user's distance unit */
@@ -43,6 +55,8 @@ struct odo_vehicle_stats {
     int counted_fills;         /* fills inside closed chains: the average's basis */
     int64_t cost_per_distance; /* -1 when unknown; see cpd_scale */
     int cpd_scale;             /* 2: hundredths per 100 km; 3: thousandths per mile */
+    int64_t cpd_cost;          /* its basis: the cost of the fills after each first one */
+    int cpd_fills;             /* ... and how many they are */
 };
 
 /*

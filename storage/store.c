@@ -9,8 +9,10 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define ODO_APPLICATION_ID 1329876812 /* 'ODOL' */
@@ -258,13 +260,6 @@ void odo_store_now_text(struct odo_store *s, char out[ODO_TIME_TEXT_LEN + 1])
     odo_time_format(odo_clock_now(s->clock), out);
 }
 
-int odo_store_new_id(struct odo_store *s, char out[ODO_UUID_TEXT_LEN + 1], struct odo_err *err)
-{
-    if (odo_uuid_v7(odo_clock_now(s->clock), out) != 0)
-        return odo_err_set(err, ODO_EIO, "the kernel gave no random bytes for a new id");
-    return 0;
-}
-
 int odo_bind_text(sqlite3_stmt *st, int idx, const char *v)
 {
     if (!v || !*v)
@@ -334,70 +329,6 @@ int odo_text_check(const char *v, size_t max, const char *what, struct odo_err *
         return odo_err_set(err, ODO_EINVAL,
                            "%s holds a control character or is not valid UTF-8 text", what);
     return 0;
-}
-
-/* SQL functions for the capture triggers. */
-
-static void fn_capture(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-    struct odo_store *s = sqlite3_user_data(ctx);
-    (void)argc;
-    (void)argv;
-    sqlite3_result_int(ctx, !s->capture_off);
-}
-
-static void fn_hlc_next(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-    struct odo_store *s = sqlite3_user_data(ctx);
-    const char *prev = (const char *)sqlite3_value_text(argv[0]);
-    char out[ODO_HLC_TEXT_LEN + 1];
-    odo_hlc h = 0;
-    (void)argc;
-
-    if (prev && odo_hlc_parse(prev, &h) != 0) {
-        sqlite3_result_error(ctx, "sync_state.hlc is not a hybrid logical clock", -1);
-        return;
-    }
-    odo_hlc_format(odo_hlc_tick(h, odo_clock_now(s->clock)), out);
-    sqlite3_result_text(ctx, out, ODO_HLC_TEXT_LEN, SQLITE_TRANSIENT);
-}
-
-static void fn_now(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-    struct odo_store *s = sqlite3_user_data(ctx);
-    char out[ODO_TIME_TEXT_LEN + 1];
-    (void)argc;
-    (void)argv;
-    odo_store_now_text(s, out);
-    sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
-}
-
-static void fn_uuid(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-    struct odo_store *s = sqlite3_user_data(ctx);
-    char out[ODO_UUID_TEXT_LEN + 1];
-    (void)argc;
-    (void)argv;
-    if (odo_store_new_id(s, out, NULL) != 0) {
-        sqlite3_result_error(ctx, "no random bytes for a new id", -1);
-        return;
-    }
-    sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
-}
-
-static int register_functions(struct odo_store *s)
-{
-    /* The capture triggers call these, so they cannot be DIRECTONLY; none of them has a side
-     * effect or reveals anything, which is what INNOCUOUS promises. */
-    const int flags = SQLITE_UTF8 | SQLITE_INNOCUOUS;
-    int rc = sqlite3_create_function(s->db, "odo_capture", 0, flags, s, fn_capture, NULL, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_create_function(s->db, "odo_hlc_next", 1, flags, s, fn_hlc_next, NULL, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_create_function(s->db, "odo_now", 0, flags, s, fn_now, NULL, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_create_function(s->db, "odo_uuid", 0, flags, s, fn_uuid, NULL, NULL);
-    return rc;
 }
 
 /* Refuses a file that is an SQLite database but not ours (a foreign application id, or tables
@@ -481,6 +412,115 @@ static int load_device_id(struct odo_store *s, struct odo_err *err)
     return 0;
 }
 
+/* Refuses a path that exists and is not a regular file (a device, a directory, a link): SQLite
+ * would open /dev/null and leave a journal beside it. A missing file is fine unless it is to be
+ * read. */
+static int check_regular(const char *path, bool must_exist, struct odo_err *err)
+{
+    struct stat st;
+
+    if (lstat(path, &st) != 0) {
+        if (errno == ENOENT && !must_exist)
+            return 0;
+        if (errno == ENOENT)
+            return odo_err_set(err, ODO_ENOTFOUND, "there is no database at '%s' yet", path);
+        return odo_err_set(err, ODO_EREADONLY, "cannot look at '%s': %s", path, strerror(errno));
+    }
+    if (S_ISREG(st.st_mode))
+        return 0;
+    return odo_err_set(err, ODO_ENOTDB,
+                       "'%s' is %s, not a database file: give the path of an odolog database "
+                       "(or of one to create); nothing was changed",
+                       path,
+                       S_ISLNK(st.st_mode)                          ? "a symbolic link"
+                       : S_ISDIR(st.st_mode)                        ? "a directory"
+                       : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+                                                                    : "not a regular file");
+}
+
+/* Counts what a read-only store cannot do: migrations still to apply, or ones from a newer
+ * program. */
+struct ro_status {
+    int pending, unknown;
+};
+
+static void count_status(const struct odo_migration_status *st, void *ctx)
+{
+    struct ro_status *r = ctx;
+    r->pending += st->state == ODO_MIGRATION_PENDING;
+    r->unknown += st->state == ODO_MIGRATION_UNKNOWN;
+}
+
+/* "file:PATH?immutable=1" with PATH escaped for a URI (caller frees), or NULL. */
+static char *immutable_uri(const char *path)
+{
+    static const char suffix[] = "?immutable=1";
+    char *uri = malloc(strlen("file:") + 3 * strlen(path) + sizeof(suffix)), *p;
+
+    if (!uri)
+        return NULL;
+    p = uri + sprintf(uri, "file:");
+    for (; *path; path++) {
+        if (*path == '%' || *path == '?' || *path == '#')
+            p += sprintf(p, "%%%02X", (unsigned char)*path);
+        else
+            *p++ = *path;
+    }
+    memcpy(p, suffix, sizeof(suffix));
+    return uri;
+}
+
+/*
+ * The read-only open: no migration, no pragma that writes, and a file that is up to date. A
+ * database in WAL mode needs its -shm beside it; when nobody may create that (a read-only
+ * directory), the file is opened as immutable, which is safe because nobody can write it either.
+ */
+static int open_read_only(struct odo_store *s, const char *path,
+                          const struct odo_store_options *opt, struct odo_err *err)
+{
+    struct ro_status ro = {0, 0};
+    char *uri;
+    int rc;
+
+    rc = sqlite3_open_v2(path, &s->db,
+                         SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_EXRESCODE,
+                         opt->vfs);
+    if (rc == SQLITE_OK)
+        rc = check_identity(s, path, err);
+    if (rc != 0 && access(path, W_OK) != 0) {
+        sqlite3_close_v2(s->db);
+        s->db = NULL;
+        if (!(uri = immutable_uri(path)))
+            return odo_err_set(err, ODO_ENOMEM, "out of memory opening the database");
+        rc = sqlite3_open_v2(
+            uri, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_EXRESCODE, opt->vfs);
+        free(uri);
+        if (rc == SQLITE_OK)
+            rc = check_identity(s, path, err);
+    }
+    if (rc > 0)
+        return odo_store_sqlerr(s, rc, err, "opening the database for reading");
+    if (rc != 0)
+        return rc;
+    sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_busy_timeout(s->db, opt->busy_timeout_ms > 0 ? opt->busy_timeout_ms : 5000);
+    if ((rc = odo_store_register_functions(s)) != SQLITE_OK)
+        return odo_store_sqlerr(s, rc, err, "registering SQL functions");
+    if (!opt->no_migrate && (rc = odo_store_migration_status(s, count_status, &ro, err)))
+        return rc;
+    if (ro.unknown)
+        return odo_err_set(err, ODO_ENEWER,
+                           "'%s' was written by a newer odolog: upgrade odolog to read it", path);
+    if (ro.pending)
+        return odo_err_set(err, ODO_EREADONLY,
+                           "'%s' is read-only and was written by an older odolog: it needs %d "
+                           "migration%s, which only a writable file can take; make it writable "
+                           "once",
+                           path, ro.pending, ro.pending == 1 ? "" : "s");
+    s->read_only = true;
+    return load_device_id(s, err);
+}
+
 int odo_store_open(const char *path, const struct odo_store_options *opt, struct odo_store **out,
                    struct odo_err *err)
 {
@@ -499,6 +539,16 @@ int odo_store_open(const char *path, const struct odo_store_options *opt, struct
     s->migrations = opt->migrations ? opt->migrations : odo_migrations_device(&count);
     s->migration_count = opt->migrations ? opt->migration_count : count;
 
+    if ((rc = check_regular(path, opt->read_only, err)))
+        goto out_close;
+    if (opt->read_only) {
+        rc = open_read_only(s, path, opt, err);
+        if (rc == 0)
+            *out = s;
+        else
+            odo_store_close(s);
+        return rc;
+    }
     rc = sqlite3_open_v2(path, &s->db,
                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW |
                              SQLITE_OPEN_EXRESCODE,
@@ -541,7 +591,7 @@ int odo_store_open(const char *path, const struct odo_store_options *opt, struct
         rc = rc == ODO_ESTORAGE ? ODO_EREADONLY : rc;
         goto out_close;
     }
-    rc = register_functions(s);
+    rc = odo_store_register_functions(s);
     if (rc != SQLITE_OK) {
         rc = odo_store_sqlerr(s, rc, err, "registering SQL functions");
         goto out_close;

@@ -21,20 +21,30 @@
 
 struct odo_store;
 
+/* Listings show the last ODO_SHORT_ID_LEN characters of an id; any 4 or more characters from
+ * the start of that short id find the row again (as do the whole id, and its start or end). */
+#define ODO_SHORT_ID_LEN 8
+
 struct odo_store_options {
-    const struct odo_clock *clock;          /* NULL: the system clock */
-    const char *vfs;                        /* SQLite VFS name; NULL: the default */
-    int busy_timeout_ms;                    /* 0: 5000 */
-    bool no_migrate;                        /* open without applying migrations (db status) */
+    const struct odo_clock *clock; /* NULL: the system clock */
+    const char *vfs;               /* SQLite VFS name; NULL: the default */
+    int busy_timeout_ms;           /* 0: 5000 */
+    bool no_migrate;               /* open without applying migrations (db status) */
+    bool read_only; /* open for reading only: nothing is migrated or written (a read-only file) */
     const struct odo_migration *migrations; /* NULL: the built-in set */
     size_t migration_count;
 };
 
 /*
  * Opens the database at path, creating the file (not its directory) when it does not exist, and
- * migrates it unless opt->no_migrate. opt may be NULL. On success *out is a handle the caller
- * closes with odo_store_close(). Errors, each with a sentence in err: ODO_ENOTDB (not an SQLite
- * or not an odolog database), ODO_EREADONLY (file or directory not writable), ODO_EMIGRATE,
+ * migrates it unless opt->no_migrate. opt may be NULL. With opt->read_only the file must exist
+ * and be up to date (no pending migration, unless opt->no_migrate too): it is opened for reading
+ * only, which works on a file nobody may write, and every write through the handle fails with
+ * ODO_EREADONLY. Only a regular file is a database: a device, directory or link is refused before
+ * SQLite sees it (no journal is ever created beside it). On success *out is a handle the caller
+ * closes with odo_store_close(). Errors, each with a sentence in err: ODO_ENOTDB (not a regular
+ * file, not an SQLite or not an odolog database), ODO_EREADONLY (file or directory not writable; a
+ * read-only file that needs migrating), ODO_ENOTFOUND (read_only and no such file), ODO_EMIGRATE,
  * ODO_ENEWER, ODO_EBUSY, ODO_ESTORAGE. On error nothing in the file has changed.
  */
 int odo_store_open(const char *path, const struct odo_store_options *opt, struct odo_store **out,

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "platform/text.h"
 #include "storage/internal.h"
@@ -59,6 +60,9 @@ static const char SQL_LIST[] = "SELECT " VEHICLE_COLS " FROM vehicles v WHERE v.
 static const char SQL_LIVE_VIN_OWNER[] =
     "SELECT name FROM vehicles WHERE user_id = ?1 AND vin = ?2 AND deleted_at IS NULL "
     "AND id <> ?3";
+static const char SQL_LIVE_NAME_TAKEN[] =
+    "SELECT 1 FROM vehicles WHERE user_id = ?1 AND name = ?2 COLLATE NOCASE "
+    "AND deleted_at IS NULL AND id <> ?3";
 static const char SQL_HAS_READINGS[] =
     "SELECT EXISTS (SELECT 1 FROM odometer_events WHERE vehicle_id = ?1 AND user_id = ?2)";
 
@@ -262,6 +266,54 @@ static int check_vin_free(struct odo_store *s, const char *user, const char *vin
     return 0;
 }
 
+/* Whether a live vehicle of the user other than self_id is called name (case-insensitive). */
+static int name_taken(struct odo_store *s, const char *user, const char *name, const char *self_id,
+                      bool *taken, struct odo_err *err)
+{
+    sqlite3_stmt *st = odo_store_bound(s, SQL_LIVE_NAME_TAKEN, user, name, err);
+
+    if (st)
+        sqlite3_bind_text(st, 3, self_id, -1, SQLITE_STATIC);
+    return odo_store_row(s, st, NULL, NULL, taken, "checking the name", err);
+}
+
+/*
+ * Names are unique among a user's live vehicles, so that a name typed with --vehicle always
+ * finds one. A name the user gave is refused when taken; one made up from year, make and model
+ * (given is false) gets " (2)", " (3)"... instead.
+ */
+static int check_name_free(struct odo_store *s, const char *user, struct odo_vehicle *v, bool given,
+                           struct odo_err *err)
+{
+    char base[ODO_NAME_MAX + 1], name[ODO_NAME_MAX + 16];
+    bool taken;
+    int rc;
+
+    if ((rc = name_taken(s, user, v->name, v->id, &taken, err)) || !taken)
+        return rc;
+    if (given)
+        return odo_err_set(err, ODO_EEXIST,
+                           "the name '%s' is already taken by another of your vehicles: give "
+                           "this one another --name (names tell vehicles apart in --vehicle)",
+                           v->name);
+    memcpy(base, v->name, sizeof(base));
+    for (int n = 2; n < 1000; n++) {
+        size_t room = ODO_NAME_MAX - (size_t)snprintf(NULL, 0, " (%d)", n);
+        char cut[ODO_NAME_MAX + 1];
+
+        odo_strlcpy(cut, base, room + 1);
+        snprintf(name, sizeof(name), "%s (%d)", cut, n);
+        if ((rc = name_taken(s, user, name, v->id, &taken, err)))
+            return rc;
+        if (!taken) {
+            memcpy(v->name, name, strlen(name) + 1);
+            return 0;
+        }
+    }
+    return odo_err_set(err, ODO_EEXIST, "the name '%s' is taken: give the vehicle a --name",
+                       v->name);
+}
+
 /* Runs sql, the insert or the update, with the vehicle's fields, stamped with the time now. */
 static int write_row(struct odo_store *s, const char *sql, const char *user,
                      const struct odo_vehicle *v, char now[ODO_TIME_TEXT_LEN + 1],
@@ -292,13 +344,16 @@ int odo_vehicle_add(struct odo_store *s, const char *user, struct odo_vehicle *v
                     struct odo_err *err)
 {
     char now[ODO_TIME_TEXT_LEN + 1];
+    bool given = v->name[0] != '\0';
     int rc;
 
+    v->id[0] = '\0';
     if ((rc = odo_user_check(user, err)) || (rc = check_fields(s, v, err)))
         return rc;
     if ((rc = odo_store_begin(s, err)))
         return rc;
-    if ((rc = check_vin_free(s, user, v->vin, "", err)) || (rc = odo_store_new_id(s, v->id, err)))
+    if ((rc = check_vin_free(s, user, v->vin, "", err)) ||
+        (rc = check_name_free(s, user, v, given, err)) || (rc = odo_store_new_id(s, v->id, err)))
         goto out_rollback;
     if ((rc = write_row(s, SQL_INSERT, user, v, now, "adding the vehicle", err)))
         goto out_rollback;
@@ -361,6 +416,12 @@ int odo_vehicle_resolve(struct odo_store *s, const char *user, const char *ref,
             return rc;
     }
     rc = resolve_by(s, SQL_BY_NAME, user, ref, include_deleted, ref, v, err);
+    if (rc == ODO_EINVAL)
+        odo_err_set(err, ODO_EINVAL,
+                    "the name '%.120s' is shared by more than one %svehicle: give its VIN or id "
+                    "instead (see 'odolog vehicle list%s'), or rename one with 'odolog vehicle "
+                    "edit ID --name NEW'",
+                    ref, include_deleted ? "" : "live ", include_deleted ? " --all" : "");
     if (rc == ODO_ENOTFOUND)
         odo_err_set(err, ODO_ENOTFOUND,
                     "no %svehicle matches '%.120s' (give its id, VIN or name; see 'odolog "
@@ -437,6 +498,7 @@ int odo_vehicle_update(struct odo_store *s, const char *user, struct odo_vehicle
     struct odo_vehicle old;
     char now[ODO_TIME_TEXT_LEN + 1];
     int64_t readings = 0;
+    bool given = v->name[0] != '\0';
     sqlite3_stmt *st;
     int rc;
 
@@ -445,7 +507,8 @@ int odo_vehicle_update(struct odo_store *s, const char *user, struct odo_vehicle
     if ((rc = odo_store_begin(s, err)))
         return rc;
     if ((rc = odo_vehicle_require_live(s, user, v->id, &old, err)) ||
-        (rc = check_vin_free(s, user, v->vin, v->id, err)))
+        (rc = check_vin_free(s, user, v->vin, v->id, err)) ||
+        (strcasecmp(old.name, v->name) != 0 && (rc = check_name_free(s, user, v, given, err))))
         goto out_rollback;
     if (old.odometer_unit != v->odometer_unit) {
         st = odo_store_bound(s, SQL_HAS_READINGS, v->id, user, err);
@@ -495,6 +558,7 @@ int odo_vehicle_restore(struct odo_store *s, const char *user, const char *id, s
         goto out_rollback;
     }
     if ((rc = check_vin_free(s, user, v.vin, v.id, err)) ||
+        (rc = check_name_free(s, user, &v, true, err)) ||
         (rc = odo_store_soft_delete(s, &RESTORE, user, id, v.deleted_at, err)))
         goto out_rollback;
     return odo_store_commit(s, err);

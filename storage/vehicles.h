@@ -49,8 +49,9 @@ struct odo_vehicle {
 
 /*
  * Adds v for user. v->vin may be raw input: it is normalised in place. When v->name is empty it
- * is made from year, make and model, else from the VIN. Fills v->id and the timestamps.
- * Errors: ODO_EINVAL (bad field, invalid VIN), ODO_EEXIST (a live vehicle has this VIN),
+ * is made from year, make and model, else from the VIN, with " (2)", " (3)"... when another live
+ * vehicle is already called that. Fills v->id and the timestamps. Errors: ODO_EINVAL (bad field,
+ * invalid VIN), ODO_EEXIST (a live vehicle has this VIN, or the name given, case-insensitively),
  * storage errors.
  */
 int odo_vehicle_add(struct odo_store *s, const char *user, struct odo_vehicle *v,
@@ -76,7 +77,8 @@ int odo_vehicle_get(struct odo_store *s, const char *user, const char *id, struc
 /*
  * Finds a vehicle by what a person typed: its id, a unique id prefix of at least 4 characters,
  * its VIN, or its name (case-insensitive). Only live vehicles unless include_deleted.
- * ODO_ENOTFOUND when nothing matches, ODO_EINVAL when several do.
+ * ODO_ENOTFOUND when nothing matches, ODO_EINVAL when several do (the sentence says whether the
+ * id part or the name was shared).
  */
 int odo_vehicle_resolve(struct odo_store *s, const char *user, const char *ref,
                         bool include_deleted, struct odo_vehicle *v,
@@ -94,7 +96,8 @@ int odo_vehicle_list(struct odo_store *s, const char *user, bool include_deleted
 
 /*
  * Writes the editable fields of v (a live vehicle of user, by v->id). The odometer unit cannot
- * change once readings exist. Same errors as odo_vehicle_add, and ODO_ENOTFOUND.
+ * change once readings exist; a new name must not be another live vehicle's. Same errors as
+ * odo_vehicle_add, and ODO_ENOTFOUND.
  */
 int odo_vehicle_update(struct odo_store *s, const char *user, struct odo_vehicle *v,
                        struct odo_err *err) ODO_MUST_CHECK;
@@ -110,7 +113,7 @@ int odo_vehicle_remove(struct odo_store *s, const char *user, const char *id,
                        struct odo_err *err) ODO_MUST_CHECK;
 
 /* Restores deleted vehicle id and the children deleted with it. ODO_ENOTFOUND when there is no
- * deleted vehicle id; ODO_EEXIST when a live vehicle now has its VIN. */
+ * deleted vehicle id; ODO_EEXIST when a live vehicle now has its VIN or its name. */
 int odo_vehicle_restore(struct odo_store *s, const char *user, const char *id,
                         struct odo_err *err) ODO_MUST_CHECK;
 

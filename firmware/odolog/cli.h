@@ -24,7 +24,8 @@ enum {
     EXIT_INVALID = 2,  /* input refused: malformed, out of range, against a rule */
     EXIT_NOTFOUND = 3, /* no such vehicle, log, item or id */
     EXIT_STORAGE = 4,  /* the database could not be opened, read or written */
-    EXIT_SYNC = 5,     /* sync failed: gateway unreachable or refusing; nothing was lost */
+    EXIT_SYNC = 5,     /* sync failed or is not set up; nothing was lost */
+    EXIT_FILE = 6,     /* another file or device could not be read or written */
 };
 
 struct cli {
@@ -54,11 +55,16 @@ extern const struct cli_command cli_commands[];
 /* The exit code for an ODO_E* code. */
 int cli_exit_code(int rc);
 
-/* Prints "odolog: <sentence>" for rc (from c->err) to stderr and returns its exit code. */
+/* Reports message as the reason for exit code `code` on stderr ("odolog: message", or a JSON
+ * object {"error": {"exit", "kind", "message"}} under --json) and returns code. */
+int cli_report(struct cli *c, int code, const char *message);
+
+/* cli_report of rc's exit code and the sentence in c->err. */
 int cli_fail(struct cli *c, int rc);
 
-/* Prints a usage error with a pointer to --help and returns EXIT_USAGE. */
-int cli_usage(const struct cli_command *cmd, const char *fmt, ...) ODO_PRINTF(2, 3);
+/* Reports a usage error (with cmd's usage line and a pointer to --help unless --json) and
+ * returns EXIT_USAGE. */
+int cli_usage(struct cli *c, const struct cli_command *cmd, const char *fmt, ...) ODO_PRINTF(3, 4);
 
 /* Prints a warning to stderr. */
 void cli_warn(const char *fmt, ...) ODO_PRINTF(1, 2);
@@ -71,8 +77,14 @@ int cli_help(const struct cli_command *cmd);
  * end, or 'h' after printing help (the caller returns 0), or '?' after a usage message (the
  * caller returns EXIT_USAGE).
  */
-int cli_getopt(const struct cli_command *cmd, int argc, char **argv, const struct option *opts,
-               const char *shortopts);
+int cli_getopt(struct cli *c, const struct cli_command *cmd, int argc, char **argv,
+               const struct option *opts, const char *shortopts);
+
+/* Parses a command that takes exactly one argument and only --help: *arg receives it. Returns
+ * 0, -1 after help was printed (exit 0), or EXIT_USAGE after a message (`missing` when there is
+ * no argument). */
+int cli_one_arg(struct cli *c, const struct cli_command *cmd, int argc, char **argv,
+                const char *missing, const char **arg);
 
 /* Settles c->db_path as odo_device_db_path does (--db, $ODOLOG_DB, the data directory, created
  * on first use). Returns 0 or an exit code, having printed why. */
@@ -81,6 +93,10 @@ int cli_db_path(struct cli *c);
 /* Opens the database (creating the default directory on first use) and loads the user's
  * settings. Returns 0 or an exit code, having printed why. */
 int cli_open(struct cli *c);
+
+/* cli_open for a command that only reads: a database nobody may write (file or directory) is
+ * opened read-only instead of refused. */
+int cli_open_read(struct cli *c);
 
 /* storage/entry.h's parsers with c->err: they print nothing and leave a sentence in c->err;
  * each returns 0 or ODO_EINVAL. */
@@ -99,17 +115,42 @@ int cli_copy(struct cli *c, char *dst, size_t cap, const char *src,
 int cli_vehicle(struct cli *c, const char *ref, bool include_deleted,
                 struct odo_vehicle *v) ODO_MUST_CHECK;
 
+/* Says that record `what` ("fill-up", "odometer reading", "service record", "document",
+ * "maintenance item") id was deleted (with the command that undoes it) or restored; JSON:
+ * {"deleted": id} or {"restored": id}. */
+void cli_print_done(struct cli *c, bool restored, const char *what, const char *id);
+
+/* A kind of record that 'GROUP rm ID' and 'GROUP restore ID' name by id: what a person calls
+ * it, the question when no id is given, and its repository's calls (find: among the deleted
+ * records when `deleted`, writing the whole id into id). */
+struct cli_record_kind {
+    const char *group, *what, *which;
+    int (*find)(struct odo_store *s, const char *user, const char *ref, bool deleted,
+                char id[ODO_UUID_TEXT_LEN + 1], struct odo_err *err);
+    int (*remove)(struct odo_store *s, const char *user, const char *id, struct odo_err *err);
+    int (*restore)(struct odo_store *s, const char *user, const char *id, struct odo_err *err);
+};
+
+/* 'GROUP rm ID' (restore false) or 'GROUP restore ID' of kind k. Returns the exit code. */
+int cli_remove_or_restore(struct cli *c, int argc, char **argv, const struct cli_record_kind *k,
+                          bool restore);
+
 /* Text helpers for output. */
 const char *cli_dec(int64_t v, int scale, int min_decimals, char *buf, size_t cap);
-const char *cli_short_id(const char *id); /* the last 8 characters */
+const char *cli_short_id(const char *id); /* the last ODO_SHORT_ID_LEN characters */
 
-/* An aligned text table; rows are buffered in chunks, so memory stays bounded. */
+/*
+ * An aligned text table; rows are buffered in chunks, so memory stays bounded. Columns are
+ * aligned by display width (wide characters take two columns) and, by the `align` letter of
+ * each: 'l' left, 'r' right, 'd' numbers on their decimal point with what follows them (a unit,
+ * a currency) in a column of its own, so "3.969 USD" and "40.5 L" line up with "10 gal".
+ */
 #define TABLE_MAX_COLS 12
 #define TABLE_CHUNK    200
 struct table {
     int ncols;
     const char *head[TABLE_MAX_COLS];
-    bool right[TABLE_MAX_COLS];
+    char align[TABLE_MAX_COLS];
     char *cells[TABLE_CHUNK][TABLE_MAX_COLS];
     int rows;
     bool any, header_done;
@@ -131,6 +172,10 @@ void jlist_end(struct jlist *l);
 void json_print(cJSON *doc);
 /* Adds a decimal as a string (exact), or null when absent. */
 void json_dec(cJSON *o, const char *key, int64_t v, int scale, bool present);
+/* A calendar date as "YYYY-MM-DD", or "-" for ODO_NO_DATE. */
+void cli_date_text(int32_t d, char out[ODO_DATE_TEXT_LEN + 1]);
+/* Adds a calendar date as "YYYY-MM-DD", or null for ODO_NO_DATE. */
+void json_date(cJSON *o, const char *key, int32_t d);
 /* Adds a string, or null when s is empty. */
 void json_str(cJSON *o, const char *key, const char *s);
 
@@ -146,6 +191,22 @@ int cmd_fuel_add(struct cli *c, int argc, char **argv);
 int cmd_fuel_list(struct cli *c, int argc, char **argv);
 int cmd_fuel_edit(struct cli *c, int argc, char **argv);
 int cmd_fuel_rm(struct cli *c, int argc, char **argv);
+int cmd_fuel_restore(struct cli *c, int argc, char **argv);
+int cmd_odo_edit(struct cli *c, int argc, char **argv);
+int cmd_odo_rm(struct cli *c, int argc, char **argv);
+int cmd_odo_restore(struct cli *c, int argc, char **argv);
+int cmd_maint_edit(struct cli *c, int argc, char **argv);
+int cmd_maint_restore(struct cli *c, int argc, char **argv);
+int cmd_renewal_edit(struct cli *c, int argc, char **argv);
+int cmd_renewal_restore(struct cli *c, int argc, char **argv);
+int cmd_service_list(struct cli *c, int argc, char **argv);
+int cmd_service_add(struct cli *c, int argc, char **argv);
+int cmd_service_edit(struct cli *c, int argc, char **argv);
+int cmd_service_rm(struct cli *c, int argc, char **argv);
+int cmd_service_restore(struct cli *c, int argc, char **argv);
+int cmd_import(struct cli *c, int argc, char **argv);
+int cmd_export(struct cli *c, int argc, char **argv);
+int cmd_completion(struct cli *c, int argc, char **argv);
 int cmd_odo_add(struct cli *c, int argc, char **argv);
 int cmd_odo_list(struct cli *c, int argc, char **argv);
 int cmd_maint_add(struct cli *c, int argc, char **argv);
@@ -177,6 +238,23 @@ int cmd_sync_status(struct cli *c, int argc, char **argv);
 
 /* The command entry for name/sub, for help and usage messages. */
 const struct cli_command *cli_find(const char *name, const char *sub);
+
+/* The options of recorded work (service add/edit, maint done), as typed. */
+struct cli_work {
+    const char *vehicle, *description, *date, *odometer, *cost, *currency, *shop, *notes;
+    int count; /* how many were given, --vehicle aside */
+};
+struct odo_service;
+
+/* Parses the work options (--description only when `description`) into *a. Returns 0, -1 after
+ * help, or EXIT_USAGE after a message. */
+int cli_work_parse(struct cli *c, const struct cli_command *cmd, int argc, char **argv,
+                   bool description, struct cli_work *a);
+/* Applies them onto rec; an empty odometer or cost clears it. 0 or ODO_EINVAL (c->err). */
+int cli_work_apply(struct cli *c, const struct cli_work *a, struct odo_service *rec);
+/* JSON of a service record; the service records of v as a table or a JSON list. */
+cJSON *json_service(const struct odo_service *r);
+int cli_service_table(struct cli *c, const struct odo_vehicle *v);
 
 /* JSON of a vehicle (shared by vehicle list/show/add). */
 cJSON *json_vehicle(const struct odo_vehicle *v);

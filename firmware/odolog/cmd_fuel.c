@@ -24,7 +24,8 @@ enum {
     OPT_STATION,
     OPT_NOTES,
     OPT_FULL,
-    OPT_NO_MISSED
+    OPT_NO_MISSED,
+    OPT_CONFIRM
 };
 
 static const struct option fuel_opts[] = {
@@ -42,6 +43,7 @@ static const struct option fuel_opts[] = {
     {"notes", required_argument, NULL, OPT_NOTES},
     {"full", no_argument, NULL, OPT_FULL},
     {"no-missed", no_argument, NULL, OPT_NO_MISSED},
+    {"confirm-distance", no_argument, NULL, OPT_CONFIRM},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -50,17 +52,18 @@ static const struct option fuel_opts[] = {
 struct fuel_args {
     const char *vehicle;
     struct odo_fuel_entry e;
+    bool confirm; /* --confirm-distance */
 };
 
-static int parse_args(const struct cli_command *cmd, int argc, char **argv, bool edit,
-                      struct fuel_args *a)
+static int parse_args(struct cli *c, const struct cli_command *cmd, int argc, char **argv,
+                      bool edit, struct fuel_args *a)
 {
     bool partial = false, full = false, missed = false, no_missed = false;
     struct odo_fuel_entry *e = &a->e;
     int ch;
 
     memset(a, 0, sizeof(*a));
-    while ((ch = cli_getopt(cmd, argc, argv, fuel_opts, "h")) != -1) {
+    while ((ch = cli_getopt(c, cmd, argc, argv, fuel_opts, "h")) != -1) {
         switch (ch) {
         case 'h':
             return -1;
@@ -102,10 +105,13 @@ static int parse_args(const struct cli_command *cmd, int argc, char **argv, bool
         case OPT_MISSED:
             missed = true;
             break;
+        case OPT_CONFIRM:
+            a->confirm = true;
+            break;
         case OPT_FULL:
         case OPT_NO_MISSED:
             if (!edit)
-                return cli_usage(cmd, "--full and --no-missed are for 'fuel edit'");
+                return cli_usage(c, cmd, "--full and --no-missed are for 'fuel edit'");
             if (ch == OPT_FULL)
                 full = true;
             else
@@ -114,7 +120,7 @@ static int parse_args(const struct cli_command *cmd, int argc, char **argv, bool
         }
     }
     if ((partial && full) || (missed && no_missed))
-        return cli_usage(cmd, "contradictory options");
+        return cli_usage(c, cmd, "contradictory options");
     e->full = partial ? 0 : full ? 1 : -1;
     e->missed = missed ? 1 : no_missed ? 0 : -1;
     return 0;
@@ -166,21 +172,23 @@ int cmd_fuel_add(struct cli *c, int argc, char **argv)
     struct odo_fuel_log f;
     struct odo_vehicle v;
     struct fuel_args a;
-    int rc = parse_args(cmd, argc, argv, false, &a);
+    int rc = parse_args(c, cmd, argc, argv, false, &a);
 
     if (rc)
         return rc < 0 ? 0 : rc;
     if (optind < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind]);
     if (!a.e.odometer || !a.e.volume)
-        return cli_usage(cmd, "--odometer and --volume are required");
+        return cli_usage(c, cmd, "--odometer and --volume are required");
     if ((rc = cli_open(c)))
         return rc;
     if ((rc = cli_vehicle(c, a.vehicle, false, &v)))
         return cli_fail(c, rc);
     odo_fuel_entry_start(&v, &c->settings, odo_clock_now(NULL), &f);
     if ((rc = odo_fuel_entry_apply(&a.e, &c->settings, &f, NULL, &c->err)) ||
-        (rc = odo_fuel_add(c->store, c->user, &f, &c->err)))
+        (rc = odo_fuel_save(c->store, c->user, &f,
+                            ODO_FUEL_NEW | (a.confirm ? ODO_FUEL_CONFIRM_DISTANCE : 0), NULL,
+                            &c->err)))
         return cli_fail(c, rc);
     print_saved(c, &f, "logged");
     return 0;
@@ -192,14 +200,14 @@ int cmd_fuel_edit(struct cli *c, int argc, char **argv)
     struct odo_fuel_log f;
     struct odo_vehicle v;
     struct fuel_args a;
-    int rc = parse_args(cmd, argc, argv, true, &a);
+    int rc = parse_args(c, cmd, argc, argv, true, &a);
 
     if (rc)
         return rc < 0 ? 0 : rc;
     if (optind >= argc)
-        return cli_usage(cmd, "which fuel log? give its id");
+        return cli_usage(c, cmd, "which fuel log? give its id");
     if (optind + 1 < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind + 1]);
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind + 1]);
     if ((rc = cli_open(c)))
         return rc;
     if ((rc = odo_fuel_resolve(c->store, c->user, argv[optind], &f, &c->err)))
@@ -210,38 +218,36 @@ int cmd_fuel_edit(struct cli *c, int argc, char **argv)
         memcpy(f.vehicle_id, v.id, sizeof(v.id));
     }
     if ((rc = odo_fuel_entry_apply(&a.e, &c->settings, &f, NULL, &c->err)) ||
-        (rc = odo_fuel_update(c->store, c->user, &f, &c->err)))
+        (rc = odo_fuel_save(c->store, c->user, &f, a.confirm ? ODO_FUEL_CONFIRM_DISTANCE : 0, NULL,
+                            &c->err)))
         return cli_fail(c, rc);
     print_saved(c, &f, "updated");
     return 0;
 }
 
+/* rm and restore: one fill-up by id. */
+static int find_id(struct odo_store *s, const char *user, const char *ref, bool deleted,
+                   char id[ODO_UUID_TEXT_LEN + 1], struct odo_err *err)
+{
+    struct odo_fuel_log f;
+    int rc = odo_fuel_find(s, user, ref, deleted, &f, err);
+
+    if (rc == 0)
+        memcpy(id, f.id, sizeof(f.id));
+    return rc;
+}
+
+static const struct cli_record_kind kind = {"fuel",  "fill-up",       "which fuel log? give its id",
+                                            find_id, odo_fuel_remove, odo_fuel_restore};
+
 int cmd_fuel_rm(struct cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    const struct cli_command *cmd = cli_find("fuel", "rm");
-    struct odo_fuel_log f;
-    int ch, rc;
+    return cli_remove_or_restore(c, argc, argv, &kind, false);
+}
 
-    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1)
-        return ch == 'h' ? 0 : EXIT_USAGE;
-    if (optind >= argc)
-        return cli_usage(cmd, "which fuel log? give its id");
-    if (optind + 1 < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind + 1]);
-    if ((rc = cli_open(c)))
-        return rc;
-    if ((rc = odo_fuel_resolve(c->store, c->user, argv[optind], &f, &c->err)) ||
-        (rc = odo_fuel_remove(c->store, c->user, f.id, &c->err)))
-        return cli_fail(c, rc);
-    if (c->json) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "deleted", f.id);
-        json_print(o);
-    } else {
-        printf("deleted fill-up %s\n", cli_short_id(f.id));
-    }
-    return 0;
+int cmd_fuel_restore(struct cli *c, int argc, char **argv)
+{
+    return cli_remove_or_restore(c, argc, argv, &kind, true);
 }
 
 struct list_ctx {
@@ -321,14 +327,14 @@ int cmd_fuel_list(struct cli *c, int argc, char **argv)
                            "TOTAL", dist_head, econ_head,  ""};
     int ch, rc;
 
-    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1) {
+    while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1) {
         if (ch != OPT_VEHICLE)
             return ch == 'h' ? 0 : EXIT_USAGE;
         ref = optarg;
     }
     if (optind < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-    if ((rc = cli_open(c)))
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind]);
+    if ((rc = cli_open_read(c)))
         return rc;
     if ((rc = cli_vehicle(c, ref, false, &v)))
         return cli_fail(c, rc);
@@ -339,7 +345,7 @@ int cmd_fuel_list(struct cli *c, int argc, char **argv)
     snprintf(dist_head, sizeof(dist_head), "DIST (%s)",
              odo_dist_unit_label(c->settings.units.dist));
     snprintf(econ_head, sizeof(econ_head), "%s", odo_econ_unit_label(c->settings.units.econ));
-    table_init(&l->t, 9, head, "llrrrrrrl");
+    table_init(&l->t, 9, head, "llddddddl");
     if (c->json)
         jlist_begin(&l->j);
     rc =

@@ -1,5 +1,5 @@
 /*
- * odolog maint add|list|done|rm and renewal add|list|rm
+ * odolog maint add|list|edit|done|rm|restore
  */
 #include <stdlib.h>
 #include <string.h>
@@ -7,7 +7,6 @@
 #include "firmware/odolog/cli.h"
 #include "platform/decimal.h"
 #include "storage/maintenance.h"
-#include "storage/renewals.h"
 
 enum {
     OPT_VEHICLE = 256,
@@ -27,31 +26,7 @@ enum {
     OPT_COST,
     OPT_CURRENCY,
     OPT_SHOP,
-    OPT_KIND,
-    OPT_FROM,
-    OPT_UNTIL,
-    OPT_NUMBER,
-    OPT_ISSUER
 };
-
-static void date_text(int32_t d, char out[ODO_DATE_TEXT_LEN + 1])
-{
-    if (d == ODO_NO_DATE)
-        strcpy(out, "-");
-    else
-        odo_date_format(d, out);
-}
-
-static void json_date(cJSON *o, const char *key, int32_t d)
-{
-    char t[ODO_DATE_TEXT_LEN + 1];
-    if (d == ODO_NO_DATE) {
-        cJSON_AddNullToObject(o, key);
-        return;
-    }
-    odo_date_format(d, t);
-    cJSON_AddStringToObject(o, key, t);
-}
 
 static cJSON *json_maint(const struct odo_maint *m, const char *vehicle_name)
 {
@@ -78,88 +53,179 @@ static cJSON *json_maint(const struct odo_maint *m, const char *vehicle_name)
     return o;
 }
 
-int cmd_maint_add(struct cli *c, int argc, char **argv)
-{
-    static const struct option opts[] = {
-        {"vehicle", required_argument, NULL, OPT_VEHICLE},
-        {"type", required_argument, NULL, OPT_TYPE},
-        {"category", required_argument, NULL, OPT_CATEGORY},
-        {"description", required_argument, NULL, OPT_DESCRIPTION},
-        {"due-date", required_argument, NULL, OPT_DUE_DATE},
-        {"due-odometer", required_argument, NULL, OPT_DUE_ODO},
-        {"every-months", required_argument, NULL, OPT_EVERY_MONTHS},
-        {"every-distance", required_argument, NULL, OPT_EVERY_DISTANCE},
-        {"last-date", required_argument, NULL, OPT_LAST_DATE},
-        {"last-odometer", required_argument, NULL, OPT_LAST_ODO},
-        {"notes", required_argument, NULL, OPT_NOTES},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    const struct cli_command *cmd = cli_find("maint", "add");
-    const char *arg[OPT_NOTES - 255] = {NULL};
-    struct odo_maint m;
-    struct odo_vehicle v;
-    long months;
-    int ch, rc;
+static const struct option item_opts[] = {
+    {"vehicle", required_argument, NULL, OPT_VEHICLE},
+    {"type", required_argument, NULL, OPT_TYPE},
+    {"category", required_argument, NULL, OPT_CATEGORY},
+    {"description", required_argument, NULL, OPT_DESCRIPTION},
+    {"due-date", required_argument, NULL, OPT_DUE_DATE},
+    {"due-odometer", required_argument, NULL, OPT_DUE_ODO},
+    {"every-months", required_argument, NULL, OPT_EVERY_MONTHS},
+    {"every-distance", required_argument, NULL, OPT_EVERY_DISTANCE},
+    {"last-date", required_argument, NULL, OPT_LAST_DATE},
+    {"last-odometer", required_argument, NULL, OPT_LAST_ODO},
+    {"notes", required_argument, NULL, OPT_NOTES},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0}};
 
-    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1) {
+/* The options of one maint add/edit as typed: arg[OPT_X - OPT_VEHICLE]. */
+struct item_args {
+    const char *arg[OPT_NOTES - OPT_VEHICLE + 1];
+    int count;
+};
+#define ARG(a, opt) ((a)->arg[(opt)-OPT_VEHICLE])
+
+static int parse_item(struct cli *c, const struct cli_command *cmd, int argc, char **argv,
+                      struct item_args *a)
+{
+    int ch;
+
+    memset(a, 0, sizeof(*a));
+    while ((ch = cli_getopt(c, cmd, argc, argv, item_opts, "h")) != -1) {
         if (ch == 'h')
-            return 0;
+            return -1;
         if (ch == '?')
             return EXIT_USAGE;
-        arg[ch - OPT_VEHICLE] = optarg;
+        ARG(a, ch) = optarg;
+        a->count += ch != OPT_VEHICLE;
     }
-#define ARG(opt) arg[(opt)-OPT_VEHICLE]
+    return 0;
+}
+
+/* A date option: "" clears it (edit), else YYYY-MM-DD. */
+static int opt_date(struct cli *c, const char *s, int32_t *out)
+{
+    if (!*s) {
+        *out = ODO_NO_DATE;
+        return 0;
+    }
+    return odo_date_parse(s, out, &c->err);
+}
+
+/* A distance option: "" clears it to `none`, else a distance. */
+static int opt_distance(struct cli *c, const char *s, const char *what, int64_t none, int64_t *out)
+{
+    if (!*s) {
+        *out = none;
+        return 0;
+    }
+    return cli_distance(c, s, what, out);
+}
+
+/* Applies the typed options onto m (the vehicle option aside). */
+static int apply_item(struct cli *c, const struct item_args *a, struct odo_maint *m)
+{
+    long months;
+    int rc;
+
+    if ((ARG(a, OPT_TYPE) &&
+         (rc = cli_copy(c, m->type, sizeof(m->type), ARG(a, OPT_TYPE), "the type"))) ||
+        (ARG(a, OPT_CATEGORY) &&
+         (rc = odo_maint_category_parse(ARG(a, OPT_CATEGORY), &m->category, &c->err))) ||
+        (ARG(a, OPT_DESCRIPTION) && (rc = cli_copy(c, m->description, sizeof(m->description),
+                                                   ARG(a, OPT_DESCRIPTION), "the description"))) ||
+        (ARG(a, OPT_DUE_DATE) && (rc = opt_date(c, ARG(a, OPT_DUE_DATE), &m->due_date))) ||
+        (ARG(a, OPT_DUE_ODO) && (rc = opt_distance(c, ARG(a, OPT_DUE_ODO), "the due odometer",
+                                                   ODO_NONE, &m->due_odometer))) ||
+        (ARG(a, OPT_EVERY_DISTANCE) &&
+         (rc = opt_distance(c, ARG(a, OPT_EVERY_DISTANCE), "the interval", 0,
+                            &m->interval_distance))) ||
+        (ARG(a, OPT_LAST_DATE) && (rc = opt_date(c, ARG(a, OPT_LAST_DATE), &m->last_done_date))) ||
+        (ARG(a, OPT_LAST_ODO) && (rc = opt_distance(c, ARG(a, OPT_LAST_ODO), "the last odometer",
+                                                    ODO_NONE, &m->last_done_odometer))) ||
+        (ARG(a, OPT_NOTES) &&
+         (rc = cli_copy(c, m->notes, sizeof(m->notes), ARG(a, OPT_NOTES), "the notes"))))
+        return rc;
+    if (ARG(a, OPT_EVERY_MONTHS)) {
+        if (!*ARG(a, OPT_EVERY_MONTHS))
+            months = 0;
+        else if ((rc = cli_int(c, ARG(a, OPT_EVERY_MONTHS), "--every-months", 1, 240, &months)))
+            return rc;
+        m->interval_months = (int)months;
+    }
+    if (ARG(a, OPT_EVERY_DISTANCE) && *ARG(a, OPT_EVERY_DISTANCE) && m->interval_distance == 0)
+        return odo_err_set(&c->err, ODO_EINVAL, "--every-distance must be more than zero");
+    return 0;
+}
+
+static void print_item(struct cli *c, const struct odo_maint *m, const struct odo_vehicle *v,
+                       const char *what)
+{
+    char d[ODO_DATE_TEXT_LEN + 1], n[ODO_DEC_TEXT_MAX];
+
+    if (c->json) {
+        json_print(json_maint(m, v->name));
+        return;
+    }
+    cli_date_text(m->due_date, d);
+    printf("%s %s for '%s' (id %s): due %s", what, m->type, v->name, cli_short_id(m->id), d);
+    if (m->due_odometer != ODO_NONE)
+        printf(" or at %s %s", cli_dec(m->due_odometer, 1, 0, n, sizeof(n)),
+               odo_dist_unit_name(v->odometer_unit));
+    printf("\n");
+}
+
+int cmd_maint_add(struct cli *c, int argc, char **argv)
+{
+    const struct cli_command *cmd = cli_find("maint", "add");
+    struct item_args a;
+    struct odo_maint m;
+    struct odo_vehicle v;
+    int rc = parse_item(c, cmd, argc, argv, &a);
+
+    if (rc)
+        return rc < 0 ? 0 : rc;
     if (optind < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-    if (!ARG(OPT_TYPE))
-        return cli_usage(cmd, "--type is required (for example oil_change)");
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind]);
+    if (!ARG(&a, OPT_TYPE))
+        return cli_usage(c, cmd, "--type is required (for example oil_change)");
     if ((rc = cli_open(c)))
         return rc;
     memset(&m, 0, sizeof(m));
     m.category = ODO_MAINT_OTHER;
     m.due_date = m.last_done_date = ODO_NO_DATE;
     m.due_odometer = m.last_done_odometer = ODO_NONE;
-    if ((rc = cli_vehicle(c, ARG(OPT_VEHICLE), false, &v)) ||
-        (rc = cli_copy(c, m.type, sizeof(m.type), ARG(OPT_TYPE), "the type")) ||
-        (ARG(OPT_CATEGORY) &&
-         (rc = odo_maint_category_parse(ARG(OPT_CATEGORY), &m.category, &c->err))) ||
-        (ARG(OPT_DESCRIPTION) && (rc = cli_copy(c, m.description, sizeof(m.description),
-                                                ARG(OPT_DESCRIPTION), "the description"))) ||
-        (ARG(OPT_DUE_DATE) && (rc = odo_date_parse(ARG(OPT_DUE_DATE), &m.due_date, &c->err))) ||
-        (ARG(OPT_DUE_ODO) &&
-         (rc = cli_distance(c, ARG(OPT_DUE_ODO), "the due odometer", &m.due_odometer))) ||
-        (ARG(OPT_EVERY_DISTANCE) &&
-         (rc = cli_distance(c, ARG(OPT_EVERY_DISTANCE), "the interval", &m.interval_distance))) ||
-        (ARG(OPT_LAST_DATE) &&
-         (rc = odo_date_parse(ARG(OPT_LAST_DATE), &m.last_done_date, &c->err))) ||
-        (ARG(OPT_LAST_ODO) &&
-         (rc = cli_distance(c, ARG(OPT_LAST_ODO), "the last odometer", &m.last_done_odometer))) ||
-        (ARG(OPT_NOTES) &&
-         (rc = cli_copy(c, m.notes, sizeof(m.notes), ARG(OPT_NOTES), "the notes"))))
+    if ((rc = cli_vehicle(c, ARG(&a, OPT_VEHICLE), false, &v)) || (rc = apply_item(c, &a, &m)))
         return cli_fail(c, rc);
-    if (ARG(OPT_EVERY_MONTHS)) {
-        if ((rc = cli_int(c, ARG(OPT_EVERY_MONTHS), "--every-months", 1, 240, &months)))
-            return cli_fail(c, rc);
-        m.interval_months = (int)months;
-    }
-    if (ARG(OPT_EVERY_DISTANCE) && m.interval_distance == 0)
-        return cli_fail(
-            c, odo_err_set(&c->err, ODO_EINVAL, "--every-distance must be more than zero"));
-#undef ARG
     memcpy(m.vehicle_id, v.id, sizeof(v.id));
     if ((rc = odo_maint_add(c->store, c->user, &m, &c->err)))
         return cli_fail(c, rc);
-    if (c->json) {
-        json_print(json_maint(&m, v.name));
-    } else {
-        char d[ODO_DATE_TEXT_LEN + 1], n[ODO_DEC_TEXT_MAX];
-        date_text(m.due_date, d);
-        printf("added %s for '%s' (id %s): due %s", m.type, v.name, cli_short_id(m.id), d);
-        if (m.due_odometer != ODO_NONE)
-            printf(" or at %s %s", cli_dec(m.due_odometer, 1, 0, n, sizeof(n)),
-                   odo_dist_unit_name(v.odometer_unit));
-        printf("\n");
-    }
+    print_item(c, &m, &v, "added");
+    return 0;
+}
+
+int cmd_maint_edit(struct cli *c, int argc, char **argv)
+{
+    const struct cli_command *cmd = cli_find("maint", "edit");
+    struct item_args a;
+    struct odo_maint m;
+    struct odo_vehicle v;
+    bool reschedule;
+    int rc = parse_item(c, cmd, argc, argv, &a);
+
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if (optind >= argc)
+        return cli_usage(c, cmd, "which item? give its type or id");
+    if (optind + 1 < argc)
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind + 1]);
+    if (a.count == 0)
+        return cli_usage(c, cmd, "nothing to change: give at least one field");
+    if ((rc = cli_open(c)))
+        return rc;
+    if ((ARG(&a, OPT_VEHICLE) && (rc = cli_vehicle(c, ARG(&a, OPT_VEHICLE), false, &v))) ||
+        (rc = odo_maint_resolve(c->store, c->user, argv[optind], ARG(&a, OPT_VEHICLE) ? v.id : NULL,
+                                &m, &c->err)) ||
+        (rc = apply_item(c, &a, &m)))
+        return cli_fail(c, rc);
+    /* New intervals or a new last completion move the next due, unless it is given. */
+    reschedule = (ARG(&a, OPT_EVERY_MONTHS) || ARG(&a, OPT_EVERY_DISTANCE) ||
+                  ARG(&a, OPT_LAST_DATE) || ARG(&a, OPT_LAST_ODO)) &&
+                 !ARG(&a, OPT_DUE_DATE) && !ARG(&a, OPT_DUE_ODO);
+    if ((rc = odo_maint_update(c->store, c->user, &m, reschedule, &c->err)) ||
+        (rc = odo_vehicle_get(c->store, c->user, m.vehicle_id, &v, &c->err)))
+        return cli_fail(c, rc);
+    print_item(c, &m, &v, "updated");
     return 0;
 }
 
@@ -182,8 +248,8 @@ static int maint_row(const struct odo_maint *m, void *ctx)
         jlist_add(&l->j, json_maint(m, l->v->name));
         return 0;
     }
-    date_text(m->due_date, due);
-    date_text(m->last_done_date, last);
+    cli_date_text(m->due_date, due);
+    cli_date_text(m->last_done_date, last);
     if (m->due_odometer != ODO_NONE)
         snprintf(dodo, sizeof(dodo), "%s %s", cli_dec(m->due_odometer, 1, 0, n, sizeof(n)), unit);
     else
@@ -215,55 +281,6 @@ static int maint_vehicle(const struct odo_vehicle *v, void *ctx)
     return odo_maint_list(l->c->store, l->c->user, v->id, maint_row, l, &l->c->err) ? 1 : 0;
 }
 
-static cJSON *json_service(const struct odo_service *r)
-{
-    cJSON *o = cJSON_CreateObject();
-    char at[ODO_TIME_TEXT_LEN + 1];
-
-    odo_time_format(r->performed_at, at);
-    cJSON_AddStringToObject(o, "id", r->id);
-    cJSON_AddStringToObject(o, "vehicle_id", r->vehicle_id);
-    json_str(o, "maintenance_id", r->maintenance_id);
-    cJSON_AddStringToObject(o, "performed_at", at);
-    json_dec(o, "odometer", r->odometer, ODO_SCALE_DISTANCE, r->odometer != ODO_NONE);
-    cJSON_AddStringToObject(o, "description", r->description);
-    json_dec(o, "cost", r->cost, ODO_SCALE_MONEY, r->cost != ODO_NONE);
-    json_str(o, "currency", r->currency);
-    json_str(o, "shop", r->shop);
-    json_str(o, "notes", r->notes);
-    return o;
-}
-
-static int service_row(const struct odo_service *r, void *ctx)
-{
-    struct maint_list *l = ctx;
-    char when[32], odo[48], cost[48], n[ODO_DEC_TEXT_MAX];
-    const char *cells[6];
-
-    if (l->c->json) {
-        jlist_add(&l->j, json_service(r));
-        return 0;
-    }
-    odo_time_format_local(r->performed_at, when);
-    if (r->odometer != ODO_NONE)
-        snprintf(odo, sizeof(odo), "%s %s", cli_dec(r->odometer, 1, 0, n, sizeof(n)),
-                 odo_dist_unit_name(l->v->odometer_unit));
-    else
-        strcpy(odo, "-");
-    if (r->cost != ODO_NONE)
-        snprintf(cost, sizeof(cost), "%s %s", cli_dec(r->cost, 2, 2, n, sizeof(n)), r->currency);
-    else
-        strcpy(cost, "-");
-    cells[0] = cli_short_id(r->id);
-    cells[1] = when;
-    cells[2] = odo;
-    cells[3] = r->description;
-    cells[4] = cost;
-    cells[5] = r->shop;
-    table_row(&l->t, cells);
-    return 0;
-}
-
 int cmd_maint_list(struct cli *c, int argc, char **argv)
 {
     static const struct option opts[] = {{"vehicle", required_argument, NULL, OPT_VEHICLE},
@@ -272,7 +289,6 @@ int cmd_maint_list(struct cli *c, int argc, char **argv)
                                          {NULL, 0, NULL, 0}};
     static const char *const head[] = {"ID",       "VEHICLE", "TYPE",  "CATEGORY",
                                        "DUE DATE", "DUE AT",  "EVERY", "LAST DONE"};
-    static const char *const hist_head[] = {"ID", "DATE", "ODOMETER", "WORK", "COST", "SHOP"};
     const struct cli_command *cmd = cli_find("maint", "list");
     const char *ref = NULL;
     bool history = false;
@@ -280,7 +296,7 @@ int cmd_maint_list(struct cli *c, int argc, char **argv)
     struct maint_list *l;
     int ch, rc;
 
-    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1) {
+    while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1) {
         if (ch == OPT_VEHICLE)
             ref = optarg;
         else if (ch == OPT_HISTORY)
@@ -289,92 +305,52 @@ int cmd_maint_list(struct cli *c, int argc, char **argv)
             return ch == 'h' ? 0 : EXIT_USAGE;
     }
     if (optind < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-    if ((rc = cli_open(c)))
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind]);
+    if ((rc = cli_open_read(c)))
         return rc;
+    if (history) {
+        if ((rc = cli_vehicle(c, ref, false, &v)))
+            return cli_fail(c, rc);
+        return cli_service_table(c, &v);
+    }
     l = calloc(1, sizeof(*l));
     if (!l)
-        return EXIT_STORAGE;
+        return cli_report(c, EXIT_STORAGE, "out of memory");
     l->c = c;
     if (c->json)
         jlist_begin(&l->j);
-    if (history) {
-        table_init(&l->t, 6, hist_head, "llrlrl");
-        if ((rc = cli_vehicle(c, ref, false, &v)) == 0) {
-            l->v = &v;
-            rc = odo_service_list(c->store, c->user, v.id, service_row, l, &c->err);
-        }
+    table_init(&l->t, 8, head, "llllrdll");
+    if (ref) {
+        if ((rc = cli_vehicle(c, ref, false, &v)) == 0)
+            rc = maint_vehicle(&v, l) ? c->err.code : 0;
     } else {
-        table_init(&l->t, 8, head, "llllrrll");
-        if (ref) {
-            if ((rc = cli_vehicle(c, ref, false, &v)) == 0)
-                rc = maint_vehicle(&v, l) ? c->err.code : 0;
-        } else {
-            rc = odo_vehicle_list(c->store, c->user, false, maint_vehicle, l, &c->err);
-            if (rc == 0 && c->err.code)
-                rc = c->err.code;
-        }
+        rc = odo_vehicle_list(c->store, c->user, false, maint_vehicle, l, &c->err);
+        if (rc == 0 && c->err.code)
+            rc = c->err.code;
     }
     if (c->json)
         jlist_end(&l->j);
     else
-        table_end(&l->t, history ? "no service records yet" : "no maintenance items yet");
+        table_end(&l->t, "no maintenance items yet");
     free(l);
     return rc ? cli_fail(c, rc) : 0;
 }
 
 int cmd_maint_done(struct cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {{"vehicle", required_argument, NULL, OPT_VEHICLE},
-                                         {"date", required_argument, NULL, OPT_DATE},
-                                         {"odometer", required_argument, NULL, OPT_ODOMETER},
-                                         {"cost", required_argument, NULL, OPT_COST},
-                                         {"currency", required_argument, NULL, OPT_CURRENCY},
-                                         {"shop", required_argument, NULL, OPT_SHOP},
-                                         {"notes", required_argument, NULL, OPT_NOTES},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     const struct cli_command *cmd = cli_find("maint", "done");
-    const char *ref = NULL, *date = NULL, *odometer = NULL, *cost = NULL, *currency = NULL,
-               *shop = NULL, *notes = NULL;
     struct odo_vehicle v;
     struct odo_maint m, next;
     struct odo_service rec;
-    int ch, rc;
+    struct cli_work a;
+    int rc = cli_work_parse(c, cmd, argc, argv, false, &a);
 
-    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1) {
-        switch (ch) {
-        case 'h':
-            return 0;
-        case '?':
-            return EXIT_USAGE;
-        case OPT_VEHICLE:
-            ref = optarg;
-            break;
-        case OPT_DATE:
-            date = optarg;
-            break;
-        case OPT_ODOMETER:
-            odometer = optarg;
-            break;
-        case OPT_COST:
-            cost = optarg;
-            break;
-        case OPT_CURRENCY:
-            currency = optarg;
-            break;
-        case OPT_SHOP:
-            shop = optarg;
-            break;
-        case OPT_NOTES:
-            notes = optarg;
-            break;
-        }
-    }
+    if (rc)
+        return rc < 0 ? 0 : rc;
     if (optind >= argc)
-        return cli_usage(cmd, "which item? give its type or id");
+        return cli_usage(c, cmd, "which item? give its type or id");
     if (optind + 1 < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind + 1]);
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind + 1]);
     if ((rc = cli_open(c)))
         return rc;
     memset(&rec, 0, sizeof(rec));
@@ -382,15 +358,10 @@ int cmd_maint_done(struct cli *c, int argc, char **argv)
     rec.odometer = ODO_NONE;
     rec.cost = ODO_NONE;
     memcpy(rec.currency, c->settings.currency, sizeof(rec.currency));
-    if ((ref && (rc = cli_vehicle(c, ref, false, &v))) ||
-        (rc = odo_maint_resolve(c->store, c->user, argv[optind], ref ? v.id : NULL, &m, &c->err)) ||
-        (date && (rc = odo_time_parse(date, &rec.performed_at, &c->err))) ||
-        (odometer && (rc = cli_distance(c, odometer, "the odometer", &rec.odometer))) ||
-        (cost && (rc = cli_money(c, cost, "the cost", &rec.cost))) ||
-        (currency &&
-         (rc = cli_copy(c, rec.currency, sizeof(rec.currency), currency, "the currency"))) ||
-        (shop && (rc = cli_copy(c, rec.shop, sizeof(rec.shop), shop, "the shop"))) ||
-        (notes && (rc = cli_copy(c, rec.notes, sizeof(rec.notes), notes, "the notes"))))
+    if ((a.vehicle && (rc = cli_vehicle(c, a.vehicle, false, &v))) ||
+        (rc = odo_maint_resolve(c->store, c->user, argv[optind], a.vehicle ? v.id : NULL, &m,
+                                &c->err)) ||
+        (rc = cli_work_apply(c, &a, &rec)))
         return cli_fail(c, rc);
     if ((rc = odo_maint_complete(c->store, c->user, m.id, &rec, &next, &c->err)) ||
         (rc = odo_vehicle_get(c->store, c->user, next.vehicle_id, &v, &c->err)))
@@ -405,7 +376,7 @@ int cmd_maint_done(struct cli *c, int argc, char **argv)
     printf("recorded %s for '%s'", next.type, v.name);
     if (next.due_date != ODO_NO_DATE || next.due_odometer != ODO_NONE) {
         char d[ODO_DATE_TEXT_LEN + 1], n[ODO_DEC_TEXT_MAX];
-        date_text(next.due_date, d);
+        cli_date_text(next.due_date, d);
         printf("; next due %s", d);
         if (next.due_odometer != ODO_NONE)
             printf(" or at %s %s", cli_dec(next.due_odometer, 1, 0, n, sizeof(n)),
@@ -417,253 +388,51 @@ int cmd_maint_done(struct cli *c, int argc, char **argv)
     return 0;
 }
 
-int cmd_maint_rm(struct cli *c, int argc, char **argv)
+/* rm and restore: one item by type or id (--vehicle narrows a type). */
+static int remove_or_restore(struct cli *c, int argc, char **argv, bool restore)
 {
     static const struct option opts[] = {{"vehicle", required_argument, NULL, OPT_VEHICLE},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const struct cli_command *cmd = cli_find("maint", "rm");
+    const struct cli_command *cmd = cli_find("maint", restore ? "restore" : "rm");
     const char *ref = NULL;
     struct odo_vehicle v;
     struct odo_maint m;
     int ch, rc;
 
-    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1) {
+    while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1) {
         if (ch != OPT_VEHICLE)
             return ch == 'h' ? 0 : EXIT_USAGE;
         ref = optarg;
     }
     if (optind >= argc)
-        return cli_usage(cmd, "which item? give its type or id");
+        return cli_usage(c, cmd, "which item? give its type or id");
     if (optind + 1 < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind + 1]);
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind + 1]);
     if ((rc = cli_open(c)))
         return rc;
     if ((ref && (rc = cli_vehicle(c, ref, false, &v))) ||
-        (rc = odo_maint_resolve(c->store, c->user, argv[optind], ref ? v.id : NULL, &m, &c->err)) ||
-        (rc = odo_maint_remove(c->store, c->user, m.id, &c->err)))
+        (rc = odo_maint_find(c->store, c->user, argv[optind], ref ? v.id : NULL, restore, &m,
+                             &c->err)) ||
+        (rc = restore ? odo_maint_restore(c->store, c->user, m.id, &c->err)
+                      : odo_maint_remove(c->store, c->user, m.id, &c->err)))
         return cli_fail(c, rc);
-    if (c->json) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "deleted", m.id);
-        json_print(o);
-    } else {
-        printf("removed maintenance item %s (%s)\n", m.type, cli_short_id(m.id));
-    }
-    return 0;
-}
-
-static cJSON *json_renewal(const struct odo_renewal *r)
-{
-    cJSON *o = cJSON_CreateObject();
-
-    cJSON_AddStringToObject(o, "id", r->id);
-    cJSON_AddStringToObject(o, "vehicle_id", r->vehicle_id);
-    cJSON_AddStringToObject(o, "kind", odo_renewal_kind_name(r->kind));
-    json_str(o, "document_number", r->document_number);
-    json_str(o, "issuer", r->issuer);
-    json_date(o, "valid_from", r->valid_from);
-    json_date(o, "valid_until", r->valid_until);
-    json_dec(o, "cost", r->cost, ODO_SCALE_MONEY, r->cost != ODO_NONE);
-    json_str(o, "currency", r->currency);
-    json_str(o, "notes", r->notes);
-    return o;
-}
-
-int cmd_renewal_add(struct cli *c, int argc, char **argv)
-{
-    static const struct option opts[] = {{"vehicle", required_argument, NULL, OPT_VEHICLE},
-                                         {"kind", required_argument, NULL, OPT_KIND},
-                                         {"from", required_argument, NULL, OPT_FROM},
-                                         {"until", required_argument, NULL, OPT_UNTIL},
-                                         {"number", required_argument, NULL, OPT_NUMBER},
-                                         {"issuer", required_argument, NULL, OPT_ISSUER},
-                                         {"cost", required_argument, NULL, OPT_COST},
-                                         {"currency", required_argument, NULL, OPT_CURRENCY},
-                                         {"notes", required_argument, NULL, OPT_NOTES},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    const struct cli_command *cmd = cli_find("renewal", "add");
-    const char *ref = NULL, *kind = NULL, *from = NULL, *until = NULL, *number = NULL,
-               *issuer = NULL, *cost = NULL, *currency = NULL, *notes = NULL;
-    struct odo_renewal r;
-    struct odo_vehicle v;
-    int ch, rc;
-
-    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1) {
-        switch (ch) {
-        case 'h':
-            return 0;
-        case '?':
-            return EXIT_USAGE;
-        case OPT_VEHICLE:
-            ref = optarg;
-            break;
-        case OPT_KIND:
-            kind = optarg;
-            break;
-        case OPT_FROM:
-            from = optarg;
-            break;
-        case OPT_UNTIL:
-            until = optarg;
-            break;
-        case OPT_NUMBER:
-            number = optarg;
-            break;
-        case OPT_ISSUER:
-            issuer = optarg;
-            break;
-        case OPT_COST:
-            cost = optarg;
-            break;
-        case OPT_CURRENCY:
-            currency = optarg;
-            break;
-        case OPT_NOTES:
-            notes = optarg;
-            break;
-        }
-    }
-    if (optind < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-    if (!kind || !until)
-        return cli_usage(cmd, "--kind and --until are required");
-    if ((rc = cli_open(c)))
-        return rc;
-    memset(&r, 0, sizeof(r));
-    r.cost = ODO_NONE;
-    r.valid_from = odo_date_local(odo_clock_now(NULL));
-    memcpy(r.currency, c->settings.currency, sizeof(r.currency));
-    if ((rc = cli_vehicle(c, ref, false, &v)) ||
-        (rc = odo_renewal_kind_parse(kind, &r.kind, &c->err)) ||
-        (rc = odo_date_parse(until, &r.valid_until, &c->err)) ||
-        (from && (rc = odo_date_parse(from, &r.valid_from, &c->err))) ||
-        (number && (rc = cli_copy(c, r.document_number, sizeof(r.document_number), number,
-                                  "the document number"))) ||
-        (issuer && (rc = cli_copy(c, r.issuer, sizeof(r.issuer), issuer, "the issuer"))) ||
-        (cost && (rc = cli_money(c, cost, "the cost", &r.cost))) ||
-        (currency &&
-         (rc = cli_copy(c, r.currency, sizeof(r.currency), currency, "the currency"))) ||
-        (notes && (rc = cli_copy(c, r.notes, sizeof(r.notes), notes, "the notes"))))
-        return cli_fail(c, rc);
-    memcpy(r.vehicle_id, v.id, sizeof(v.id));
-    if ((rc = odo_renewal_add(c->store, c->user, &r, &c->err)))
-        return cli_fail(c, rc);
-    if (c->json) {
-        json_print(json_renewal(&r));
-    } else {
-        char d[ODO_DATE_TEXT_LEN + 1];
-        odo_date_format(r.valid_until, d);
-        printf("added %s for '%s' valid until %s (id %s)\n", odo_renewal_kind_name(r.kind), v.name,
-               d, cli_short_id(r.id));
-    }
-    return 0;
-}
-
-struct renewal_list {
-    struct cli *c;
-    struct table t;
-    struct jlist j;
-    char vehicle_id[ODO_UUID_TEXT_LEN + 1];
-    struct odo_vehicle v;
-};
-
-static int renewal_row(const struct odo_renewal *r, void *ctx)
-{
-    struct renewal_list *l = ctx;
-    char from[ODO_DATE_TEXT_LEN + 1], until[ODO_DATE_TEXT_LEN + 1], cost[48], n[ODO_DEC_TEXT_MAX];
-    const char *cells[8];
-
-    if (l->c->json) {
-        jlist_add(&l->j, json_renewal(r));
-        return 0;
-    }
-    if (strcmp(l->v.id, r->vehicle_id) != 0 &&
-        odo_vehicle_get(l->c->store, l->c->user, r->vehicle_id, &l->v, NULL) != 0)
-        strcpy(l->v.name, "?");
-    odo_date_format(r->valid_from, from);
-    odo_date_format(r->valid_until, until);
-    if (r->cost != ODO_NONE)
-        snprintf(cost, sizeof(cost), "%s %s", cli_dec(r->cost, 2, 2, n, sizeof(n)), r->currency);
-    else
-        strcpy(cost, "-");
-    cells[0] = cli_short_id(r->id);
-    cells[1] = l->v.name;
-    cells[2] = odo_renewal_kind_name(r->kind);
-    cells[3] = r->document_number[0] ? r->document_number : "-";
-    cells[4] = r->issuer[0] ? r->issuer : "-";
-    cells[5] = from;
-    cells[6] = until;
-    cells[7] = cost;
-    table_row(&l->t, cells);
-    return 0;
-}
-
-int cmd_renewal_list(struct cli *c, int argc, char **argv)
-{
-    static const struct option opts[] = {{"vehicle", required_argument, NULL, OPT_VEHICLE},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    static const char *const head[] = {"ID",     "VEHICLE", "KIND",  "NUMBER",
-                                       "ISSUER", "FROM",    "UNTIL", "COST"};
-    const struct cli_command *cmd = cli_find("renewal", "list");
-    const char *ref = NULL;
-    struct renewal_list *l;
-    struct odo_vehicle v;
-    int ch, rc = 0;
-
-    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1) {
-        if (ch != OPT_VEHICLE)
-            return ch == 'h' ? 0 : EXIT_USAGE;
-        ref = optarg;
-    }
-    if (optind < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-    if ((rc = cli_open(c)))
-        return rc;
-    if (ref && (rc = cli_vehicle(c, ref, false, &v)))
-        return cli_fail(c, rc);
-    l = calloc(1, sizeof(*l));
-    if (!l)
-        return EXIT_STORAGE;
-    l->c = c;
-    table_init(&l->t, 8, head, "llllllll");
     if (c->json)
-        jlist_begin(&l->j);
-    rc = odo_renewal_list(c->store, c->user, ref ? v.id : NULL, renewal_row, l, &c->err);
-    if (c->json)
-        jlist_end(&l->j);
+        cli_print_done(c, restore, "maintenance item", m.id);
+    else if (restore)
+        printf("restored maintenance item %s (%s)\n", m.type, cli_short_id(m.id));
     else
-        table_end(&l->t, "no documents yet: add one with 'odolog renewal add'");
-    free(l);
-    return rc ? cli_fail(c, rc) : 0;
+        printf("removed maintenance item %s (%s; undo: odolog maint restore %s)\n", m.type,
+               cli_short_id(m.id), cli_short_id(m.id));
+    return 0;
 }
 
-int cmd_renewal_rm(struct cli *c, int argc, char **argv)
+int cmd_maint_rm(struct cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    const struct cli_command *cmd = cli_find("renewal", "rm");
-    struct odo_renewal r;
-    int ch, rc;
+    return remove_or_restore(c, argc, argv, false);
+}
 
-    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1)
-        return ch == 'h' ? 0 : EXIT_USAGE;
-    if (optind >= argc)
-        return cli_usage(cmd, "which document? give its id");
-    if (optind + 1 < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind + 1]);
-    if ((rc = cli_open(c)))
-        return rc;
-    if ((rc = odo_renewal_resolve(c->store, c->user, argv[optind], &r, &c->err)) ||
-        (rc = odo_renewal_remove(c->store, c->user, r.id, &c->err)))
-        return cli_fail(c, rc);
-    if (c->json) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "deleted", r.id);
-        json_print(o);
-    } else {
-        printf("removed %s document %s\n", odo_renewal_kind_name(r.kind), cli_short_id(r.id));
-    }
-    return 0;
+int cmd_maint_restore(struct cli *c, int argc, char **argv)
+{
+    return remove_or_restore(c, argc, argv, true);
 }

@@ -36,7 +36,7 @@ int cmd_init(struct cli *c, int argc, char **argv)
     long days;
     int ch, rc;
 
-    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1) {
+    while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1) {
         if (ch == 'h')
             return 0;
         if (ch == '?')
@@ -44,7 +44,7 @@ int cmd_init(struct cli *c, int argc, char **argv)
         arg[ch - OPT_UNITS] = optarg;
     }
     if (optind < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind]);
     if ((rc = cli_open(c)))
         return rc;
     set = &c->settings;
@@ -139,14 +139,19 @@ int cmd_db_status(struct cli *c, int argc, char **argv)
     struct status_ctx *s;
     int ch, rc;
 
-    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1)
+    while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1)
         return ch == 'h' ? 0 : EXIT_USAGE;
     if (optind < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind]);
     if ((rc = cli_db_path(c)))
         return rc;
     /* Opened without migrating, so that pending migrations show as pending. */
-    if ((rc = odo_store_open(c->db_path, &o, &c->store, &c->err)))
+    rc = odo_store_open(c->db_path, &o, &c->store, &c->err);
+    if (rc == ODO_EREADONLY) {
+        o.read_only = true; /* a file nobody may write still tells its state */
+        rc = odo_store_open(c->db_path, &o, &c->store, &c->err);
+    }
+    if (rc)
         return cli_fail(c, rc);
     s = calloc(1, sizeof(*s));
     if (!s)

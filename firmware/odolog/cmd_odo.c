@@ -8,7 +8,7 @@
 #include "platform/decimal.h"
 #include "storage/odometer.h"
 
-enum { OPT_VEHICLE = 256, OPT_ODOMETER, OPT_DATE, OPT_FORCED, OPT_NOTES };
+enum { OPT_VEHICLE = 256, OPT_ODOMETER, OPT_DATE, OPT_FORCED, OPT_NOTES, OPT_NOT_FORCED };
 
 static cJSON *json_reading(const struct odo_reading *r, enum odo_dist_unit unit)
 {
@@ -44,7 +44,7 @@ int cmd_odo_add(struct cli *c, int argc, char **argv)
     int ch, rc;
 
     memset(&r, 0, sizeof(r));
-    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1) {
+    while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1) {
         switch (ch) {
         case 'h':
             return 0;
@@ -68,9 +68,9 @@ int cmd_odo_add(struct cli *c, int argc, char **argv)
         }
     }
     if (optind < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind]);
     if (!odometer)
-        return cli_usage(cmd, "--odometer is required");
+        return cli_usage(c, cmd, "--odometer is required");
     if ((rc = cli_open(c)))
         return rc;
     r.read_at = odo_clock_now(NULL);
@@ -89,6 +89,98 @@ int cmd_odo_add(struct cli *c, int argc, char **argv)
                odo_dist_unit_name(v.odometer_unit), v.name,
                r.forced ? " (forced: a new odometer series starts here)" : "");
     return 0;
+}
+
+int cmd_odo_edit(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"odometer", required_argument, NULL, OPT_ODOMETER},
+                                         {"date", required_argument, NULL, OPT_DATE},
+                                         {"forced", no_argument, NULL, OPT_FORCED},
+                                         {"not-forced", no_argument, NULL, OPT_NOT_FORCED},
+                                         {"notes", required_argument, NULL, OPT_NOTES},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const struct cli_command *cmd = cli_find("odo", "edit");
+    const char *odometer = NULL, *date = NULL, *notes = NULL;
+    int forced = -1, ch, rc;
+    struct odo_reading r;
+    struct odo_vehicle v;
+    char num[ODO_DEC_TEXT_MAX];
+
+    while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1) {
+        switch (ch) {
+        case 'h':
+            return 0;
+        case '?':
+            return EXIT_USAGE;
+        case OPT_ODOMETER:
+            odometer = optarg;
+            break;
+        case OPT_DATE:
+            date = optarg;
+            break;
+        case OPT_FORCED:
+        case OPT_NOT_FORCED:
+            if (forced >= 0 && forced != (ch == OPT_FORCED))
+                return cli_usage(c, cmd, "--forced and --not-forced exclude each other");
+            forced = ch == OPT_FORCED;
+            break;
+        case OPT_NOTES:
+            notes = optarg;
+            break;
+        }
+    }
+    if (optind >= argc)
+        return cli_usage(c, cmd, "which reading? give its id");
+    if (optind + 1 < argc)
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind + 1]);
+    if (!odometer && !date && !notes && forced < 0)
+        return cli_usage(c, cmd, "nothing to change: give at least one field");
+    if ((rc = cli_open(c)))
+        return rc;
+    if ((rc = odo_odometer_find(c->store, c->user, argv[optind], false, &r, &c->err)) ||
+        (odometer && (rc = cli_distance(c, odometer, "the odometer", &r.odometer))) ||
+        (date && (rc = odo_time_parse(date, &r.read_at, &c->err))) ||
+        (notes && (rc = cli_copy(c, r.notes, sizeof(r.notes), notes, "the notes"))))
+        return cli_fail(c, rc);
+    if (forced >= 0)
+        r.forced = forced;
+    if ((rc = odo_odometer_update(c->store, c->user, &r, &c->err)) ||
+        (rc = odo_vehicle_get(c->store, c->user, r.vehicle_id, &v, &c->err)))
+        return cli_fail(c, rc);
+    if (c->json)
+        json_print(json_reading(&r, v.odometer_unit));
+    else
+        printf("updated reading %s: %s %s for '%s'%s\n", cli_short_id(r.id),
+               cli_dec(r.odometer, 1, 0, num, sizeof(num)), odo_dist_unit_name(v.odometer_unit),
+               v.name, r.forced ? " (forced)" : "");
+    return 0;
+}
+
+/* rm and restore: one odometer reading by id. */
+static int find_id(struct odo_store *s, const char *user, const char *ref, bool deleted,
+                   char id[ODO_UUID_TEXT_LEN + 1], struct odo_err *err)
+{
+    struct odo_reading r;
+    int rc = odo_odometer_find(s, user, ref, deleted, &r, err);
+
+    if (rc == 0)
+        memcpy(id, r.id, sizeof(r.id));
+    return rc;
+}
+
+static const struct cli_record_kind kind = {
+    "odo",   "odometer reading",  "which reading? give its id",
+    find_id, odo_odometer_remove, odo_odometer_restore};
+
+int cmd_odo_rm(struct cli *c, int argc, char **argv)
+{
+    return cli_remove_or_restore(c, argc, argv, &kind, false);
+}
+
+int cmd_odo_restore(struct cli *c, int argc, char **argv)
+{
+    return cli_remove_or_restore(c, argc, argv, &kind, true);
 }
 
 struct list_ctx {
@@ -132,14 +224,14 @@ int cmd_odo_list(struct cli *c, int argc, char **argv)
     struct list_ctx *l;
     int ch, rc;
 
-    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1) {
+    while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1) {
         if (ch != OPT_VEHICLE)
             return ch == 'h' ? 0 : EXIT_USAGE;
         ref = optarg;
     }
     if (optind < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-    if ((rc = cli_open(c)))
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind]);
+    if ((rc = cli_open_read(c)))
         return rc;
     if ((rc = cli_vehicle(c, ref, false, &v)))
         return cli_fail(c, rc);
@@ -148,7 +240,7 @@ int cmd_odo_list(struct cli *c, int argc, char **argv)
         return EXIT_STORAGE;
     l->c = c;
     l->v = &v;
-    table_init(&l->t, 5, head, "llrll");
+    table_init(&l->t, 5, head, "lldll");
     if (c->json)
         jlist_begin(&l->j);
     rc = odo_odometer_list(c->store, c->user, v.id, list_one, l, &c->err);

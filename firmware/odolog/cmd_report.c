@@ -99,7 +99,7 @@ int cmd_due(struct cli *c, int argc, char **argv)
     l = calloc(1, sizeof(*l));
     if (!l)
         return EXIT_STORAGE;
-    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1) {
+    while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1) {
         if (ch != OPT_ALL) {
             free(l);
             return ch == 'h' ? 0 : EXIT_USAGE;
@@ -108,15 +108,15 @@ int cmd_due(struct cli *c, int argc, char **argv)
     }
     if (optind < argc) {
         free(l);
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind]);
     }
-    if ((rc = cli_open(c))) {
+    if ((rc = cli_open_read(c))) {
         free(l);
         return rc;
     }
     l->c = c;
     today = odo_date_local(odo_clock_now(NULL));
-    table_init(&l->t, 7, head, "lllllrl");
+    table_init(&l->t, 7, head, "llllldl");
     if (c->json)
         jlist_begin(&l->j);
     /* Most urgent first: one streamed pass per level. */
@@ -189,11 +189,13 @@ static int stats_vehicle(const struct odo_vehicle *v, void *ctx)
     s->c = c;
     snprintf(dist_head, sizeof(dist_head), "DIST (%s)", odo_dist_unit_label(u->dist));
     snprintf(vol_head, sizeof(vol_head), "FUEL (%s)", odo_vol_unit_label(u->vol));
-    snprintf(cost_head, sizeof(cost_head), "COST (%s)", c->settings.currency);
+    /* Which currency the costs are in is known once the fills are read: the header says only
+     * "COST", and the lines above it say the currency. */
+    snprintf(cost_head, sizeof(cost_head), "COST");
     if (c->json)
         s->months = cJSON_CreateArray();
     else
-        table_init(&s->t, 5, head, "lrrrr");
+        table_init(&s->t, 5, head, "lrddd");
     a->rc = odo_stats_vehicle(c->store, c->user, v, &c->settings, NULL, month_row, s, &st, &c->err);
     if (a->rc) {
         cJSON_Delete(s->months);
@@ -201,7 +203,7 @@ static int stats_vehicle(const struct odo_vehicle *v, void *ctx)
         return 1;
     }
     if (c->json) {
-        cJSON *o = cJSON_CreateObject();
+        cJSON *o = cJSON_CreateObject(), *others = cJSON_CreateArray(), *basis;
         cJSON_AddStringToObject(o, "vehicle_id", v->id);
         cJSON_AddStringToObject(o, "vehicle", v->name);
         cJSON_AddNumberToObject(o, "fills", st.fills);
@@ -211,39 +213,66 @@ static int stats_vehicle(const struct odo_vehicle *v, void *ctx)
         json_dec(o, "volume", st.volume, ODO_SCALE_VOLUME, true);
         cJSON_AddStringToObject(o, "volume_unit", odo_vol_unit_name(u->vol));
         json_dec(o, "cost", st.cost, ODO_SCALE_MONEY, true);
-        cJSON_AddStringToObject(o, "currency", c->settings.currency);
+        cJSON_AddStringToObject(o, "currency", st.currency);
+        cJSON_AddNumberToObject(o, "costed_fills", st.costed_fills);
         cJSON_AddNumberToObject(o, "other_currency_fills", st.other_currency_fills);
+        for (int i = 0; i < st.others; i++) {
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddStringToObject(x, "currency", st.other[i].currency);
+            cJSON_AddNumberToObject(x, "fills", st.other[i].fills);
+            json_dec(x, "cost", st.other[i].cost, ODO_SCALE_MONEY, true);
+            cJSON_AddItemToArray(others, x);
+        }
+        cJSON_AddItemToObject(o, "other_currencies", others);
         json_dec(o, "economy", st.economy, ODO_ECON_SCALE, st.economy >= 0);
         cJSON_AddStringToObject(o, "economy_unit", odo_econ_unit_name(u->econ));
         json_dec(o, "cost_per_distance", st.cost_per_distance, st.cpd_scale,
                  st.cost_per_distance >= 0);
         cJSON_AddStringToObject(o, "cost_per_distance_unit",
                                 u->dist == ODO_DIST_MI ? "per_mi" : "per_100km");
+        /* What cost per distance counts: the fuel bought after each first fill-up. */
+        basis = cJSON_AddObjectToObject(o, "cost_per_distance_basis");
+        json_dec(basis, "cost", st.cpd_cost, ODO_SCALE_MONEY, true);
+        cJSON_AddNumberToObject(basis, "fills", st.cpd_fills);
+        json_dec(basis, "distance", st.distance, ODO_SCALE_DISTANCE, true);
+        cJSON_AddStringToObject(basis, "left_out",
+                                "the first fill-up (of each odometer series): its fuel was "
+                                "bought before the distance was driven");
         cJSON_AddItemToObject(o, "months", s->months);
         jlist_add(&a->j, o);
     } else {
         if (a->vehicles)
             printf("\n");
         printf("%s\n", v->name);
-        printf("  fill-ups:        %d (%d in the economy average)\n", st.fills, st.counted_fills);
-        printf("  distance:        %s %s\n", cli_dec(st.distance, 1, 0, n, sizeof(n)),
-               odo_dist_unit_label(u->dist));
+        printf("  fill-ups:        %d (%d in the economy average: fills that close a chain of\n"
+               "                   full fills)\n",
+               st.fills, st.counted_fills);
+        printf("  distance:        %s %s (driven between the first and the last fill-up)\n",
+               cli_dec(st.distance, 1, 0, n, sizeof(n)), odo_dist_unit_label(u->dist));
         printf("  fuel:            %s %s\n", cli_dec(st.volume, 3, 2, n, sizeof(n)),
                odo_vol_unit_label(u->vol));
-        printf("  cost:            %s %s\n", cli_dec(st.cost, 2, 2, n, sizeof(n)),
-               c->settings.currency);
+        printf("  cost:            %s %s (%d fill-up%s with a price%s%s)\n",
+               cli_dec(st.cost, 2, 2, n, sizeof(n)), st.currency, st.costed_fills,
+               st.costed_fills == 1 ? "" : "s",
+               strcmp(st.currency, c->settings.currency) != 0 ? "; your currency is " : "",
+               strcmp(st.currency, c->settings.currency) != 0 ? c->settings.currency : "");
         if (st.economy >= 0)
             printf("  average economy: %s %s\n", cli_dec(st.economy, 2, 2, n, sizeof(n)),
                    odo_econ_unit_label(u->econ));
         else
             printf("  average economy: - (needs two full fill-ups)\n");
         if (st.cost_per_distance >= 0)
-            printf("  cost per dist.:  %s %s %s\n",
+            printf("  cost per dist.:  %s %s %s (%s %s of fuel after the first fill-up, over "
+                   "that distance)\n",
                    cli_dec(st.cost_per_distance, st.cpd_scale, st.cpd_scale, m, sizeof(m)),
-                   c->settings.currency, cpd_unit);
-        if (st.other_currency_fills)
-            printf("  (%d fill-up%s paid in another currency left out of costs)\n",
-                   st.other_currency_fills, st.other_currency_fills == 1 ? "" : "s");
+                   st.currency, cpd_unit, cli_dec(st.cpd_cost, 2, 2, n, sizeof(n)), st.currency);
+        else if (st.distance > 0)
+            printf("  cost per dist.:  - (not every fill-up after the first has a price in %s)\n",
+                   st.currency);
+        for (int i = 0; i < st.others; i++)
+            printf("  also paid:       %s %s in %d fill-up%s (not in the figures above)\n",
+                   cli_dec(st.other[i].cost, 2, 2, n, sizeof(n)), st.other[i].currency,
+                   st.other[i].fills, st.other[i].fills == 1 ? "" : "s");
         if (st.fills) {
             printf("\n");
             table_end(&s->t, NULL);
@@ -265,14 +294,14 @@ int cmd_stats(struct cli *c, int argc, char **argv)
     struct odo_vehicle v;
     int ch, rc;
 
-    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1) {
+    while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1) {
         if (ch != OPT_VEHICLE)
             return ch == 'h' ? 0 : EXIT_USAGE;
         ref = optarg;
     }
     if (optind < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-    if ((rc = cli_open(c)))
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind]);
+    if ((rc = cli_open_read(c)))
         return rc;
     memset(&a, 0, sizeof(a));
     a.c = c;

@@ -185,7 +185,7 @@ int cmd_scan(struct cli *c, int argc, char **argv)
 
     memset(&x, 0, sizeof(x));
     x.c = c;
-    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1) {
+    while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1) {
         switch (ch) {
         case 'h':
             return 0;
@@ -220,9 +220,9 @@ int cmd_scan(struct cli *c, int argc, char **argv)
         }
     }
     if (images && optind >= argc)
-        return cli_usage(cmd, "give the image files to read with --image");
+        return cli_usage(c, cmd, "give the image files to read with --image");
     if (!images && optind < argc)
-        return cli_usage(cmd, "unexpected argument '%s' (images need --image)", argv[optind]);
+        return cli_usage(c, cmd, "unexpected argument '%s' (images need --image)", argv[optind]);
     if (x.do_register && (rc = cli_open(c)))
         return rc;
     if ((rc = cli_vin_lookup_open(c, network, false, &x.lookup)))

@@ -36,7 +36,7 @@ int cmd_login(struct cli *c, int argc, char **argv)
     struct odo_sync_config cfg;
     int ch, rc;
 
-    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1) {
+    while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1) {
         switch (ch) {
         case 'h':
             return 0;
@@ -60,11 +60,11 @@ int cmd_login(struct cli *c, int argc, char **argv)
         }
     }
     if (optind < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind]);
     if (!login.gateway && !login.token && !login.token_file && !login.psk_hex && !login.ca_file)
-        return cli_usage(cmd, "nothing to do: give --gateway, --token or --psk");
+        return cli_usage(c, cmd, "nothing to do: give --gateway, --token or --psk");
     if (login.token && login.token_file)
-        return cli_usage(cmd, "give --token or --token-file, not both");
+        return cli_usage(c, cmd, "give --token or --token-file, not both");
     /* Checked before the store is opened, so that bad input creates no database. */
     if ((rc = odo_sync_login_check(&login, &c->err)))
         return cli_fail(c, rc);
@@ -88,18 +88,13 @@ int cmd_login(struct cli *c, int argc, char **argv)
     return 0;
 }
 
+/* A failed cycle: the gateway's or the network's fault (5), or the database's (4). */
 static int sync_exit(struct cli *c, int rc)
 {
-    fprintf(stderr, "odolog: sync failed: %s\n", odo_err_text(&c->err, rc));
-    switch (rc) {
-    case ODO_ENET:
-    case ODO_EPROTO:
-    case ODO_EAUTH:
-    case ODO_EUPGRADE:
-        return EXIT_SYNC;
-    default:
-        return cli_exit_code(rc);
-    }
+    char msg[sizeof(c->err.msg) + 16];
+
+    snprintf(msg, sizeof(msg), "sync failed: %s", odo_err_text(&c->err, rc));
+    return cli_report(c, cli_exit_code(rc), msg);
 }
 
 int cmd_sync(struct cli *c, int argc, char **argv)
@@ -118,7 +113,7 @@ int cmd_sync(struct cli *c, int argc, char **argv)
 
     if (argc >= 2 && strcmp(argv[1], "status") == 0)
         return cmd_sync_status(c, argc - 1, argv + 1);
-    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1) {
+    while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1) {
         switch (ch) {
         case 'h':
             return 0;
@@ -138,13 +133,14 @@ int cmd_sync(struct cli *c, int argc, char **argv)
         }
     }
     if (optind < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind]);
     if (!opt.push && !opt.pull)
-        return cli_usage(cmd, "--push-only and --pull-only exclude each other");
+        return cli_usage(c, cmd, "--push-only and --pull-only exclude each other");
     if ((rc = cli_open(c)))
         return rc;
     if ((rc = odo_sync_connect(c->store, &t, &c->err)))
-        return rc == ODO_EINVAL ? cli_fail(c, rc) : sync_exit(c, rc);
+        /* No gateway, or stored settings that do not make one: sync is not set up. */
+        return cli_report(c, EXIT_SYNC, odo_err_text(&c->err, rc));
     rc = odo_sync_cycle(c->store, c->user, t, &opt, &rep, &c->err);
     const struct odo_transport_stats *ts = odo_transport_stats(t);
     if (c->json && rc == 0) {
@@ -229,7 +225,7 @@ int cmd_sync_status(struct cli *c, int argc, char **argv)
     bool dismiss = false;
     int ch, rc;
 
-    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1) {
+    while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1) {
         if (ch == 'h')
             return 0;
         if (ch != OPT_DISMISS)
@@ -237,8 +233,8 @@ int cmd_sync_status(struct cli *c, int argc, char **argv)
         dismiss = true;
     }
     if (optind < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-    if ((rc = cli_open(c)))
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind]);
+    if ((rc = dismiss ? cli_open(c) : cli_open_read(c)))
         return rc;
     if ((rc = odo_replica_state(c->store, c->user, &st, &c->err)) ||
         (rc = odo_sync_config_get(c->store, &cfg, &c->err)))

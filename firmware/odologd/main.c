@@ -43,11 +43,14 @@ static const char usage[] =
     "Syncs every user logged in on this device (odolog login) with the gateway:\n"
     "  --interval S      every S seconds (default 300)\n"
     "  --debounce S      S seconds after a local write (default 5)\n"
-    "  --backoff S       first retry after a failure (default 10), doubling with jitter...\n"
+    "  --backoff S       first retry after a failure (default 10), doubling with up to half\n"
+    "                    again of jitter, never sooner than S...\n"
     "  --max-backoff S   ...up to S seconds (default 900); a gateway that says how long to\n"
     "                    wait (rate limit, database away) is waited for at least that long\n"
     "  --once            one cycle, then exit (0 when every user synced)\n"
     "  --db PATH         the database (default: $ODOLOG_DB, else the user's data directory)\n"
+    "  --log-level L     error, warn, info (default) or debug, to standard error (the journal)\n"
+    "  --version         print the version\n"
     "  --scanner PATH    a barcode scanner (/dev/input/event*, a serial tty): each VIN scanned\n"
     "                    is decoded and registered as a vehicle of --scan-user (default\n"
     "                    $ODOLOG_USER, else 'default'); other scans are logged and dropped.\n"
@@ -60,6 +63,8 @@ static const char usage[] =
     "                    a browser on another machine must enter once\n"
     "Under systemd (Type=notify) it reports readiness and feeds the watchdog.\n"
     "A stop signal (SIGTERM, SIGINT) is honoured between round trips, even mid-sync.\n"
+    "SIGHUP (systemctl reload) syncs at once; settings from 'odolog login' are read at every\n"
+    "cycle, so nothing else needs reloading.\n"
     "Exit codes: 0 stopped cleanly (--once: every user synced), 1 usage,\n"
     "4 the database cannot be opened, 5 (--once) a user's sync failed,\n"
     "6 the UI cannot listen on its address.\n";
@@ -96,11 +101,13 @@ struct daemon {
     const char *db; /* the database's path */
     char db_buf[ODO_DEVICE_PATH_MAX];
     struct odo_store *store;
-    int sfd;          /* SIGTERM/SIGINT arrive here */
-    int ifd;          /* inotify: writes to the database's directory */
-    bool stopping;    /* one of them arrived */
-    uint64_t wd_usec; /* the systemd watchdog interval; 0: none */
-    int64_t last_wd;  /* when the watchdog was last fed (monotonic ms) */
+    int sfd;                           /* SIGTERM, SIGINT and SIGHUP arrive here */
+    int ifd;                           /* inotify: writes to the database's directory */
+    char db_name[ODO_DEVICE_PATH_MAX]; /* the database's file name, without its directory */
+    bool nudged;                       /* SIGHUP arrived: sync now */
+    bool stopping;                     /* one of them arrived */
+    uint64_t wd_usec;                  /* the systemd watchdog interval; 0: none */
+    int64_t last_wd;                   /* when the watchdog was last fed (monotonic ms) */
     int failures;
     int ok_users, failed_users;
     char last_error[320];
@@ -135,9 +142,15 @@ static bool stop_signalled(struct daemon *d)
 
     if (d->stopping)
         return true;
-    if (d->sfd >= 0 && poll(&p, 1, 0) > 0 && read(d->sfd, &si, sizeof(si)) == sizeof(si)) {
+    while (d->sfd >= 0 && poll(&p, 1, 0) > 0 && read(d->sfd, &si, sizeof(si)) == sizeof(si)) {
+        if (si.ssi_signo == SIGHUP) {
+            odo_log(&d->log, ODO_LOG_INFO, "SIGHUP: syncing now");
+            d->nudged = true;
+            continue;
+        }
         odo_log(&d->log, ODO_LOG_INFO, "stopping on signal %u", si.ssi_signo);
         d->stopping = true;
+        break;
     }
     return d->stopping;
 }
@@ -205,8 +218,9 @@ static int64_t cycle(struct daemon *d)
                 d->failed_users == 1 ? "" : "s");
         return 0;
     }
-    /* Exponential backoff with jitter: a random delay between half and all of
-     * backoff * 2^failures, capped, so that many devices do not retry in step. */
+    /* Exponential backoff with jitter: backoff * 2^failures plus a random part of up to half
+     * of it, so that many devices do not retry in step; never before --backoff, never after
+     * --max-backoff unless the gateway asked for longer. */
     d->failures++;
     delay = d->opt.backoff_ms;
     for (int i = 1; i < d->failures && delay < d->opt.max_backoff_ms; i++)
@@ -215,7 +229,9 @@ static int64_t cycle(struct daemon *d)
         delay = d->opt.max_backoff_ms;
     if (odo_random_bytes(&r, 1) != 0)
         r = 128;
-    delay = delay / 2 + (delay / 2) * r / 255;
+    delay += (delay / 2) * r / 255;
+    if (delay > d->opt.max_backoff_ms)
+        delay = d->opt.max_backoff_ms;
     /* A gateway that said how long to wait (rate limit, database away) is left alone at least
      * that long, plus up to a tenth more so that the devices it turned away come back spread. */
     if (delay < d->asked_wait_ms)
@@ -252,11 +268,29 @@ static bool outbox_waiting(struct daemon *d)
     return d->ok_users > 0;
 }
 
-static void drain(int fd)
+/*
+ * Reads what inotify has; true when any of it was a write to the database's own files (the
+ * database, its WAL, its rollback journal). The folder's other files (odologd's own log beside
+ * the database, say) are not the database changing.
+ */
+static bool drain(struct daemon *d)
 {
-    char buf[4096];
-    while (read(fd, buf, sizeof(buf)) > 0)
-        ;
+    char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+    size_t n = strlen(d->db_name);
+    bool ours = false;
+    ssize_t len;
+
+    while ((len = read(d->ifd, buf, sizeof(buf))) > 0) {
+        for (char *p = buf; p < buf + len;) {
+            const struct inotify_event *ev = (const struct inotify_event *)p;
+            if (ev->len && strncmp(ev->name, d->db_name, n) == 0 &&
+                (ev->name[n] == '\0' || strcmp(ev->name + n, "-wal") == 0 ||
+                 strcmp(ev->name + n, "-journal") == 0))
+                ours = true;
+            p += sizeof(*ev) + ev->len;
+        }
+    }
+    return ours;
 }
 
 /* ---- the scanner ------------------------------------------------------------------------ */
@@ -347,6 +381,7 @@ static int parse_options(int argc, char **argv, struct options *o)
                                          {"scanner-type", required_argument, NULL, 't'},
                                          {"scanner-baud", required_argument, NULL, 'r'},
                                          {"scan-user", required_argument, NULL, 'u'},
+                                         {"version", no_argument, NULL, 'V'},
                                          {"ui-port", required_argument, NULL, 'p'},
                                          {"ui-listen", required_argument, NULL, 'a'},
                                          {"ui-pairing-file", required_argument, NULL, 'c'},
@@ -438,6 +473,9 @@ static int parse_options(int argc, char **argv, struct options *o)
         case 'h':
             fputs(usage, stdout);
             return 0;
+        case 'V':
+            printf("odologd %s\n", ODO_VERSION);
+            return 0;
         default:
             fputs(usage, stderr);
             return EXIT_USAGE;
@@ -514,12 +552,15 @@ static int setup(struct daemon *d)
         }
         d->vpic = lo.vpic_path;
     }
-    if (d->opt.once)
+    if (d->opt.once) {
+        signal(SIGHUP, SIG_IGN); /* a reload during one cycle changes nothing */
         return 0;
+    }
 
     sigemptyset(&mask);
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGHUP);
     sigprocmask(SIG_BLOCK, &mask, NULL);
     signal(SIGPIPE, SIG_IGN);
     d->sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -527,6 +568,8 @@ static int setup(struct daemon *d)
     d->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (odo_fs_dirname(d->db, dir, sizeof(dir)) == 0)
         inotify_add_watch(d->ifd, dir, IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO);
+    snprintf(d->db_name, sizeof(d->db_name), "%s",
+             strrchr(d->db, '/') ? strrchr(d->db, '/') + 1 : d->db);
     if (sd_watchdog_enabled(0, &d->wd_usec) <= 0)
         d->wd_usec = 0;
     /* Last, with the stop signals blocked: the UI's thread inherits the mask, so they arrive
@@ -585,18 +628,21 @@ static int run_loop(struct daemon *d)
             break;
         if (fds[2].fd >= 0 && (fds[2].revents & (POLLIN | POLLHUP | POLLERR)))
             scanport_read(&d->port);
-        if (fds[1].revents & POLLIN) {
-            drain(d->ifd);
+        if ((fds[1].revents & POLLIN) && drain(d)) {
             odo_log(&d->log, ODO_LOG_DEBUG, "the database changed");
             /* Only writes that left changes waiting matter (not our own applying). */
             if (d->failures == 0 && outbox_waiting(d) && next > odo_mono_ms() + d->opt.debounce_ms)
                 next = odo_mono_ms() + d->opt.debounce_ms;
         }
+        if (d->nudged) {
+            d->nudged = false;
+            next = odo_mono_ms();
+        }
         if (odo_mono_ms() >= next) {
             int64_t delay = cycle(d);
             if (d->stopping)
                 break;
-            drain(d->ifd); /* what the cycle itself wrote */
+            (void)drain(d); /* what the cycle itself wrote */
             next = odo_mono_ms() + delay;
             /* A write that landed during the cycle still gets its prompt sync. */
             if (d->failures == 0 && outbox_waiting(d))

@@ -6,9 +6,10 @@
  * position 9 is a check digit (weights 8 7 6 5 4 3 2 10 0 9 8 7 6 5 4 3 2, mod 11, X for 10) and
  * position 10 a model-year code. The check digit and the year code are binding for
  * North-American WMIs (first character 1-5); for others a mismatch is only a warning, because
- * most of the world does not require them. The model year repeats every 30 years; position 7
- * picks the cycle (a digit: 1980-2009, a letter: 2010-2039), and a year more than one year ahead
- * of the reference year falls back to the earlier cycle.
+ * most of the world does not require them. A VIN whose first character belongs to no region
+ * ('0') names no manufacturer and is invalid everywhere. The model year repeats every 30 years;
+ * position 7 picks the cycle (a digit: 1980-2009, a letter: 2010-2039), and a year more than one
+ * year ahead of the reference year falls back to the earlier cycle.
  */
 #ifndef ODO_STORAGE_VIN_H
 #define ODO_STORAGE_VIN_H
@@ -25,6 +26,7 @@ enum odo_vin_problem {
     ODO_VIN_BAD_CHARS = 1 << 1,
     ODO_VIN_BAD_CHECK_DIGIT = 1 << 2,
     ODO_VIN_BAD_YEAR_CODE = 1 << 3,
+    ODO_VIN_BAD_WMI = 1 << 4, /* the manufacturer code belongs to no region: always binding */
 };
 
 struct odo_vin_info {

@@ -124,7 +124,7 @@ class ScanTest(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn(CRV, p.stdout)
         self.assertNotIn(F150, p.stdout)
-        self.o.fails(4, "scan", "--device", os.path.join(self.dir, "nodevice"),
+        self.o.fails(6, "scan", "--device", os.path.join(self.dir, "nodevice"),
                      says="cannot open scanner")
         self.o.fails(1, "scan", "stray", says="unexpected argument")
         self.o.fails(1, "scan", "--image", says="give the image files")

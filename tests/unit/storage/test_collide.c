@@ -355,20 +355,20 @@ static void test_a_pulled_volume_over_a_price_changed_here_gives_the_derived_tot
     fixture_teardown(&f);
 }
 
-static void test_a_total_the_price_was_derived_from_stays_over_a_volume_changed_here(void)
+static void test_a_total_the_price_was_derived_from_stays_over_a_note_changed_here(void)
 {
     struct store_fixture f;
     struct odo_fuel_log l;
 
     l = synced_fill(&f);
-    /* Here: the volume corrected to 50 L, price and total left as they were. */
-    l.volume = 50000;
+    /* Here: a note, which keeps the row from being replaced whole. */
+    snprintf(l.notes, sizeof(l.notes), "receipt in the glovebox");
     ASSERT_OK(odo_fuel_update(f.s, USER, &l, &f.err), &f.err);
-    /* There: 99.99 paid, the price derived from it (2.000): 50 L for 99.99 is consistent. */
-    pull_fill(&f, 3, 40000, 2000, 9999);
+    /* There: 99.99 paid for 50 L, the price derived from it (2.000): consistent, kept. */
+    pull_fill(&f, 3, 50000, 2000, 9999);
     ASSERT_EQ(FIXTURE_SQL_INT(&f, "SELECT total_cost FROM fuel_logs"), 9999);
     /* A total that fits neither way follows volume × price. */
-    pull_fill(&f, 4, 40000, 2000, 8000);
+    pull_fill(&f, 4, 50000, 2000, 8000);
     ASSERT_EQ(FIXTURE_SQL_INT(&f, "SELECT total_cost FROM fuel_logs"), 10000);
     fixture_teardown(&f);
 }
@@ -567,8 +567,10 @@ static void test_the_list_keeps_the_newest_conflicts_up_to_its_bound_and_can_be_
 
     fixture_setup(&f);
     for (int i = 0; i < ODO_CONFLICTS_MAX + 5; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "V%d", i);
         f.now_ms += 1000;
-        fixture_vehicle(&f, USER, "V", "");
+        fixture_vehicle(&f, USER, name, "");
         refuse_pending(&f, "refused by the test");
     }
     ASSERT_OK(odo_replica_conflict_count(f.s, USER, "", &n, &f.err), &f.err);
@@ -587,7 +589,7 @@ RUN_TESTS(
     TEST_CASE(test_a_pulled_row_that_breaks_a_check_is_set_aside_and_listed_with_its_values),
     TEST_CASE(test_columns_of_a_merge_group_stay_local_together_when_one_has_a_change),
     TEST_CASE(test_a_pulled_volume_over_a_price_changed_here_gives_the_derived_total),
-    TEST_CASE(test_a_total_the_price_was_derived_from_stays_over_a_volume_changed_here),
+    TEST_CASE(test_a_total_the_price_was_derived_from_stays_over_a_note_changed_here),
     TEST_CASE(test_a_vehicle_merge_makes_one_item_of_two_of_a_type_keeping_the_synced_one),
     TEST_CASE(test_a_rekeyed_item_takes_its_service_records_with_it),
     TEST_CASE(test_the_sweep_drops_what_hangs_off_a_dropped_vehicle_and_lists_what_never_synced),

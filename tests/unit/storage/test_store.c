@@ -486,6 +486,32 @@ static void test_the_hlc_persists_across_reopen_and_survives_an_rtc_reset(void)
     test_rmdir(dir);
 }
 
+static void test_ids_made_in_one_millisecond_sort_in_the_order_they_were_made(void)
+{
+    char dir[256], path[300], prev[ODO_UUID_TEXT_LEN + 1] = "", id[ODO_UUID_TEXT_LEN + 1];
+    struct fake_clock fc = {1800000000000LL};
+    struct odo_clock clock = {fake_now, &fc};
+    struct odo_store_options o = {.clock = &clock};
+    struct odo_store *s;
+    struct odo_err err;
+
+    test_tmpdir(dir);
+    snprintf(path, sizeof(path), "%s/o.db", dir);
+    ASSERT_OK(odo_store_open(path, &o, &s, &err), &err);
+    /* More than the 4096 a millisecond's counter holds, then the clock going back. */
+    for (int i = 0; i < 10000; i++) {
+        if (i == 9000)
+            fc.ms -= 60000;
+        ASSERT_OK(odo_store_new_id(s, id, &err), &err);
+        ASSERT(odo_uuid_valid(id));
+        if (strcmp(id, prev) <= 0)
+            TEST_FAIL("id %d '%s' does not sort after '%s'", i, id, prev);
+        memcpy(prev, id, sizeof(id));
+    }
+    odo_store_close(s);
+    test_rmdir(dir);
+}
+
 static void test_user_rows_cannot_be_deleted_outright(void)
 {
     char dir[256], path[300];
@@ -546,6 +572,7 @@ RUN_TESTS(
     TEST_CASE(test_an_update_that_changes_nothing_is_not_captured),
     TEST_CASE(test_an_entry_in_a_push_in_flight_is_frozen_and_later_changes_open_a_new_one),
     TEST_CASE(test_the_hlc_persists_across_reopen_and_survives_an_rtc_reset),
+    TEST_CASE(test_ids_made_in_one_millisecond_sort_in_the_order_they_were_made),
     TEST_CASE(test_user_rows_cannot_be_deleted_outright),
     TEST_CASE(test_a_refused_write_leaves_no_outbox_entry),
     TEST_CASE(test_a_missing_directory_is_a_clear_storage_error))

@@ -469,10 +469,17 @@ static void set_field(union record *r, const struct field *fld, const char *text
     }
 }
 
+/* A vehicle name no other probe has: names are unique among a user's live vehicles. */
+static void probe_name(char *name, size_t cap)
+{
+    static int made;
+    snprintf(name, cap, "probe %d", ++made);
+}
+
 static void new_vehicle(struct fixture *f, struct odo_vehicle *v)
 {
     memset(v, 0, sizeof(*v));
-    snprintf(v->name, sizeof(v->name), "probe");
+    probe_name(v->name, sizeof(v->name));
     v->odometer_unit = ODO_DIST_KM;
     ASSERT_OK(odo_vehicle_add(f->s, USER, v, &f->err), &f->err);
 }
@@ -509,7 +516,7 @@ static int api_write(struct fixture *f, const struct field *fld, const char *tex
     if (strcmp(fld->table, "vehicles") != 0)
         new_vehicle(f, &car);
     if (strcmp(fld->table, "vehicles") == 0) {
-        snprintf(r.vehicle.name, sizeof(r.vehicle.name), "probe");
+        probe_name(r.vehicle.name, sizeof(r.vehicle.name));
         r.vehicle.odometer_unit = ODO_DIST_KM;
         set_field(&r, fld, text, num);
         rc = odo_vehicle_add(f->s, USER, &r.vehicle, &f->err);
@@ -523,6 +530,9 @@ static int api_write(struct fixture *f, const struct field *fld, const char *tex
         snprintf(r.fill.currency, sizeof(r.fill.currency), "EUR");
         r.fill.full = true;
         set_field(&r, fld, text, num);
+        /* A total given with a price must agree with it: the total's probe comes alone. */
+        if (strcmp(fld->col, "total_cost") == 0)
+            r.fill.unit_price = ODO_NONE;
         rc = odo_fuel_add(f->s, USER, &r.fill, &f->err);
     } else if (strcmp(fld->table, "odometer_readings") == 0) {
         memcpy(r.reading.vehicle_id, car.id, sizeof(car.id));

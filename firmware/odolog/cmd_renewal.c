@@ -1,0 +1,277 @@
+/*
+ * odolog renewal add|list|edit|rm|restore
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "firmware/odolog/cli.h"
+#include "platform/decimal.h"
+#include "storage/renewals.h"
+
+enum {
+    OPT_VEHICLE = 256,
+    OPT_KIND,
+    OPT_FROM,
+    OPT_UNTIL,
+    OPT_NUMBER,
+    OPT_ISSUER,
+    OPT_COST,
+    OPT_CURRENCY,
+    OPT_NOTES,
+};
+
+static const struct option renewal_opts[] = {{"vehicle", required_argument, NULL, OPT_VEHICLE},
+                                             {"kind", required_argument, NULL, OPT_KIND},
+                                             {"from", required_argument, NULL, OPT_FROM},
+                                             {"until", required_argument, NULL, OPT_UNTIL},
+                                             {"number", required_argument, NULL, OPT_NUMBER},
+                                             {"issuer", required_argument, NULL, OPT_ISSUER},
+                                             {"cost", required_argument, NULL, OPT_COST},
+                                             {"currency", required_argument, NULL, OPT_CURRENCY},
+                                             {"notes", required_argument, NULL, OPT_NOTES},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+
+/* The options of one renewal add/edit as typed, by option: arg[OPT_X - OPT_VEHICLE]. */
+struct renewal_args {
+    const char *arg[OPT_NOTES - OPT_VEHICLE + 1];
+    bool any;
+};
+#define ARG(a, opt) ((a)->arg[(opt)-OPT_VEHICLE])
+
+static int parse_args(struct cli *c, const struct cli_command *cmd, int argc, char **argv,
+                      bool edit, struct renewal_args *a)
+{
+    int ch;
+
+    memset(a, 0, sizeof(*a));
+    while ((ch = cli_getopt(c, cmd, argc, argv, renewal_opts, "h")) != -1) {
+        if (ch == 'h')
+            return -1;
+        if (ch == '?')
+            return EXIT_USAGE;
+        if (edit && ch == OPT_VEHICLE)
+            return cli_usage(c, cmd,
+                             "a document stays with its vehicle: add it to the other "
+                             "vehicle and remove this one");
+        ARG(a, ch) = optarg;
+        a->any = true;
+    }
+    return 0;
+}
+
+/* Applies the typed options onto r; an empty value clears an optional field. */
+static int apply_args(struct cli *c, const struct renewal_args *a, struct odo_renewal *r)
+{
+    const char *cost = ARG(a, OPT_COST), *currency = ARG(a, OPT_CURRENCY);
+    int rc = 0;
+
+    if ((ARG(a, OPT_KIND) && (rc = odo_renewal_kind_parse(ARG(a, OPT_KIND), &r->kind, &c->err))) ||
+        (ARG(a, OPT_UNTIL) && (rc = odo_date_parse(ARG(a, OPT_UNTIL), &r->valid_until, &c->err))) ||
+        (ARG(a, OPT_FROM) && (rc = odo_date_parse(ARG(a, OPT_FROM), &r->valid_from, &c->err))) ||
+        (ARG(a, OPT_NUMBER) && (rc = cli_copy(c, r->document_number, sizeof(r->document_number),
+                                              ARG(a, OPT_NUMBER), "the document number"))) ||
+        (ARG(a, OPT_ISSUER) &&
+         (rc = cli_copy(c, r->issuer, sizeof(r->issuer), ARG(a, OPT_ISSUER), "the issuer"))) ||
+        (ARG(a, OPT_NOTES) &&
+         (rc = cli_copy(c, r->notes, sizeof(r->notes), ARG(a, OPT_NOTES), "the notes"))) ||
+        (currency &&
+         (rc = cli_copy(c, r->currency, sizeof(r->currency), currency, "the currency"))))
+        return rc;
+    if (cost && !*cost)
+        r->cost = ODO_NONE;
+    else if (cost && (rc = cli_money(c, cost, "the cost", &r->cost)))
+        return rc;
+    if (r->cost != ODO_NONE && !r->currency[0])
+        memcpy(r->currency, c->settings.currency, sizeof(r->currency));
+    return 0;
+}
+
+static cJSON *json_renewal(const struct odo_renewal *r)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    cJSON_AddStringToObject(o, "id", r->id);
+    cJSON_AddStringToObject(o, "vehicle_id", r->vehicle_id);
+    cJSON_AddStringToObject(o, "kind", odo_renewal_kind_name(r->kind));
+    json_str(o, "document_number", r->document_number);
+    json_str(o, "issuer", r->issuer);
+    json_date(o, "valid_from", r->valid_from);
+    json_date(o, "valid_until", r->valid_until);
+    json_dec(o, "cost", r->cost, ODO_SCALE_MONEY, r->cost != ODO_NONE);
+    json_str(o, "currency", r->currency);
+    json_str(o, "notes", r->notes);
+    return o;
+}
+
+static void print_saved(struct cli *c, const struct odo_renewal *r, const char *what)
+{
+    struct odo_vehicle v;
+    char d[ODO_DATE_TEXT_LEN + 1];
+
+    if (c->json) {
+        json_print(json_renewal(r));
+        return;
+    }
+    if (odo_vehicle_get(c->store, c->user, r->vehicle_id, &v, NULL) != 0)
+        strcpy(v.name, "?");
+    odo_date_format(r->valid_until, d);
+    printf("%s %s for '%s' valid until %s (id %s)\n", what, odo_renewal_kind_name(r->kind), v.name,
+           d, cli_short_id(r->id));
+}
+
+int cmd_renewal_add(struct cli *c, int argc, char **argv)
+{
+    const struct cli_command *cmd = cli_find("renewal", "add");
+    struct renewal_args a;
+    struct odo_renewal r;
+    struct odo_vehicle v;
+    int rc = parse_args(c, cmd, argc, argv, false, &a);
+
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if (optind < argc)
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind]);
+    if (!ARG(&a, OPT_KIND) || !ARG(&a, OPT_UNTIL))
+        return cli_usage(c, cmd, "--kind and --until are required");
+    if ((rc = cli_open(c)))
+        return rc;
+    memset(&r, 0, sizeof(r));
+    r.cost = ODO_NONE;
+    r.valid_from = odo_date_local(odo_clock_now(NULL));
+    if ((rc = cli_vehicle(c, ARG(&a, OPT_VEHICLE), false, &v)) || (rc = apply_args(c, &a, &r)))
+        return cli_fail(c, rc);
+    memcpy(r.vehicle_id, v.id, sizeof(v.id));
+    if ((rc = odo_renewal_add(c->store, c->user, &r, &c->err)))
+        return cli_fail(c, rc);
+    print_saved(c, &r, "added");
+    return 0;
+}
+
+int cmd_renewal_edit(struct cli *c, int argc, char **argv)
+{
+    const struct cli_command *cmd = cli_find("renewal", "edit");
+    struct renewal_args a;
+    struct odo_renewal r;
+    int rc = parse_args(c, cmd, argc, argv, true, &a);
+
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if (optind >= argc)
+        return cli_usage(c, cmd, "which document? give its id");
+    if (optind + 1 < argc)
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind + 1]);
+    if (!a.any)
+        return cli_usage(c, cmd, "nothing to change: give at least one field");
+    if ((rc = cli_open(c)))
+        return rc;
+    if ((rc = odo_renewal_find(c->store, c->user, argv[optind], false, &r, &c->err)) ||
+        (rc = apply_args(c, &a, &r)) || (rc = odo_renewal_update(c->store, c->user, &r, &c->err)))
+        return cli_fail(c, rc);
+    print_saved(c, &r, "updated");
+    return 0;
+}
+
+struct renewal_list {
+    struct cli *c;
+    struct table t;
+    struct jlist j;
+    struct odo_vehicle v;
+};
+
+static int renewal_row(const struct odo_renewal *r, void *ctx)
+{
+    struct renewal_list *l = ctx;
+    char from[ODO_DATE_TEXT_LEN + 1], until[ODO_DATE_TEXT_LEN + 1], cost[48], n[ODO_DEC_TEXT_MAX];
+    const char *cells[8];
+
+    if (l->c->json) {
+        jlist_add(&l->j, json_renewal(r));
+        return 0;
+    }
+    if (strcmp(l->v.id, r->vehicle_id) != 0 &&
+        odo_vehicle_get(l->c->store, l->c->user, r->vehicle_id, &l->v, NULL) != 0)
+        strcpy(l->v.name, "?");
+    odo_date_format(r->valid_from, from);
+    odo_date_format(r->valid_until, until);
+    if (r->cost != ODO_NONE)
+        snprintf(cost, sizeof(cost), "%s %s", cli_dec(r->cost, 2, 2, n, sizeof(n)), r->currency);
+    else
+        strcpy(cost, "-");
+    cells[0] = cli_short_id(r->id);
+    cells[1] = l->v.name;
+    cells[2] = odo_renewal_kind_name(r->kind);
+    cells[3] = r->document_number[0] ? r->document_number : "-";
+    cells[4] = r->issuer[0] ? r->issuer : "-";
+    cells[5] = from;
+    cells[6] = until;
+    cells[7] = cost;
+    table_row(&l->t, cells);
+    return 0;
+}
+
+int cmd_renewal_list(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"vehicle", required_argument, NULL, OPT_VEHICLE},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    static const char *const head[] = {"ID",     "VEHICLE", "KIND",  "NUMBER",
+                                       "ISSUER", "FROM",    "UNTIL", "COST"};
+    const struct cli_command *cmd = cli_find("renewal", "list");
+    const char *ref = NULL;
+    struct renewal_list *l;
+    struct odo_vehicle v;
+    int ch, rc = 0;
+
+    while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1) {
+        if (ch != OPT_VEHICLE)
+            return ch == 'h' ? 0 : EXIT_USAGE;
+        ref = optarg;
+    }
+    if (optind < argc)
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind]);
+    if ((rc = cli_open_read(c)))
+        return rc;
+    if (ref && (rc = cli_vehicle(c, ref, false, &v)))
+        return cli_fail(c, rc);
+    l = calloc(1, sizeof(*l));
+    if (!l)
+        return cli_report(c, EXIT_STORAGE, "out of memory");
+    l->c = c;
+    table_init(&l->t, 8, head, "llllllld");
+    if (c->json)
+        jlist_begin(&l->j);
+    rc = odo_renewal_list(c->store, c->user, ref ? v.id : NULL, renewal_row, l, &c->err);
+    if (c->json)
+        jlist_end(&l->j);
+    else
+        table_end(&l->t, "no documents yet: add one with 'odolog renewal add'");
+    free(l);
+    return rc ? cli_fail(c, rc) : 0;
+}
+
+/* rm and restore: one document by id. */
+static int find_id(struct odo_store *s, const char *user, const char *ref, bool deleted,
+                   char id[ODO_UUID_TEXT_LEN + 1], struct odo_err *err)
+{
+    struct odo_renewal r;
+    int rc = odo_renewal_find(s, user, ref, deleted, &r, err);
+
+    if (rc == 0)
+        memcpy(id, r.id, sizeof(r.id));
+    return rc;
+}
+
+static const struct cli_record_kind kind = {
+    "renewal", "document",         "which document? give its id",
+    find_id,   odo_renewal_remove, odo_renewal_restore};
+
+int cmd_renewal_rm(struct cli *c, int argc, char **argv)
+{
+    return cli_remove_or_restore(c, argc, argv, &kind, false);
+}
+
+int cmd_renewal_restore(struct cli *c, int argc, char **argv)
+{
+    return cli_remove_or_restore(c, argc, argv, &kind, true);
+}
