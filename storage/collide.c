@@ -363,26 +363,36 @@ static int record_lost(struct odo_store *s, const char *user, const char *tbl, c
     return rc;
 }
 
+/* Runs the statement head, cond, tail (a condition on rows t of the user), ?1 bound to user. */
+static int user_run(struct odo_store *s, const char *head, const char *cond, const char *tail,
+                    const char *user, const char *doing, struct odo_err *err)
+{
+    char sql[640];
+    sqlite3_stmt *st;
+
+    snprintf(sql, sizeof(sql), "%s%s%s", head, cond, tail);
+    if (!(st = odo_store_stmt_text(s, sql, err)))
+        return ODO_ESTORAGE;
+    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+    return odo_store_step_done(s, st, err, doing);
+}
+
 int odo_rep_drop_orphans(struct odo_store *s, const char *user, int *dropped, struct odo_err *err)
 {
     static const char no_vehicle[] =
         "NOT EXISTS (SELECT 1 FROM vehicles AS v WHERE v.id = t.vehicle_id)";
     static const char no_item[] = "t.maintenance_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
                                   "maintenance AS m WHERE m.id = t.maintenance_id)";
-    char sql[512];
-    sqlite3_stmt *st;
     int rc;
 
     for (size_t i = 0; i < ODO_ARRAY_LEN(odo_rep_vehicle_children); i++) {
         const char *tbl = odo_rep_vehicle_children[i];
+        char head[96];
         if ((rc = record_lost(s, user, tbl, no_vehicle, ODO_CONFLICT_DROPPED, err)))
             return rc;
-        snprintf(sql, sizeof(sql), "DELETE FROM %s AS t WHERE t.user_id = ?1 AND %s", tbl,
-                 no_vehicle);
-        if (!(st = odo_store_stmt_text(s, sql, err)))
-            return ODO_ESTORAGE;
-        sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-        if ((rc = odo_store_step_done(s, st, err, "dropping rows left without a parent")))
+        snprintf(head, sizeof(head), "DELETE FROM %s AS t WHERE t.user_id = ?1 AND ", tbl);
+        if ((rc = user_run(s, head, no_vehicle, "", user, "dropping rows left without a parent",
+                           err)))
             return rc;
         *dropped += sqlite3_changes(s->db);
     }
@@ -397,35 +407,24 @@ int odo_rep_drop_orphans(struct odo_store *s, const char *user, int *dropped, st
         return rc;
     /* Work recorded against a maintenance item that is gone stays, without the link; a record
      * the gateway never took (its push refused for the item) goes out again without it. */
-    if ((rc = record_lost(s, user, "service_records", no_item, ODO_CONFLICT_UNLINKED, err)))
+    if ((rc = record_lost(s, user, "service_records", no_item, ODO_CONFLICT_UNLINKED, err)) ||
+        (rc = user_run(s,
+                       "UPDATE sync_state SET hlc = odo_hlc_next(hlc) WHERE id = 1 AND EXISTS "
+                       "(SELECT 1 FROM service_records AS t WHERE t.user_id = ?1 AND t.rev = 0 "
+                       "AND ",
+                       no_item, ")", user, "unlinking service records", err)) ||
+        (rc = user_run(s,
+                       "INSERT INTO outbox (tbl, row_id, user_id, cols, hlc, base_rev, queued_at) "
+                       "SELECT 'service_records', t.id, t.user_id, json_object('*', h.hlc), "
+                       "h.hlc, 0, odo_now() FROM service_records AS t, sync_state AS h WHERE "
+                       "h.id = 1 AND t.user_id = ?1 AND t.rev = 0 AND ",
+                       no_item, " ON CONFLICT (tbl, row_id) WHERE batch IS NULL DO NOTHING", user,
+                       "unlinking service records", err)))
         return rc;
-    snprintf(sql, sizeof(sql),
-             "UPDATE sync_state SET hlc = odo_hlc_next(hlc) WHERE id = 1 AND EXISTS (SELECT 1 "
-             "FROM service_records AS t WHERE t.user_id = ?1 AND t.rev = 0 AND %s)",
-             no_item);
-    if (!(st = odo_store_stmt_text(s, sql, err)))
-        return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-    if ((rc = odo_store_step_done(s, st, err, "unlinking service records")))
-        return rc;
-    snprintf(sql, sizeof(sql),
-             "INSERT INTO outbox (tbl, row_id, user_id, cols, hlc, base_rev, queued_at) SELECT "
-             "'service_records', t.id, t.user_id, json_object('*', h.hlc), h.hlc, 0, odo_now() "
-             "FROM service_records AS t, sync_state AS h WHERE h.id = 1 AND t.user_id = ?1 AND "
-             "t.rev = 0 AND %s ON CONFLICT (tbl, row_id) WHERE batch IS NULL DO NOTHING",
-             no_item);
-    if (!(st = odo_store_stmt_text(s, sql, err)))
-        return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-    if ((rc = odo_store_step_done(s, st, err, "unlinking service records")))
-        return rc;
-    snprintf(sql, sizeof(sql),
-             "UPDATE service_records AS t SET maintenance_id = NULL WHERE t.user_id = ?1 AND %s",
-             no_item);
-    if (!(st = odo_store_stmt_text(s, sql, err)))
-        return ODO_ESTORAGE;
-    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-    return odo_store_step_done(s, st, err, "unlinking service records");
+    return user_run(s,
+                    "UPDATE service_records AS t SET maintenance_id = NULL WHERE t.user_id = ?1 "
+                    "AND ",
+                    no_item, "", user, "unlinking service records", err);
 }
 
 /* ---- derived values ------------------------------------------------------------------------ */
