@@ -153,6 +153,12 @@ int cli_one_arg(struct cli *c, const struct cli_command *cmd, int argc, char **a
 
     while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1)
         return ch == 'h' ? -1 : EXIT_USAGE;
+    return cli_positional(c, cmd, argc, argv, missing, arg);
+}
+
+int cli_positional(struct cli *c, const struct cli_command *cmd, int argc, char **argv,
+                   const char *missing, const char **arg)
+{
     if (optind >= argc)
         return cli_usage(c, cmd, "%s", missing);
     if (optind + 1 < argc)
@@ -243,44 +249,6 @@ int cli_vehicle(struct cli *c, const char *ref, bool include_deleted, struct odo
     if (ref)
         return odo_vehicle_resolve(c->store, c->user, ref, include_deleted, v, &c->err);
     return odo_vehicle_only(c->store, c->user, v, &c->err);
-}
-
-void cli_print_done(struct cli *c, bool restored, const char *what, const char *id)
-{
-    if (c->json) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, restored ? "restored" : "deleted", id);
-        json_print(o);
-    } else if (restored) {
-        printf("restored %s %s\n", what, cli_short_id(id));
-    } else {
-        printf("deleted %s %s (undo: odolog %s restore %s)\n", what, cli_short_id(id),
-               strcmp(what, "fill-up") == 0            ? "fuel"
-               : strcmp(what, "odometer reading") == 0 ? "odo"
-               : strcmp(what, "service record") == 0   ? "service"
-               : strcmp(what, "document") == 0         ? "renewal"
-                                                       : "maint",
-               cli_short_id(id));
-    }
-}
-
-int cli_remove_or_restore(struct cli *c, int argc, char **argv, const struct cli_record_kind *k,
-                          bool restore)
-{
-    const struct cli_command *cmd = cli_find(k->group, restore ? "restore" : "rm");
-    char id[ODO_UUID_TEXT_LEN + 1];
-    const char *ref;
-    int rc = cli_one_arg(c, cmd, argc, argv, k->which, &ref);
-
-    if (rc)
-        return rc < 0 ? 0 : rc;
-    if ((rc = cli_open(c)))
-        return rc;
-    if ((rc = k->find(c->store, c->user, ref, restore, id, &c->err)) ||
-        (rc = (restore ? k->restore : k->remove)(c->store, c->user, id, &c->err)))
-        return cli_fail(c, rc);
-    cli_print_done(c, restore, k->what, id);
-    return 0;
 }
 
 const char *cli_dec(int64_t v, int scale, int min_decimals, char *buf, size_t cap)
@@ -464,6 +432,24 @@ void jlist_end(struct jlist *l)
 {
     (void)l;
     fputs("]\n", stdout);
+}
+
+void cli_list_begin(struct cli_list *l, struct cli *c, int ncols, const char *const *head,
+                    const char *align)
+{
+    l->c = c;
+    table_init(&l->t, ncols, head, align);
+    if (c->json)
+        jlist_begin(&l->j);
+}
+
+int cli_list_end(struct cli_list *l, int rc, const char *empty)
+{
+    if (l->c->json)
+        jlist_end(&l->j);
+    else
+        table_end(&l->t, empty);
+    return rc ? cli_fail(l->c, rc) : 0;
 }
 
 void json_print(cJSON *doc)

@@ -86,6 +86,11 @@ int cli_getopt(struct cli *c, const struct cli_command *cmd, int argc, char **ar
 int cli_one_arg(struct cli *c, const struct cli_command *cmd, int argc, char **argv,
                 const char *missing, const char **arg);
 
+/* The one argument left after the options (at optind): *arg receives it. Returns 0, or
+ * EXIT_USAGE after a message (`missing` when there is none, or the first one too many). */
+int cli_positional(struct cli *c, const struct cli_command *cmd, int argc, char **argv,
+                   const char *missing, const char **arg);
+
 /* Settles c->db_path as odo_device_db_path does (--db, $ODOLOG_DB, the data directory, created
  * on first use). Returns 0 or an exit code, having printed why. */
 int cli_db_path(struct cli *c);
@@ -115,25 +120,22 @@ int cli_copy(struct cli *c, char *dst, size_t cap, const char *src,
 int cli_vehicle(struct cli *c, const char *ref, bool include_deleted,
                 struct odo_vehicle *v) ODO_MUST_CHECK;
 
-/* Says that record `what` ("fill-up", "odometer reading", "service record", "document",
- * "maintenance item") id was deleted (with the command that undoes it) or restored; JSON:
- * {"deleted": id} or {"restored": id}. */
-void cli_print_done(struct cli *c, bool restored, const char *what, const char *id);
+/* What the commands about one kind of record share (record.c, which also holds 'GROUP rm' and
+ * 'GROUP restore' of every kind). */
 
-/* A kind of record that 'GROUP rm ID' and 'GROUP restore ID' name by id: what a person calls
- * it, the question when no id is given, and its repository's calls (find: among the deleted
- * records when `deleted`, writing the whole id into id). */
-struct cli_record_kind {
-    const char *group, *what, *which;
-    int (*find)(struct odo_store *s, const char *user, const char *ref, bool deleted,
-                char id[ODO_UUID_TEXT_LEN + 1], struct odo_err *err);
-    int (*remove)(struct odo_store *s, const char *user, const char *id, struct odo_err *err);
-    int (*restore)(struct odo_store *s, const char *user, const char *id, struct odo_err *err);
-};
+/* An edit's (or 'maint done''s) steps after its options: the one RECORD argument at optind
+ * (`which` asks for it when it is missing), "nothing to change" unless `changed` (what needs no
+ * field passes true), then the database opened to write. Returns 0 with *ref set, or an exit
+ * code having printed why. */
+int cli_edit_open(struct cli *c, const struct cli_command *cmd, int argc, char **argv,
+                  const char *which, bool changed, const char **ref);
 
-/* 'GROUP rm ID' (restore false) or 'GROUP restore ID' of kind k. Returns the exit code. */
-int cli_remove_or_restore(struct cli *c, int argc, char **argv, const struct cli_record_kind *k,
-                          bool restore);
+/* A listing's steps: parses [--vehicle V] and --help with no argument after them, then opens
+ * the database to read; *ref receives V or NULL. When v is not NULL, *v is the vehicle V names
+ * (or the user's only one). Returns 0, -1 after help was printed (exit 0), or an exit code
+ * having printed why. */
+int cli_list_open(struct cli *c, const struct cli_command *cmd, int argc, char **argv,
+                  const char **ref, struct odo_vehicle *v);
 
 /* Text helpers for output. */
 const char *cli_dec(int64_t v, int scale, int min_decimals, char *buf, size_t cap);
@@ -168,6 +170,23 @@ struct jlist {
 void jlist_begin(struct jlist *l);
 void jlist_add(struct jlist *l, cJSON *item); /* prints and frees item */
 void jlist_end(struct jlist *l);
+/*
+ * A listing: its rows as an aligned table, or under --json as a JSON list streamed element by
+ * element (a row callback adds to one or the other). `v` is the vehicle whose rows are listed,
+ * for the listings whose rows need it; a listing with more to carry embeds this one.
+ */
+struct cli_list {
+    struct cli *c;
+    const struct odo_vehicle *v;
+    struct table t;
+    struct jlist j;
+};
+/* Starts a listing with the table's columns (as table_init); under --json the list opens. */
+void cli_list_begin(struct cli_list *l, struct cli *c, int ncols, const char *const *head,
+                    const char *align);
+/* Ends it: the JSON list closes, or the table is printed, with `empty` when it had no row (NULL:
+ * nothing). Returns 0, or cli_fail's exit code when rc, the listing's ODO_E code, is not 0. */
+int cli_list_end(struct cli_list *l, int rc, const char *empty);
 /* Prints one JSON document and frees it. */
 void json_print(cJSON *doc);
 /* Adds a decimal as a string (exact), or null when absent. */

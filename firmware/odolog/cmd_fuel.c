@@ -1,5 +1,5 @@
 /*
- * odolog fuel add|list|edit|rm
+ * odolog fuel add|list|edit (rm and restore are in record.c)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -200,17 +200,14 @@ int cmd_fuel_edit(struct cli *c, int argc, char **argv)
     struct odo_fuel_log f;
     struct odo_vehicle v;
     struct fuel_args a;
+    const char *ref;
     int rc = parse_args(c, cmd, argc, argv, true, &a);
 
     if (rc)
         return rc < 0 ? 0 : rc;
-    if (optind >= argc)
-        return cli_usage(c, cmd, "which fuel log? give its id");
-    if (optind + 1 < argc)
-        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind + 1]);
-    if ((rc = cli_open(c)))
+    if ((rc = cli_edit_open(c, cmd, argc, argv, "which fuel log? give its id", true, &ref)))
         return rc;
-    if ((rc = odo_fuel_resolve(c->store, c->user, argv[optind], &f, &c->err)))
+    if ((rc = odo_fuel_resolve(c->store, c->user, ref, &f, &c->err)))
         return cli_fail(c, rc);
     if (a.vehicle) {
         if ((rc = cli_vehicle(c, a.vehicle, false, &v)))
@@ -225,40 +222,9 @@ int cmd_fuel_edit(struct cli *c, int argc, char **argv)
     return 0;
 }
 
-/* rm and restore: one fill-up by id. */
-static int find_id(struct odo_store *s, const char *user, const char *ref, bool deleted,
-                   char id[ODO_UUID_TEXT_LEN + 1], struct odo_err *err)
-{
-    struct odo_fuel_log f;
-    int rc = odo_fuel_find(s, user, ref, deleted, &f, err);
-
-    if (rc == 0)
-        memcpy(id, f.id, sizeof(f.id));
-    return rc;
-}
-
-static const struct cli_record_kind kind = {"fuel",  "fill-up",       "which fuel log? give its id",
-                                            find_id, odo_fuel_remove, odo_fuel_restore};
-
-int cmd_fuel_rm(struct cli *c, int argc, char **argv)
-{
-    return cli_remove_or_restore(c, argc, argv, &kind, false);
-}
-
-int cmd_fuel_restore(struct cli *c, int argc, char **argv)
-{
-    return cli_remove_or_restore(c, argc, argv, &kind, true);
-}
-
-struct list_ctx {
-    struct cli *c;
-    struct table t;
-    struct jlist j;
-};
-
 static int list_fill(const struct odo_fill_report *r, void *ctx)
 {
-    struct list_ctx *l = ctx;
+    struct cli_list *l = ctx;
     const struct odo_fuel_log *f = r->log;
     const struct odo_units *u = &l->c->settings.units;
     char when[32], odo[ODO_DEC_TEXT_MAX], vol[48], price[ODO_DEC_TEXT_MAX],
@@ -314,46 +280,28 @@ static int list_fill(const struct odo_fill_report *r, void *ctx)
 
 int cmd_fuel_list(struct cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {{"vehicle", required_argument, NULL, OPT_VEHICLE},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     const struct cli_command *cmd = cli_find("fuel", "list");
-    const char *ref = NULL;
+    const char *ref;
     struct odo_vehicle v;
     struct odo_vehicle_stats stats;
-    struct list_ctx *l;
+    struct cli_list *l;
     char dist_head[24], econ_head[24];
     const char *head[9] = {"ID",    "DATE",    "ODOMETER", "VOLUME", "PRICE",
                            "TOTAL", dist_head, econ_head,  ""};
-    int ch, rc;
+    int rc;
 
-    while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1) {
-        if (ch != OPT_VEHICLE)
-            return ch == 'h' ? 0 : EXIT_USAGE;
-        ref = optarg;
-    }
-    if (optind < argc)
-        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind]);
-    if ((rc = cli_open_read(c)))
-        return rc;
-    if ((rc = cli_vehicle(c, ref, false, &v)))
-        return cli_fail(c, rc);
+    if ((rc = cli_list_open(c, cmd, argc, argv, &ref, &v)))
+        return rc < 0 ? 0 : rc;
     l = calloc(1, sizeof(*l));
     if (!l)
         return EXIT_STORAGE;
-    l->c = c;
     snprintf(dist_head, sizeof(dist_head), "DIST (%s)",
              odo_dist_unit_label(c->settings.units.dist));
     snprintf(econ_head, sizeof(econ_head), "%s", odo_econ_unit_label(c->settings.units.econ));
-    table_init(&l->t, 9, head, "llddddddl");
-    if (c->json)
-        jlist_begin(&l->j);
+    cli_list_begin(l, c, 9, head, "llddddddl");
     rc =
         odo_stats_vehicle(c->store, c->user, &v, &c->settings, list_fill, NULL, l, &stats, &c->err);
-    if (c->json)
-        jlist_end(&l->j);
-    else
-        table_end(&l->t, "no fill-ups yet: log one with 'odolog fuel add'");
+    rc = cli_list_end(l, rc, "no fill-ups yet: log one with 'odolog fuel add'");
     free(l);
-    return rc ? cli_fail(c, rc) : 0;
+    return rc;
 }

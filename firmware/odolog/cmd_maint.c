@@ -1,5 +1,5 @@
 /*
- * odolog maint add|list|edit|done|rm|restore
+ * odolog maint add|list|edit|done (rm and restore are in record.c)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -201,21 +201,17 @@ int cmd_maint_edit(struct cli *c, int argc, char **argv)
     struct odo_maint m;
     struct odo_vehicle v;
     bool reschedule;
+    const char *ref;
     int rc = parse_item(c, cmd, argc, argv, &a);
 
     if (rc)
         return rc < 0 ? 0 : rc;
-    if (optind >= argc)
-        return cli_usage(c, cmd, "which item? give its type or id");
-    if (optind + 1 < argc)
-        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind + 1]);
-    if (a.count == 0)
-        return cli_usage(c, cmd, "nothing to change: give at least one field");
-    if ((rc = cli_open(c)))
+    if ((rc = cli_edit_open(c, cmd, argc, argv, "which item? give its type or id", a.count > 0,
+                            &ref)))
         return rc;
     if ((ARG(&a, OPT_VEHICLE) && (rc = cli_vehicle(c, ARG(&a, OPT_VEHICLE), false, &v))) ||
-        (rc = odo_maint_resolve(c->store, c->user, argv[optind], ARG(&a, OPT_VEHICLE) ? v.id : NULL,
-                                &m, &c->err)) ||
+        (rc = odo_maint_resolve(c->store, c->user, ref, ARG(&a, OPT_VEHICLE) ? v.id : NULL, &m,
+                                &c->err)) ||
         (rc = apply_item(c, &a, &m)))
         return cli_fail(c, rc);
     /* New intervals or a new last completion move the next due, unless it is given. */
@@ -229,16 +225,9 @@ int cmd_maint_edit(struct cli *c, int argc, char **argv)
     return 0;
 }
 
-struct maint_list {
-    struct cli *c;
-    const struct odo_vehicle *v;
-    struct table t;
-    struct jlist j;
-};
-
 static int maint_row(const struct odo_maint *m, void *ctx)
 {
-    struct maint_list *l = ctx;
+    struct cli_list *l = ctx;
     char due[ODO_DATE_TEXT_LEN + 1], last[ODO_DATE_TEXT_LEN + 1], dodo[48], every[64],
         n[ODO_DEC_TEXT_MAX];
     const char *unit = odo_dist_unit_name(l->v->odometer_unit);
@@ -276,7 +265,7 @@ static int maint_row(const struct odo_maint *m, void *ctx)
 
 static int maint_vehicle(const struct odo_vehicle *v, void *ctx)
 {
-    struct maint_list *l = ctx;
+    struct cli_list *l = ctx;
     l->v = v;
     return odo_maint_list(l->c->store, l->c->user, v->id, maint_row, l, &l->c->err) ? 1 : 0;
 }
@@ -293,7 +282,7 @@ int cmd_maint_list(struct cli *c, int argc, char **argv)
     const char *ref = NULL;
     bool history = false;
     struct odo_vehicle v;
-    struct maint_list *l;
+    struct cli_list *l;
     int ch, rc;
 
     while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1) {
@@ -316,10 +305,7 @@ int cmd_maint_list(struct cli *c, int argc, char **argv)
     l = calloc(1, sizeof(*l));
     if (!l)
         return cli_report(c, EXIT_STORAGE, "out of memory");
-    l->c = c;
-    if (c->json)
-        jlist_begin(&l->j);
-    table_init(&l->t, 8, head, "llllrdll");
+    cli_list_begin(l, c, 8, head, "llllrdll");
     if (ref) {
         if ((rc = cli_vehicle(c, ref, false, &v)) == 0)
             rc = maint_vehicle(&v, l) ? c->err.code : 0;
@@ -328,12 +314,9 @@ int cmd_maint_list(struct cli *c, int argc, char **argv)
         if (rc == 0 && c->err.code)
             rc = c->err.code;
     }
-    if (c->json)
-        jlist_end(&l->j);
-    else
-        table_end(&l->t, "no maintenance items yet");
+    rc = cli_list_end(l, rc, "no maintenance items yet");
     free(l);
-    return rc ? cli_fail(c, rc) : 0;
+    return rc;
 }
 
 int cmd_maint_done(struct cli *c, int argc, char **argv)
@@ -343,15 +326,13 @@ int cmd_maint_done(struct cli *c, int argc, char **argv)
     struct odo_maint m, next;
     struct odo_service rec;
     struct cli_work a;
+    const char *ref;
     int rc = cli_work_parse(c, cmd, argc, argv, false, &a);
 
     if (rc)
         return rc < 0 ? 0 : rc;
-    if (optind >= argc)
-        return cli_usage(c, cmd, "which item? give its type or id");
-    if (optind + 1 < argc)
-        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind + 1]);
-    if ((rc = cli_open(c)))
+    /* Completing an item needs no field: it is done today. */
+    if ((rc = cli_edit_open(c, cmd, argc, argv, "which item? give its type or id", true, &ref)))
         return rc;
     memset(&rec, 0, sizeof(rec));
     rec.performed_at = odo_clock_now(NULL);
@@ -359,8 +340,7 @@ int cmd_maint_done(struct cli *c, int argc, char **argv)
     rec.cost = ODO_NONE;
     memcpy(rec.currency, c->settings.currency, sizeof(rec.currency));
     if ((a.vehicle && (rc = cli_vehicle(c, a.vehicle, false, &v))) ||
-        (rc = odo_maint_resolve(c->store, c->user, argv[optind], a.vehicle ? v.id : NULL, &m,
-                                &c->err)) ||
+        (rc = odo_maint_resolve(c->store, c->user, ref, a.vehicle ? v.id : NULL, &m, &c->err)) ||
         (rc = cli_work_apply(c, &a, &rec)))
         return cli_fail(c, rc);
     if ((rc = odo_maint_complete(c->store, c->user, m.id, &rec, &next, &c->err)) ||
@@ -386,53 +366,4 @@ int cmd_maint_done(struct cli *c, int argc, char **argv)
     }
     printf("\n");
     return 0;
-}
-
-/* rm and restore: one item by type or id (--vehicle narrows a type). */
-static int remove_or_restore(struct cli *c, int argc, char **argv, bool restore)
-{
-    static const struct option opts[] = {{"vehicle", required_argument, NULL, OPT_VEHICLE},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    const struct cli_command *cmd = cli_find("maint", restore ? "restore" : "rm");
-    const char *ref = NULL;
-    struct odo_vehicle v;
-    struct odo_maint m;
-    int ch, rc;
-
-    while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1) {
-        if (ch != OPT_VEHICLE)
-            return ch == 'h' ? 0 : EXIT_USAGE;
-        ref = optarg;
-    }
-    if (optind >= argc)
-        return cli_usage(c, cmd, "which item? give its type or id");
-    if (optind + 1 < argc)
-        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind + 1]);
-    if ((rc = cli_open(c)))
-        return rc;
-    if ((ref && (rc = cli_vehicle(c, ref, false, &v))) ||
-        (rc = odo_maint_find(c->store, c->user, argv[optind], ref ? v.id : NULL, restore, &m,
-                             &c->err)) ||
-        (rc = restore ? odo_maint_restore(c->store, c->user, m.id, &c->err)
-                      : odo_maint_remove(c->store, c->user, m.id, &c->err)))
-        return cli_fail(c, rc);
-    if (c->json)
-        cli_print_done(c, restore, "maintenance item", m.id);
-    else if (restore)
-        printf("restored maintenance item %s (%s)\n", m.type, cli_short_id(m.id));
-    else
-        printf("removed maintenance item %s (%s; undo: odolog maint restore %s)\n", m.type,
-               cli_short_id(m.id), cli_short_id(m.id));
-    return 0;
-}
-
-int cmd_maint_rm(struct cli *c, int argc, char **argv)
-{
-    return remove_or_restore(c, argc, argv, false);
-}
-
-int cmd_maint_restore(struct cli *c, int argc, char **argv)
-{
-    return remove_or_restore(c, argc, argv, true);
 }

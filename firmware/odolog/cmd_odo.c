@@ -1,5 +1,5 @@
 /*
- * odolog odo add|list
+ * odolog odo add|list|edit (rm and restore are in record.c)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +106,7 @@ int cmd_odo_edit(struct cli *c, int argc, char **argv)
     struct odo_reading r;
     struct odo_vehicle v;
     char num[ODO_DEC_TEXT_MAX];
+    const char *ref;
 
     while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1) {
         switch (ch) {
@@ -130,15 +131,10 @@ int cmd_odo_edit(struct cli *c, int argc, char **argv)
             break;
         }
     }
-    if (optind >= argc)
-        return cli_usage(c, cmd, "which reading? give its id");
-    if (optind + 1 < argc)
-        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind + 1]);
-    if (!odometer && !date && !notes && forced < 0)
-        return cli_usage(c, cmd, "nothing to change: give at least one field");
-    if ((rc = cli_open(c)))
+    if ((rc = cli_edit_open(c, cmd, argc, argv, "which reading? give its id",
+                            odometer || date || notes || forced >= 0, &ref)))
         return rc;
-    if ((rc = odo_odometer_find(c->store, c->user, argv[optind], false, &r, &c->err)) ||
+    if ((rc = odo_odometer_find(c->store, c->user, ref, false, &r, &c->err)) ||
         (odometer && (rc = cli_distance(c, odometer, "the odometer", &r.odometer))) ||
         (date && (rc = odo_time_parse(date, &r.read_at, &c->err))) ||
         (notes && (rc = cli_copy(c, r.notes, sizeof(r.notes), notes, "the notes"))))
@@ -157,42 +153,9 @@ int cmd_odo_edit(struct cli *c, int argc, char **argv)
     return 0;
 }
 
-/* rm and restore: one odometer reading by id. */
-static int find_id(struct odo_store *s, const char *user, const char *ref, bool deleted,
-                   char id[ODO_UUID_TEXT_LEN + 1], struct odo_err *err)
-{
-    struct odo_reading r;
-    int rc = odo_odometer_find(s, user, ref, deleted, &r, err);
-
-    if (rc == 0)
-        memcpy(id, r.id, sizeof(r.id));
-    return rc;
-}
-
-static const struct cli_record_kind kind = {
-    "odo",   "odometer reading",  "which reading? give its id",
-    find_id, odo_odometer_remove, odo_odometer_restore};
-
-int cmd_odo_rm(struct cli *c, int argc, char **argv)
-{
-    return cli_remove_or_restore(c, argc, argv, &kind, false);
-}
-
-int cmd_odo_restore(struct cli *c, int argc, char **argv)
-{
-    return cli_remove_or_restore(c, argc, argv, &kind, true);
-}
-
-struct list_ctx {
-    struct cli *c;
-    const struct odo_vehicle *v;
-    struct table t;
-    struct jlist j;
-};
-
 static int list_one(const struct odo_reading *r, void *ctx)
 {
-    struct list_ctx *l = ctx;
+    struct cli_list *l = ctx;
     char when[32], num[ODO_DEC_TEXT_MAX + 8], n[ODO_DEC_TEXT_MAX];
     const char *cells[5];
 
@@ -214,40 +177,22 @@ static int list_one(const struct odo_reading *r, void *ctx)
 
 int cmd_odo_list(struct cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {{"vehicle", required_argument, NULL, OPT_VEHICLE},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     static const char *const head[] = {"ID", "DATE", "ODOMETER", "SOURCE", "NOTES"};
     const struct cli_command *cmd = cli_find("odo", "list");
-    const char *ref = NULL;
+    const char *ref;
     struct odo_vehicle v;
-    struct list_ctx *l;
-    int ch, rc;
+    struct cli_list *l;
+    int rc;
 
-    while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1) {
-        if (ch != OPT_VEHICLE)
-            return ch == 'h' ? 0 : EXIT_USAGE;
-        ref = optarg;
-    }
-    if (optind < argc)
-        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind]);
-    if ((rc = cli_open_read(c)))
-        return rc;
-    if ((rc = cli_vehicle(c, ref, false, &v)))
-        return cli_fail(c, rc);
+    if ((rc = cli_list_open(c, cmd, argc, argv, &ref, &v)))
+        return rc < 0 ? 0 : rc;
     l = calloc(1, sizeof(*l));
     if (!l)
         return EXIT_STORAGE;
-    l->c = c;
     l->v = &v;
-    table_init(&l->t, 5, head, "lldll");
-    if (c->json)
-        jlist_begin(&l->j);
+    cli_list_begin(l, c, 5, head, "lldll");
     rc = odo_odometer_list(c->store, c->user, v.id, list_one, l, &c->err);
-    if (c->json)
-        jlist_end(&l->j);
-    else
-        table_end(&l->t, "no odometer readings yet");
+    rc = cli_list_end(l, rc, "no odometer readings yet");
     free(l);
-    return rc ? cli_fail(c, rc) : 0;
+    return rc;
 }

@@ -1,5 +1,5 @@
 /*
- * odolog renewal add|list|edit|rm|restore
+ * odolog renewal add|list|edit (rm and restore are in record.c)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -153,45 +153,40 @@ int cmd_renewal_edit(struct cli *c, int argc, char **argv)
     const struct cli_command *cmd = cli_find("renewal", "edit");
     struct renewal_args a;
     struct odo_renewal r;
+    const char *ref;
     int rc = parse_args(c, cmd, argc, argv, true, &a);
 
     if (rc)
         return rc < 0 ? 0 : rc;
-    if (optind >= argc)
-        return cli_usage(c, cmd, "which document? give its id");
-    if (optind + 1 < argc)
-        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind + 1]);
-    if (!a.any)
-        return cli_usage(c, cmd, "nothing to change: give at least one field");
-    if ((rc = cli_open(c)))
+    if ((rc = cli_edit_open(c, cmd, argc, argv, "which document? give its id", a.any, &ref)))
         return rc;
-    if ((rc = odo_renewal_find(c->store, c->user, argv[optind], false, &r, &c->err)) ||
+    if ((rc = odo_renewal_find(c->store, c->user, ref, false, &r, &c->err)) ||
         (rc = apply_args(c, &a, &r)) || (rc = odo_renewal_update(c->store, c->user, &r, &c->err)))
         return cli_fail(c, rc);
     print_saved(c, &r, "updated");
     return 0;
 }
 
+/* The listing, and the vehicle of the last row read (the rows come vehicle by vehicle). */
 struct renewal_list {
-    struct cli *c;
-    struct table t;
-    struct jlist j;
-    struct odo_vehicle v;
+    struct cli_list list;
+    struct odo_vehicle last;
 };
 
 static int renewal_row(const struct odo_renewal *r, void *ctx)
 {
     struct renewal_list *l = ctx;
+    struct cli *c = l->list.c;
     char from[ODO_DATE_TEXT_LEN + 1], until[ODO_DATE_TEXT_LEN + 1], cost[48], n[ODO_DEC_TEXT_MAX];
     const char *cells[8];
 
-    if (l->c->json) {
-        jlist_add(&l->j, json_renewal(r));
+    if (c->json) {
+        jlist_add(&l->list.j, json_renewal(r));
         return 0;
     }
-    if (strcmp(l->v.id, r->vehicle_id) != 0 &&
-        odo_vehicle_get(l->c->store, l->c->user, r->vehicle_id, &l->v, NULL) != 0)
-        strcpy(l->v.name, "?");
+    if (strcmp(l->last.id, r->vehicle_id) != 0 &&
+        odo_vehicle_get(c->store, c->user, r->vehicle_id, &l->last, NULL) != 0)
+        strcpy(l->last.name, "?");
     odo_date_format(r->valid_from, from);
     odo_date_format(r->valid_until, until);
     if (r->cost != ODO_NONE)
@@ -199,79 +194,37 @@ static int renewal_row(const struct odo_renewal *r, void *ctx)
     else
         strcpy(cost, "-");
     cells[0] = cli_short_id(r->id);
-    cells[1] = l->v.name;
+    cells[1] = l->last.name;
     cells[2] = odo_renewal_kind_name(r->kind);
     cells[3] = r->document_number[0] ? r->document_number : "-";
     cells[4] = r->issuer[0] ? r->issuer : "-";
     cells[5] = from;
     cells[6] = until;
     cells[7] = cost;
-    table_row(&l->t, cells);
+    table_row(&l->list.t, cells);
     return 0;
 }
 
 int cmd_renewal_list(struct cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {{"vehicle", required_argument, NULL, OPT_VEHICLE},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     static const char *const head[] = {"ID",     "VEHICLE", "KIND",  "NUMBER",
                                        "ISSUER", "FROM",    "UNTIL", "COST"};
     const struct cli_command *cmd = cli_find("renewal", "list");
-    const char *ref = NULL;
+    const char *ref;
     struct renewal_list *l;
     struct odo_vehicle v;
-    int ch, rc = 0;
+    int rc;
 
-    while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1) {
-        if (ch != OPT_VEHICLE)
-            return ch == 'h' ? 0 : EXIT_USAGE;
-        ref = optarg;
-    }
-    if (optind < argc)
-        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind]);
-    if ((rc = cli_open_read(c)))
-        return rc;
+    if ((rc = cli_list_open(c, cmd, argc, argv, &ref, NULL)))
+        return rc < 0 ? 0 : rc;
     if (ref && (rc = cli_vehicle(c, ref, false, &v)))
         return cli_fail(c, rc);
     l = calloc(1, sizeof(*l));
     if (!l)
         return cli_report(c, EXIT_STORAGE, "out of memory");
-    l->c = c;
-    table_init(&l->t, 8, head, "llllllld");
-    if (c->json)
-        jlist_begin(&l->j);
+    cli_list_begin(&l->list, c, 8, head, "llllllld");
     rc = odo_renewal_list(c->store, c->user, ref ? v.id : NULL, renewal_row, l, &c->err);
-    if (c->json)
-        jlist_end(&l->j);
-    else
-        table_end(&l->t, "no documents yet: add one with 'odolog renewal add'");
+    rc = cli_list_end(&l->list, rc, "no documents yet: add one with 'odolog renewal add'");
     free(l);
-    return rc ? cli_fail(c, rc) : 0;
-}
-
-/* rm and restore: one document by id. */
-static int find_id(struct odo_store *s, const char *user, const char *ref, bool deleted,
-                   char id[ODO_UUID_TEXT_LEN + 1], struct odo_err *err)
-{
-    struct odo_renewal r;
-    int rc = odo_renewal_find(s, user, ref, deleted, &r, err);
-
-    if (rc == 0)
-        memcpy(id, r.id, sizeof(r.id));
     return rc;
-}
-
-static const struct cli_record_kind kind = {
-    "renewal", "document",         "which document? give its id",
-    find_id,   odo_renewal_remove, odo_renewal_restore};
-
-int cmd_renewal_rm(struct cli *c, int argc, char **argv)
-{
-    return cli_remove_or_restore(c, argc, argv, &kind, false);
-}
-
-int cmd_renewal_restore(struct cli *c, int argc, char **argv)
-{
-    return cli_remove_or_restore(c, argc, argv, &kind, true);
 }

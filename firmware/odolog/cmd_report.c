@@ -9,15 +9,13 @@
 #include "storage/reminders.h"
 #include "storage/stats.h"
 
-enum { OPT_ALL = 256, OPT_VEHICLE };
+enum { OPT_ALL = 256 };
 
 struct due_ctx {
-    struct cli *c;
+    struct cli_list list;
     enum odo_due_level want;
     bool all;
     int shown;
-    struct table t;
-    struct jlist j;
 };
 
 static cJSON *json_due(const struct odo_due *d)
@@ -57,8 +55,8 @@ static int due_row(const struct odo_due *d, void *ctx)
     if (d->level != l->want || (d->level == ODO_DUE_OK && !l->all))
         return 0;
     l->shown++;
-    if (l->c->json) {
-        jlist_add(&l->j, json_due(d));
+    if (l->list.c->json) {
+        jlist_add(&l->list.j, json_due(d));
         return 0;
     }
     odo_due_describe(d, when, sizeof(when));
@@ -80,7 +78,7 @@ static int due_row(const struct odo_due *d, void *ctx)
     cells[4] = date;
     cells[5] = at;
     cells[6] = when;
-    table_row(&l->t, cells);
+    table_row(&l->list.t, cells);
     return 0;
 }
 
@@ -114,22 +112,16 @@ int cmd_due(struct cli *c, int argc, char **argv)
         free(l);
         return rc;
     }
-    l->c = c;
     today = odo_date_local(odo_clock_now(NULL));
-    table_init(&l->t, 7, head, "llllldl");
-    if (c->json)
-        jlist_begin(&l->j);
+    cli_list_begin(&l->list, c, 7, head, "llllldl");
     /* Most urgent first: one streamed pass per level. */
     for (size_t i = 0; i < ODO_ARRAY_LEN(order) && rc == 0; i++) {
         l->want = order[i];
         rc = odo_due_list(c->store, c->user, today, &c->settings, due_row, l, &c->err);
     }
-    if (c->json)
-        jlist_end(&l->j);
-    else
-        table_end(&l->t, "nothing is due");
+    rc = cli_list_end(&l->list, rc, "nothing is due");
     free(l);
-    return rc ? cli_fail(c, rc) : 0;
+    return rc;
 }
 
 struct stats_ctx {
@@ -285,24 +277,14 @@ static int stats_vehicle(const struct odo_vehicle *v, void *ctx)
 
 int cmd_stats(struct cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {{"vehicle", required_argument, NULL, OPT_VEHICLE},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     const struct cli_command *cmd = cli_find("stats", NULL);
-    const char *ref = NULL;
+    const char *ref;
     struct stats_all a;
     struct odo_vehicle v;
-    int ch, rc;
+    int rc;
 
-    while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1) {
-        if (ch != OPT_VEHICLE)
-            return ch == 'h' ? 0 : EXIT_USAGE;
-        ref = optarg;
-    }
-    if (optind < argc)
-        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind]);
-    if ((rc = cli_open_read(c)))
-        return rc;
+    if ((rc = cli_list_open(c, cmd, argc, argv, &ref, NULL)))
+        return rc < 0 ? 0 : rc;
     memset(&a, 0, sizeof(a));
     a.c = c;
     if (ref && (rc = cli_vehicle(c, ref, false, &v)))

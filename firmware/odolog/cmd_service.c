@@ -1,6 +1,6 @@
 /*
- * odolog service list|add|edit|rm|restore, and the options of recorded work that 'maint done'
- * shares.
+ * odolog service list|add|edit (rm and restore are in record.c), and the options of recorded
+ * work that 'maint done' shares.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -123,16 +123,9 @@ cJSON *json_service(const struct odo_service *r)
     return o;
 }
 
-struct service_list {
-    struct cli *c;
-    const struct odo_vehicle *v;
-    struct table t;
-    struct jlist j;
-};
-
 static int service_row(const struct odo_service *r, void *ctx)
 {
-    struct service_list *l = ctx;
+    struct cli_list *l = ctx;
     char when[32], odo[48], cost[48], n[ODO_DEC_TEXT_MAX];
     const char *cells[6];
 
@@ -163,46 +156,28 @@ static int service_row(const struct odo_service *r, void *ctx)
 int cli_service_table(struct cli *c, const struct odo_vehicle *v)
 {
     static const char *const head[] = {"ID", "DATE", "ODOMETER", "WORK", "COST", "SHOP"};
-    struct service_list *l = calloc(1, sizeof(*l));
+    struct cli_list *l = calloc(1, sizeof(*l));
     int rc;
 
     if (!l)
         return cli_report(c, EXIT_STORAGE, "out of memory");
-    l->c = c;
     l->v = v;
-    table_init(&l->t, 6, head, "lldldl");
-    if (c->json)
-        jlist_begin(&l->j);
+    cli_list_begin(l, c, 6, head, "lldldl");
     rc = odo_service_list(c->store, c->user, v->id, service_row, l, &c->err);
-    if (c->json)
-        jlist_end(&l->j);
-    else
-        table_end(&l->t, "no service records yet");
+    rc = cli_list_end(l, rc, "no service records yet");
     free(l);
-    return rc ? cli_fail(c, rc) : 0;
+    return rc;
 }
 
 int cmd_service_list(struct cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {{"vehicle", required_argument, NULL, OPT_VEHICLE},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     const struct cli_command *cmd = cli_find("service", "list");
-    const char *ref = NULL;
+    const char *ref;
     struct odo_vehicle v;
-    int ch, rc;
+    int rc;
 
-    while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1) {
-        if (ch != OPT_VEHICLE)
-            return ch == 'h' ? 0 : EXIT_USAGE;
-        ref = optarg;
-    }
-    if (optind < argc)
-        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind]);
-    if ((rc = cli_open_read(c)))
-        return rc;
-    if ((rc = cli_vehicle(c, ref, false, &v)))
-        return cli_fail(c, rc);
+    if ((rc = cli_list_open(c, cmd, argc, argv, &ref, &v)))
+        return rc < 0 ? 0 : rc;
     return cli_service_table(c, &v);
 }
 
@@ -251,67 +226,20 @@ int cmd_service_edit(struct cli *c, int argc, char **argv)
     const struct cli_command *cmd = cli_find("service", "edit");
     struct odo_service rec;
     struct cli_work a;
+    const char *ref;
     int rc = cli_work_parse(c, cmd, argc, argv, true, &a);
 
     if (rc)
         return rc < 0 ? 0 : rc;
     if (a.vehicle)
         return cli_usage(c, cmd, "a service record stays with its vehicle");
-    if (optind >= argc)
-        return cli_usage(c, cmd, "which service record? give its id");
-    if (optind + 1 < argc)
-        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind + 1]);
-    if (a.count == 0)
-        return cli_usage(c, cmd, "nothing to change: give at least one field");
-    if ((rc = cli_open(c)))
+    if ((rc = cli_edit_open(c, cmd, argc, argv, "which service record? give its id", a.count > 0,
+                            &ref)))
         return rc;
-    if ((rc = odo_service_find(c->store, c->user, argv[optind], false, &rec, &c->err)) ||
+    if ((rc = odo_service_find(c->store, c->user, ref, false, &rec, &c->err)) ||
         (rc = cli_work_apply(c, &a, &rec)) ||
         (rc = odo_service_update(c->store, c->user, &rec, &c->err)))
         return cli_fail(c, rc);
     print_saved(c, &rec, "updated");
     return 0;
-}
-
-/* rm and restore: one record by id; rm says whether a maintenance schedule went back. */
-static int remove_or_restore(struct cli *c, int argc, char **argv, bool restore)
-{
-    const struct cli_command *cmd = cli_find("service", restore ? "restore" : "rm");
-    struct odo_service rec;
-    bool schedule = false;
-    const char *ref;
-    int rc = cli_one_arg(c, cmd, argc, argv, "which service record? give its id", &ref);
-
-    if (rc)
-        return rc < 0 ? 0 : rc;
-    if ((rc = cli_open(c)))
-        return rc;
-    if ((rc = odo_service_find(c->store, c->user, ref, restore, &rec, &c->err)) ||
-        (rc = restore ? odo_service_restore(c->store, c->user, rec.id, &c->err)
-                      : odo_service_remove(c->store, c->user, rec.id, &schedule, &c->err)))
-        return cli_fail(c, rc);
-    if (c->json) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, restore ? "restored" : "deleted", rec.id);
-        if (!restore && rec.maintenance_id[0])
-            cJSON_AddBoolToObject(o, "schedule_restored", schedule);
-        json_print(o);
-        return 0;
-    }
-    cli_print_done(c, restore, "service record", rec.id);
-    if (!restore && rec.maintenance_id[0])
-        printf(schedule ? "the maintenance item it completed is due again as before\n"
-                        : "the maintenance item it completed keeps its schedule (a later "
-                          "completion stands, or nothing tells what it was before)\n");
-    return 0;
-}
-
-int cmd_service_rm(struct cli *c, int argc, char **argv)
-{
-    return remove_or_restore(c, argc, argv, false);
-}
-
-int cmd_service_restore(struct cli *c, int argc, char **argv)
-{
-    return remove_or_restore(c, argc, argv, true);
 }

@@ -1,5 +1,5 @@
 /*
- * odolog vehicle add|list|show|edit|rm|restore
+ * odolog vehicle add|list|show|edit (rm and restore are in record.c)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -240,15 +240,9 @@ static void vehicle_cells(const struct odo_vehicle *v, char odo[48], char year[8
     cells[7] = v->deleted_at[0] ? "deleted" : "";
 }
 
-struct list_ctx {
-    struct cli *c;
-    struct table t;
-    struct jlist j;
-};
-
 static int list_one(const struct odo_vehicle *v, void *ctx)
 {
-    struct list_ctx *l = ctx;
+    struct cli_list *l = ctx;
     char odo[48], year[8];
     const char *cells[8];
 
@@ -268,7 +262,7 @@ int cmd_vehicle_list(struct cli *c, int argc, char **argv)
     static const char *const head[] = {"ID",   "NAME",  "VIN",      "YEAR",
                                        "MAKE", "MODEL", "ODOMETER", ""};
     const struct cli_command *cmd = cli_find("vehicle", "list");
-    struct list_ctx *l;
+    struct cli_list *l;
     bool all = false;
     int ch, rc;
 
@@ -286,29 +280,11 @@ int cmd_vehicle_list(struct cli *c, int argc, char **argv)
     l = calloc(1, sizeof(*l));
     if (!l)
         return EXIT_STORAGE;
-    l->c = c;
-    table_init(&l->t, all ? 8 : 7, head, "lllrlldl");
-    if (c->json)
-        jlist_begin(&l->j);
+    cli_list_begin(l, c, all ? 8 : 7, head, "lllrlldl");
     rc = odo_vehicle_list(c->store, c->user, all, list_one, l, &c->err);
-    if (c->json)
-        jlist_end(&l->j);
-    else
-        table_end(&l->t, "no vehicles yet: add one with 'odolog vehicle add'");
+    rc = cli_list_end(l, rc, "no vehicles yet: add one with 'odolog vehicle add'");
     free(l);
-    return rc ? cli_fail(c, rc) : 0;
-}
-
-/* Parses the single VEHICLE argument of edit, after its options. */
-static int one_ref(struct cli *c, const struct cli_command *cmd, int argc, char **argv,
-                   const char **ref)
-{
-    if (optind >= argc)
-        return cli_usage(c, cmd, "which vehicle? give its id, VIN or name");
-    if (optind + 1 < argc)
-        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind + 1]);
-    *ref = argv[optind];
-    return 0;
+    return rc;
 }
 
 int cmd_vehicle_show(struct cli *c, int argc, char **argv)
@@ -383,11 +359,8 @@ int cmd_vehicle_edit(struct cli *c, int argc, char **argv)
         changes[n].ch = ch;
         changes[n++].arg = optarg;
     }
-    if ((rc = one_ref(c, cmd, argc, argv, &ref)))
-        return rc;
-    if (n == 0)
-        return cli_usage(c, cmd, "nothing to change: give at least one field");
-    if ((rc = cli_open(c)))
+    if ((rc = cli_edit_open(c, cmd, argc, argv, "which vehicle? give its id, VIN or name", n > 0,
+                            &ref)))
         return rc;
     if ((rc = cli_vehicle(c, ref, false, &v)))
         return cli_fail(c, rc);
@@ -412,44 +385,4 @@ int cmd_vehicle_edit(struct cli *c, int argc, char **argv)
     else
         printf("updated vehicle '%s'\n", v.name);
     return 0;
-}
-
-/* rm and restore: one vehicle, one storage call. */
-static int remove_or_restore(struct cli *c, int argc, char **argv, bool restore)
-{
-    const struct cli_command *cmd = cli_find("vehicle", restore ? "restore" : "rm");
-    struct odo_vehicle v;
-    const char *ref;
-    int rc = cli_one_arg(c, cmd, argc, argv, "which vehicle? give its id, VIN or name", &ref);
-
-    if (rc)
-        return rc < 0 ? 0 : rc;
-    if ((rc = cli_open(c)))
-        return rc;
-    if ((rc = cli_vehicle(c, ref, restore, &v)))
-        return cli_fail(c, rc);
-    rc = restore ? odo_vehicle_restore(c->store, c->user, v.id, &c->err)
-                 : odo_vehicle_remove(c->store, c->user, v.id, &c->err);
-    if (rc)
-        return cli_fail(c, rc);
-    if ((rc = odo_vehicle_get(c->store, c->user, v.id, &v, &c->err)))
-        return cli_fail(c, rc);
-    if (c->json)
-        json_print(json_vehicle(&v));
-    else if (restore)
-        printf("restored vehicle '%s' and the records deleted with it\n", v.name);
-    else
-        printf("deleted vehicle '%s' and its records (undo: odolog vehicle restore %s)\n", v.name,
-               cli_short_id(v.id));
-    return 0;
-}
-
-int cmd_vehicle_rm(struct cli *c, int argc, char **argv)
-{
-    return remove_or_restore(c, argc, argv, false);
-}
-
-int cmd_vehicle_restore(struct cli *c, int argc, char **argv)
-{
-    return remove_or_restore(c, argc, argv, true);
 }
