@@ -434,22 +434,30 @@ void jlist_end(struct jlist *l)
     fputs("]\n", stdout);
 }
 
-void cli_list_begin(struct cli_list *l, struct cli *c, int ncols, const char *const *head,
-                    const char *align)
+void *cli_list_new(struct cli *c, size_t size, int ncols, const char *const *head,
+                   const char *align)
 {
+    struct cli_list *l = calloc(1, size);
+
+    if (!l)
+        return NULL;
     l->c = c;
     table_init(&l->t, ncols, head, align);
     if (c->json)
         jlist_begin(&l->j);
+    return l;
 }
 
 int cli_list_end(struct cli_list *l, int rc, const char *empty)
 {
-    if (l->c->json)
+    struct cli *c = l->c;
+
+    if (c->json)
         jlist_end(&l->j);
     else
         table_end(&l->t, empty);
-    return rc ? cli_fail(l->c, rc) : 0;
+    free(l); /* the whole listing: a struct cli_list is the first member of a larger one */
+    return rc ? cli_fail(c, rc) : 0;
 }
 
 void json_print(cJSON *doc)
@@ -488,6 +496,23 @@ void json_date(cJSON *o, const char *key, int32_t d)
     }
     odo_date_format(d, t);
     cJSON_AddStringToObject(o, key, t);
+}
+
+void json_time(cJSON *o, const char *key, int64_t ms)
+{
+    char t[ODO_TIME_TEXT_LEN + 1];
+
+    odo_time_format(ms, t);
+    cJSON_AddStringToObject(o, key, t);
+}
+
+cJSON *json_record(const char *id, const char *vehicle_id)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    cJSON_AddStringToObject(o, "id", id);
+    cJSON_AddStringToObject(o, "vehicle_id", vehicle_id);
+    return o;
 }
 
 void json_str(cJSON *o, const char *key, const char *s)

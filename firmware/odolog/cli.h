@@ -181,11 +181,14 @@ struct cli_list {
     struct table t;
     struct jlist j;
 };
-/* Starts a listing with the table's columns (as table_init); under --json the list opens. */
-void cli_list_begin(struct cli_list *l, struct cli *c, int ncols, const char *const *head,
-                    const char *align);
-/* Ends it: the JSON list closes, or the table is printed, with `empty` when it had no row (NULL:
- * nothing). Returns 0, or cli_fail's exit code when rc, the listing's ODO_E code, is not 0. */
+/* A new listing of `size` zeroed bytes (a struct cli_list, or a struct that begins with one),
+ * started: the table's columns as table_init takes them; under --json the list opens. NULL when
+ * out of memory (nothing is printed). cli_list_end frees it. */
+void *cli_list_new(struct cli *c, size_t size, int ncols, const char *const *head,
+                   const char *align);
+/* Ends a listing and frees it: the JSON list closes, or the table is printed, with `empty` when
+ * it had no row (NULL: nothing). Returns 0, or cli_fail's exit code when rc, the listing's ODO_E
+ * code, is not 0. */
 int cli_list_end(struct cli_list *l, int rc, const char *empty);
 /* Prints one JSON document and frees it. */
 void json_print(cJSON *doc);
@@ -195,6 +198,10 @@ void json_dec(cJSON *o, const char *key, int64_t v, int scale, bool present);
 void cli_date_text(int32_t d, char out[ODO_DATE_TEXT_LEN + 1]);
 /* Adds a calendar date as "YYYY-MM-DD", or null for ODO_NO_DATE. */
 void json_date(cJSON *o, const char *key, int32_t d);
+/* Adds a moment (milliseconds since the epoch) as ISO 8601 UTC text. */
+void json_time(cJSON *o, const char *key, int64_t ms);
+/* A new JSON object for a record of a vehicle, opening with its "id" and "vehicle_id". */
+cJSON *json_record(const char *id, const char *vehicle_id);
 /* Adds a string, or null when s is empty. */
 void json_str(cJSON *o, const char *key, const char *s);
 

@@ -128,13 +128,9 @@ static int parse_args(struct cli *c, const struct cli_command *cmd, int argc, ch
 
 static cJSON *json_fuel(const struct odo_fuel_log *f)
 {
-    cJSON *o = cJSON_CreateObject();
-    char at[ODO_TIME_TEXT_LEN + 1];
+    cJSON *o = json_record(f->id, f->vehicle_id);
 
-    odo_time_format(f->filled_at, at);
-    cJSON_AddStringToObject(o, "id", f->id);
-    cJSON_AddStringToObject(o, "vehicle_id", f->vehicle_id);
-    cJSON_AddStringToObject(o, "filled_at", at);
+    json_time(o, "filled_at", f->filled_at);
     json_dec(o, "odometer", f->odometer, ODO_SCALE_DISTANCE, true);
     json_dec(o, "volume", f->volume, ODO_SCALE_VOLUME, true);
     cJSON_AddStringToObject(o, "volume_unit", odo_vol_unit_name(f->volume_unit));
@@ -292,16 +288,12 @@ int cmd_fuel_list(struct cli *c, int argc, char **argv)
 
     if ((rc = cli_list_open(c, cmd, argc, argv, &ref, &v)))
         return rc < 0 ? 0 : rc;
-    l = calloc(1, sizeof(*l));
-    if (!l)
-        return EXIT_STORAGE;
     snprintf(dist_head, sizeof(dist_head), "DIST (%s)",
              odo_dist_unit_label(c->settings.units.dist));
     snprintf(econ_head, sizeof(econ_head), "%s", odo_econ_unit_label(c->settings.units.econ));
-    cli_list_begin(l, c, 9, head, "llddddddl");
+    if (!(l = cli_list_new(c, sizeof(*l), 9, head, "llddddddl")))
+        return EXIT_STORAGE;
     rc =
         odo_stats_vehicle(c->store, c->user, &v, &c->settings, list_fill, NULL, l, &stats, &c->err);
-    rc = cli_list_end(l, rc, "no fill-ups yet: log one with 'odolog fuel add'");
-    free(l);
-    return rc;
+    return cli_list_end(l, rc, "no fill-ups yet: log one with 'odolog fuel add'");
 }

@@ -30,10 +30,8 @@ enum {
 
 static cJSON *json_maint(const struct odo_maint *m, const char *vehicle_name)
 {
-    cJSON *o = cJSON_CreateObject();
+    cJSON *o = json_record(m->id, m->vehicle_id);
 
-    cJSON_AddStringToObject(o, "id", m->id);
-    cJSON_AddStringToObject(o, "vehicle_id", m->vehicle_id);
     json_str(o, "vehicle", vehicle_name);
     cJSON_AddStringToObject(o, "type", m->type);
     cJSON_AddStringToObject(o, "category", odo_maint_category_name(m->category));
@@ -302,10 +300,8 @@ int cmd_maint_list(struct cli *c, int argc, char **argv)
             return cli_fail(c, rc);
         return cli_service_table(c, &v);
     }
-    l = calloc(1, sizeof(*l));
-    if (!l)
+    if (!(l = cli_list_new(c, sizeof(*l), 8, head, "llllrdll")))
         return cli_report(c, EXIT_STORAGE, "out of memory");
-    cli_list_begin(l, c, 8, head, "llllrdll");
     if (ref) {
         if ((rc = cli_vehicle(c, ref, false, &v)) == 0)
             rc = maint_vehicle(&v, l) ? c->err.code : 0;
@@ -314,9 +310,7 @@ int cmd_maint_list(struct cli *c, int argc, char **argv)
         if (rc == 0 && c->err.code)
             rc = c->err.code;
     }
-    rc = cli_list_end(l, rc, "no maintenance items yet");
-    free(l);
-    return rc;
+    return cli_list_end(l, rc, "no maintenance items yet");
 }
 
 int cmd_maint_done(struct cli *c, int argc, char **argv)

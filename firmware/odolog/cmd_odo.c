@@ -12,13 +12,9 @@ enum { OPT_VEHICLE = 256, OPT_ODOMETER, OPT_DATE, OPT_FORCED, OPT_NOTES, OPT_NOT
 
 static cJSON *json_reading(const struct odo_reading *r, enum odo_dist_unit unit)
 {
-    cJSON *o = cJSON_CreateObject();
-    char at[ODO_TIME_TEXT_LEN + 1];
+    cJSON *o = json_record(r->id, r->vehicle_id);
 
-    odo_time_format(r->read_at, at);
-    cJSON_AddStringToObject(o, "id", r->id);
-    cJSON_AddStringToObject(o, "vehicle_id", r->vehicle_id);
-    cJSON_AddStringToObject(o, "read_at", at);
+    json_time(o, "read_at", r->read_at);
     json_dec(o, "odometer", r->odometer, ODO_SCALE_DISTANCE, true);
     cJSON_AddStringToObject(o, "unit", odo_dist_unit_name(unit));
     cJSON_AddBoolToObject(o, "forced", r->forced);
@@ -186,13 +182,9 @@ int cmd_odo_list(struct cli *c, int argc, char **argv)
 
     if ((rc = cli_list_open(c, cmd, argc, argv, &ref, &v)))
         return rc < 0 ? 0 : rc;
-    l = calloc(1, sizeof(*l));
-    if (!l)
+    if (!(l = cli_list_new(c, sizeof(*l), 5, head, "lldll")))
         return EXIT_STORAGE;
     l->v = &v;
-    cli_list_begin(l, c, 5, head, "lldll");
     rc = odo_odometer_list(c->store, c->user, v.id, list_one, l, &c->err);
-    rc = cli_list_end(l, rc, "no odometer readings yet");
-    free(l);
-    return rc;
+    return cli_list_end(l, rc, "no odometer readings yet");
 }

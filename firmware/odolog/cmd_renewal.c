@@ -89,10 +89,8 @@ static int apply_args(struct cli *c, const struct renewal_args *a, struct odo_re
 
 static cJSON *json_renewal(const struct odo_renewal *r)
 {
-    cJSON *o = cJSON_CreateObject();
+    cJSON *o = json_record(r->id, r->vehicle_id);
 
-    cJSON_AddStringToObject(o, "id", r->id);
-    cJSON_AddStringToObject(o, "vehicle_id", r->vehicle_id);
     cJSON_AddStringToObject(o, "kind", odo_renewal_kind_name(r->kind));
     json_str(o, "document_number", r->document_number);
     json_str(o, "issuer", r->issuer);
@@ -219,12 +217,8 @@ int cmd_renewal_list(struct cli *c, int argc, char **argv)
         return rc < 0 ? 0 : rc;
     if (ref && (rc = cli_vehicle(c, ref, false, &v)))
         return cli_fail(c, rc);
-    l = calloc(1, sizeof(*l));
-    if (!l)
+    if (!(l = cli_list_new(c, sizeof(*l), 8, head, "llllllld")))
         return cli_report(c, EXIT_STORAGE, "out of memory");
-    cli_list_begin(&l->list, c, 8, head, "llllllld");
     rc = odo_renewal_list(c->store, c->user, ref ? v.id : NULL, renewal_row, l, &c->err);
-    rc = cli_list_end(&l->list, rc, "no documents yet: add one with 'odolog renewal add'");
-    free(l);
-    return rc;
+    return cli_list_end(&l->list, rc, "no documents yet: add one with 'odolog renewal add'");
 }

@@ -91,37 +91,29 @@ int cmd_due(struct cli *c, int argc, char **argv)
     static const enum odo_due_level order[] = {ODO_DUE_OVERDUE, ODO_DUE_SOON, ODO_DUE_OK};
     const struct cli_command *cmd = cli_find("due", NULL);
     struct due_ctx *l;
+    bool all = false;
     int32_t today;
     int ch, rc = 0;
 
-    l = calloc(1, sizeof(*l));
-    if (!l)
-        return EXIT_STORAGE;
     while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1) {
-        if (ch != OPT_ALL) {
-            free(l);
+        if (ch != OPT_ALL)
             return ch == 'h' ? 0 : EXIT_USAGE;
-        }
-        l->all = true;
+        all = true;
     }
-    if (optind < argc) {
-        free(l);
+    if (optind < argc)
         return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind]);
-    }
-    if ((rc = cli_open_read(c))) {
-        free(l);
+    if ((rc = cli_open_read(c)))
         return rc;
-    }
     today = odo_date_local(odo_clock_now(NULL));
-    cli_list_begin(&l->list, c, 7, head, "llllldl");
+    if (!(l = cli_list_new(c, sizeof(*l), 7, head, "llllldl")))
+        return EXIT_STORAGE;
+    l->all = all;
     /* Most urgent first: one streamed pass per level. */
     for (size_t i = 0; i < ODO_ARRAY_LEN(order) && rc == 0; i++) {
         l->want = order[i];
         rc = odo_due_list(c->store, c->user, today, &c->settings, due_row, l, &c->err);
     }
-    rc = cli_list_end(&l->list, rc, "nothing is due");
-    free(l);
-    return rc;
+    return cli_list_end(&l->list, rc, "nothing is due");
 }
 
 struct stats_ctx {

@@ -106,14 +106,10 @@ int cli_work_apply(struct cli *c, const struct cli_work *a, struct odo_service *
 
 cJSON *json_service(const struct odo_service *r)
 {
-    cJSON *o = cJSON_CreateObject();
-    char at[ODO_TIME_TEXT_LEN + 1];
+    cJSON *o = json_record(r->id, r->vehicle_id);
 
-    odo_time_format(r->performed_at, at);
-    cJSON_AddStringToObject(o, "id", r->id);
-    cJSON_AddStringToObject(o, "vehicle_id", r->vehicle_id);
     json_str(o, "maintenance_id", r->maintenance_id);
-    cJSON_AddStringToObject(o, "performed_at", at);
+    json_time(o, "performed_at", r->performed_at);
     json_dec(o, "odometer", r->odometer, ODO_SCALE_DISTANCE, r->odometer != ODO_NONE);
     cJSON_AddStringToObject(o, "description", r->description);
     json_dec(o, "cost", r->cost, ODO_SCALE_MONEY, r->cost != ODO_NONE);
@@ -156,17 +152,14 @@ static int service_row(const struct odo_service *r, void *ctx)
 int cli_service_table(struct cli *c, const struct odo_vehicle *v)
 {
     static const char *const head[] = {"ID", "DATE", "ODOMETER", "WORK", "COST", "SHOP"};
-    struct cli_list *l = calloc(1, sizeof(*l));
+    struct cli_list *l = cli_list_new(c, sizeof(*l), 6, head, "lldldl");
     int rc;
 
     if (!l)
         return cli_report(c, EXIT_STORAGE, "out of memory");
     l->v = v;
-    cli_list_begin(l, c, 6, head, "lldldl");
     rc = odo_service_list(c->store, c->user, v->id, service_row, l, &c->err);
-    rc = cli_list_end(l, rc, "no service records yet");
-    free(l);
-    return rc;
+    return cli_list_end(l, rc, "no service records yet");
 }
 
 int cmd_service_list(struct cli *c, int argc, char **argv)

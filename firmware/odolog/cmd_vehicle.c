@@ -277,14 +277,10 @@ int cmd_vehicle_list(struct cli *c, int argc, char **argv)
         return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind]);
     if ((rc = cli_open_read(c)))
         return rc;
-    l = calloc(1, sizeof(*l));
-    if (!l)
+    if (!(l = cli_list_new(c, sizeof(*l), all ? 8 : 7, head, "lllrlldl")))
         return EXIT_STORAGE;
-    cli_list_begin(l, c, all ? 8 : 7, head, "lllrlldl");
     rc = odo_vehicle_list(c->store, c->user, all, list_one, l, &c->err);
-    rc = cli_list_end(l, rc, "no vehicles yet: add one with 'odolog vehicle add'");
-    free(l);
-    return rc;
+    return cli_list_end(l, rc, "no vehicles yet: add one with 'odolog vehicle add'");
 }
 
 int cmd_vehicle_show(struct cli *c, int argc, char **argv)
