@@ -15,40 +15,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#define BENCH_NAME "bench_import"
 #include "platform/clock.h"
 #include "storage/io/io.h"
 #include "storage/settings.h"
 #include "storage/store.h"
+#include "tests/bench/bench.h"
 
 #define TARGET 2.0
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof(double), cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static void die(const char *what, const char *msg)
-{
-    fprintf(stderr, "bench_import: %s: %s\n", what, msg);
-    exit(2);
-}
 
 /* The row i of the file and of the bare insert: two hours apart from 1980, 50.3 km apart. */
 static void row_values(int i, char when[32], long *odo_tenths)
@@ -65,7 +41,7 @@ static void write_file(const char *path, int rows)
     long odo;
 
     if (!f)
-        die("write", path);
+        bench_die("write", path);
     fputs("record,vehicle,vin,date,odometer,odometer_unit,volume,volume_unit,price,total,"
           "currency,full,missed,forced,station,notes\n",
           f);
@@ -76,7 +52,7 @@ static void write_file(const char *path, int rows)
                 odo / 10, odo % 10);
     }
     if (fclose(f) != 0)
-        die("write", path);
+        bench_die("write", path);
 }
 
 /* The store's own fuel_logs table (its columns, constraints, foreign key and index) without
@@ -117,10 +93,10 @@ static double bare_round(const char *path, int rows)
     if (sqlite3_open(path, &db) != SQLITE_OK ||
         sqlite3_exec(db, BARE_SCHEMA, NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, BARE_INSERT, -1, &ins, NULL) != SQLITE_OK)
-        die("bare sqlite", sqlite3_errmsg(db));
-    a = now_s();
+        bench_die("bare sqlite", sqlite3_errmsg(db));
+    a = bench_now_s();
     if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-        die("bare begin", sqlite3_errmsg(db));
+        bench_die("bare begin", sqlite3_errmsg(db));
     for (int i = 0; i < rows; i++) {
         row_values(i, when, &odo);
         snprintf(id, sizeof(id), "018bcfe5-6800-7000-8000-%012d", i);
@@ -128,12 +104,12 @@ static double bare_round(const char *path, int rows)
         sqlite3_bind_text(ins, 2, when, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(ins, 3, odo);
         if (sqlite3_step(ins) != SQLITE_DONE)
-            die("bare insert", sqlite3_errmsg(db));
+            bench_die("bare insert", sqlite3_errmsg(db));
         sqlite3_reset(ins);
     }
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        die("bare commit", sqlite3_errmsg(db));
-    a = now_s() - a;
+        bench_die("bare commit", sqlite3_errmsg(db));
+    a = bench_now_s() - a;
     sqlite3_finalize(ins);
     sqlite3_close(db);
     return a;
@@ -146,23 +122,20 @@ static double import_round(const char *path, const char *csv, int rows)
     struct odo_settings set;
     struct odo_store *s;
     struct odo_err err;
-    char wal[320];
     double a;
 
-    unlink(path);
-    snprintf(wal, sizeof(wal), "%s-wal", path);
-    unlink(wal);
+    bench_remove_db(path);
     if (odo_store_open(path, NULL, &s, &err) != 0)
-        die("open store", err.msg);
+        bench_die("open store", err.msg);
     odo_settings_default(ODO_UNITS_METRIC, &set);
     o.settings = &set;
     o.create_vehicles = true;
-    a = now_s();
+    a = bench_now_s();
     if (odo_import_file(s, "bench", csv, &o, &rep, &err) != 0)
-        die("import", err.msg);
-    a = now_s() - a;
+        bench_die("import", err.msg);
+    a = bench_now_s() - a;
     if (rep.fills != rows)
-        die("import", "not every row was imported");
+        bench_die("import", "not every row was imported");
     odo_store_close(s);
     return a;
 }
@@ -174,13 +147,7 @@ int main(int argc, char **argv)
     double *t_import = calloc((size_t)rounds, sizeof(double)),
            *t_bare = calloc((size_t)rounds, sizeof(double));
 
-    if (argc > 1) {
-        snprintf(dir, sizeof(dir), "%s", argv[1]);
-    } else {
-        snprintf(dir, sizeof(dir), "/tmp/odobench.XXXXXX");
-        if (!mkdtemp(dir))
-            die("mkdtemp", "failed");
-    }
+    bench_dir(dir, sizeof(dir), argc > 1 ? argv[1] : NULL);
     snprintf(csv, sizeof(csv), "%s/import.csv", dir);
     snprintf(store_path, sizeof(store_path), "%s/store.db", dir);
     snprintf(bare_path, sizeof(bare_path), "%s/bare.db", dir);
@@ -190,7 +157,7 @@ int main(int argc, char **argv)
         t_import[r] = import_round(store_path, csv, rows);
         printf("round %d: bare %.3f s, import %.3f s\n", r + 1, t_bare[r], t_import[r]);
     }
-    double mi = median(t_import, rounds), mb = median(t_bare, rounds), ratio = mi / mb;
+    double mi = bench_median(t_import, rounds), mb = bench_median(t_bare, rounds), ratio = mi / mb;
     printf("import of %d fill-ups (parsed, checked, captured, one transaction): %.3f s median\n",
            rows, mi);
     printf("bare SQLite bulk insert of the same rows (one transaction):          %.3f s median\n",
@@ -199,21 +166,12 @@ int main(int argc, char **argv)
            "50%%, ratio <= %.1f): %s\n",
            ratio, 100 / ratio, TARGET, ratio <= TARGET ? "met" : "MISSED");
     if (argc <= 1) {
-        char p[320];
         unlink(csv);
-        unlink(store_path);
-        unlink(bare_path);
-        snprintf(p, sizeof(p), "%s-wal", store_path);
-        unlink(p);
-        snprintf(p, sizeof(p), "%s-shm", store_path);
-        unlink(p);
-        snprintf(p, sizeof(p), "%s-wal", bare_path);
-        unlink(p);
-        snprintf(p, sizeof(p), "%s-shm", bare_path);
-        unlink(p);
+        bench_remove_db(store_path);
+        bench_remove_db(bare_path);
         rmdir(dir);
     }
     free(t_import);
     free(t_bare);
-    return ratio > TARGET && getenv("ODO_BENCH_ENFORCE") ? 1 : 0;
+    return bench_exit_code(ratio <= TARGET);
 }

@@ -13,39 +13,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#define BENCH_NAME "bench_insert"
 #include "storage/fuel.h"
 #include "storage/store.h"
 #include "storage/vehicles.h"
+#include "tests/bench/bench.h"
 
 #define TARGET 1.3
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof(double), cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static void die(const char *what, const char *msg)
-{
-    fprintf(stderr, "bench_insert: %s: %s\n", what, msg);
-    exit(2);
-}
 
 static const char BARE_SCHEMA[] =
     "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
@@ -74,33 +50,27 @@ int main(int argc, char **argv)
     int64_t odo = 100000, t0 = 1700000000000LL;
     int n = 0;
 
-    if (argc > 1) {
-        snprintf(dir, sizeof(dir), "%s", argv[1]);
-    } else {
-        snprintf(dir, sizeof(dir), "/tmp/odobench.XXXXXX");
-        if (!mkdtemp(dir))
-            die("mkdtemp", "failed");
-    }
+    bench_dir(dir, sizeof(dir), argc > 1 ? argv[1] : NULL);
     snprintf(store_path, sizeof(store_path), "%s/store.db", dir);
     snprintf(bare_path, sizeof(bare_path), "%s/bare.db", dir);
-    unlink(store_path);
-    unlink(bare_path);
+    bench_remove_db(store_path);
+    bench_remove_db(bare_path);
 
     if (odo_store_open(store_path, NULL, &s, &err) != 0)
-        die("open store", err.msg);
+        bench_die("open store", err.msg);
     memset(&v, 0, sizeof(v));
     strcpy(v.name, "Bench");
     if (odo_vehicle_add(s, "bench", &v, &err) != 0)
-        die("add vehicle", err.msg);
+        bench_die("add vehicle", err.msg);
     if (sqlite3_open(bare_path, &bare) != SQLITE_OK ||
         sqlite3_exec(bare, BARE_SCHEMA, NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(bare, BARE_INSERT, -1, &ins, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(bare, "BEGIN", -1, &begin, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(bare, "COMMIT", -1, &commit, NULL) != SQLITE_OK)
-        die("bare sqlite", sqlite3_errmsg(bare));
+        bench_die("bare sqlite", sqlite3_errmsg(bare));
 
     for (int r = 0; r < rounds; r++) {
-        double a = now_s();
+        double a = bench_now_s();
         for (int i = 0; i < per; i++, n++) {
             struct odo_fuel_log l;
             memset(&l, 0, sizeof(l));
@@ -115,9 +85,9 @@ int main(int argc, char **argv)
             strcpy(l.station, "Aral");
             l.full = true;
             if (odo_fuel_add(s, "bench", &l, &err) != 0)
-                die("fuel add", err.msg);
+                bench_die("fuel add", err.msg);
         }
-        double b = now_s();
+        double b = bench_now_s();
         for (int i = 0; i < per; i++) {
             char id[64], when[32];
             /* The same id shape and order as the store's UUIDv7s: appended at the end. */
@@ -125,24 +95,24 @@ int main(int argc, char **argv)
             snprintf(when, sizeof(when), "2023-11-14T22:%02d:%02d.000Z", i % 60, r % 60);
             /* Prepared once, like the store's statements: the strongest fair baseline. */
             if (sqlite3_step(begin) != SQLITE_DONE)
-                die("bare begin", sqlite3_errmsg(bare));
+                bench_die("bare begin", sqlite3_errmsg(bare));
             sqlite3_reset(begin);
             sqlite3_bind_text(ins, 1, id, -1, SQLITE_TRANSIENT);
             sqlite3_bind_text(ins, 2, v.id, -1, SQLITE_STATIC);
             sqlite3_bind_text(ins, 3, when, -1, SQLITE_TRANSIENT);
             sqlite3_bind_int64(ins, 4, odo);
             if (sqlite3_step(ins) != SQLITE_DONE)
-                die("bare insert", sqlite3_errmsg(bare));
+                bench_die("bare insert", sqlite3_errmsg(bare));
             sqlite3_reset(ins);
             if (sqlite3_step(commit) != SQLITE_DONE)
-                die("bare commit", sqlite3_errmsg(bare));
+                bench_die("bare commit", sqlite3_errmsg(bare));
             sqlite3_reset(commit);
         }
-        double c = now_s();
+        double c = bench_now_s();
         t_store[r] = (b - a) / per;
         t_bare[r] = (c - b) / per;
     }
-    double ms = median(t_store, rounds) * 1e3, mb = median(t_bare, rounds) * 1e3;
+    double ms = bench_median(t_store, rounds) * 1e3, mb = bench_median(t_bare, rounds) * 1e3;
     double ratio = ms / mb;
     printf("store insert (validated, outbox captured, FULL sync): %.3f ms median per row\n", ms);
     printf("bare INSERT+COMMIT (same row, same FULL sync):         %.3f ms median per row\n", mb);
@@ -156,9 +126,9 @@ int main(int argc, char **argv)
     free(t_store);
     free(t_bare);
     if (argc <= 1) {
-        unlink(store_path);
-        unlink(bare_path);
+        bench_remove_db(store_path);
+        bench_remove_db(bare_path);
         rmdir(dir);
     }
-    return ratio > TARGET && getenv("ODO_BENCH_ENFORCE") ? 1 : 0;
+    return bench_exit_code(ratio <= TARGET);
 }

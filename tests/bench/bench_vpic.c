@@ -27,31 +27,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#define BENCH_NAME "bench_vpic"
 #include "storage/vin/vpic.h"
+#include "tests/bench/bench.h"
 
 #define TARGET_P99_MS 20.0
 #define MAX_VINS      512
 #define REF_YEAR      2026
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* The q-quantile (0..1) of n sorted values. */
-static double quantile(const double *v, int n, double q)
-{
-    int i = (int)(q * (n - 1) + 0.5);
-    return v[i < 0 ? 0 : i >= n ? n - 1 : i];
-}
 
 static long rss_kib(void)
 {
@@ -87,18 +69,12 @@ static int load_vins(char vins[][18], int cap)
     return n;
 }
 
-static void die(const char *what, const char *msg)
-{
-    fprintf(stderr, "bench_vpic: %s: %s\n", what, msg);
-    exit(2);
-}
-
 /* Drops the file's pages from the kernel's page cache (clean pages go; nothing is lost). */
 static void evict(const char *path)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        die("evict", path);
+        bench_die("evict", path);
     (void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
     close(fd);
 }
@@ -117,10 +93,10 @@ int main(int argc, char **argv)
     struct rusage ru;
 
     if (!path || !*path)
-        die("usage", "bench_vpic VPIC_DB [ROUNDS] (or set ODOLOG_VPIC)");
+        bench_die("usage", "bench_vpic VPIC_DB [ROUNDS] (or set ODOLOG_VPIC)");
     n = load_vins(vins, MAX_VINS);
     if (n < 50 || rounds < 1)
-        die("sample", "too few VINs in tests/data");
+        bench_die("sample", "too few VINs in tests/data");
     total = n * rounds;
     warm = calloc((size_t)total, sizeof(double));
     cold = calloc((size_t)n, sizeof(double));
@@ -130,19 +106,19 @@ int main(int argc, char **argv)
     double open_sum = 0;
     for (int i = 0; i < n; i++) {
         evict(path);
-        t0 = now_s();
+        t0 = bench_now_s();
         if (odo_vpic_open(path, &v, &err) != 0)
-            die("open", err.msg);
-        double t1 = now_s();
+            bench_die("open", err.msg);
+        double t1 = bench_now_s();
         if (odo_vpic_decode(v, vins[i], REF_YEAR, &d, &err) != 0 && err.code != ODO_EINVAL)
-            die("decode", err.msg);
-        cold[i] = (now_s() - t1) * 1e3;
+            bench_die("decode", err.msg);
+        cold[i] = (bench_now_s() - t1) * 1e3;
         open_sum += (t1 - t0) * 1e3;
         odo_vpic_close(v);
     }
 
     if (odo_vpic_open(path, &v, &err) != 0)
-        die("open", err.msg);
+        bench_die("open", err.msg);
     rss_open = rss_kib();
     /* Baseline: one indexed WMI lookup per VIN, on a connection of its own. */
     {
@@ -153,39 +129,39 @@ int main(int argc, char **argv)
         if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) != SQLITE_OK ||
             sqlite3_prepare_v2(db, "SELECT Id, MakeId, VehicleTypeId FROM Wmi WHERE Wmi = ?1", -1,
                                &st, NULL) != SQLITE_OK)
-            die("baseline", sqlite3_errmsg(db));
+            bench_die("baseline", sqlite3_errmsg(db));
         for (int r = 0, k = 0; r < rounds; r++)
             for (int i = 0; i < n; i++, k++) {
-                t0 = now_s();
+                t0 = bench_now_s();
                 sqlite3_bind_text(st, 1, vins[i], 3, SQLITE_STATIC);
                 while (sqlite3_step(st) == SQLITE_ROW)
                     ;
                 sqlite3_reset(st);
-                base[k] = (now_s() - t0) * 1e3;
+                base[k] = (bench_now_s() - t0) * 1e3;
             }
         sqlite3_finalize(st);
         sqlite3_close(db);
     }
     /* Warm. */
-    t_warm = now_s();
+    t_warm = bench_now_s();
     for (int r = 0, k = 0; r < rounds; r++)
         for (int i = 0; i < n; i++, k++) {
-            t0 = now_s();
+            t0 = bench_now_s();
             if (odo_vpic_decode(v, vins[i], REF_YEAR, &d, &err) != 0 && err.code != ODO_EINVAL)
-                die("decode", err.msg);
-            warm[k] = (now_s() - t0) * 1e3;
+                bench_die("decode", err.msg);
+            warm[k] = (bench_now_s() - t0) * 1e3;
         }
-    t_warm = now_s() - t_warm;
+    t_warm = bench_now_s() - t_warm;
     odo_vpic_close(v);
     getrusage(RUSAGE_SELF, &ru);
     rss_peak = ru.ru_maxrss;
 
-    qsort(warm, (size_t)total, sizeof(double), cmp_double);
-    qsort(cold, (size_t)n, sizeof(double), cmp_double);
-    qsort(base, (size_t)total, sizeof(double), cmp_double);
-    double wp50 = quantile(warm, total, 0.5), wp99 = quantile(warm, total, 0.99);
-    double cp50 = quantile(cold, n, 0.5), cp99 = quantile(cold, n, 0.99);
-    double bp50 = quantile(base, total, 0.5);
+    bench_sort(warm, total);
+    bench_sort(cold, n);
+    bench_sort(base, total);
+    double wp50 = bench_quantile(warm, total, 0.5), wp99 = bench_quantile(warm, total, 0.99);
+    double cp50 = bench_quantile(cold, n, 0.5), cp99 = bench_quantile(cold, n, 0.99);
+    double bp50 = bench_quantile(base, total, 0.5);
     printf("sample: %d VINs; warm: %d decodes\n", n, total);
     printf("warm:  %.0f decodes/s; p50 %.3f ms, p99 %.3f ms, max %.3f ms\n", total / t_warm, wp50,
            wp99, warm[total - 1]);
@@ -200,5 +176,5 @@ int main(int argc, char **argv)
     free(warm);
     free(cold);
     free(base);
-    return !ok && getenv("ODO_BENCH_ENFORCE") ? 1 : 0;
+    return bench_exit_code(ok);
 }
