@@ -1,7 +1,8 @@
 /*
  * A device store for one test: a fresh directory, a wall clock the test sets, the store opened
  * on a real SQLite file, and a second, read-only connection to that file which sees what another
- * process would see (only what committed). Header-only, like test.h; include test.h first.
+ * process would see (only what committed); and the records tests start from (a vehicle, a
+ * fill-up, a moment). Header-only, like test.h; include test.h first.
  */
 #ifndef ODO_TESTS_STORE_FIXTURE_H
 #define ODO_TESTS_STORE_FIXTURE_H
@@ -88,15 +89,31 @@ static inline const char *fixture_vehicle_text(struct store_fixture *f, const ch
     return fixture_sql(f, out, 128, "SELECT %s FROM vehicles WHERE id = '%s'", col, id);
 }
 
-/* A vehicle of user added through the storage API (so its insert is captured). */
-static inline struct odo_vehicle fixture_vehicle(struct store_fixture *f, const char *user,
-                                                 const char *name, const char *vin)
+/* The moment a timestamp's text names ("2026-06-01", "2026-06-10 09:00", ISO 8601), in UTC
+ * milliseconds; the test fails when it is no timestamp. */
+static inline int64_t fixture_at(const char *when)
+{
+    int64_t ms;
+    ASSERT_OK(odo_time_parse(when, &ms, NULL), (struct odo_err *)NULL);
+    return ms;
+}
+
+/* A vehicle in km, not stored yet. */
+static inline struct odo_vehicle fixture_vehicle_new(const char *name, const char *vin)
 {
     struct odo_vehicle v;
     memset(&v, 0, sizeof(v));
     snprintf(v.name, sizeof(v.name), "%s", name);
     snprintf(v.vin, sizeof(v.vin), "%s", vin);
     v.odometer_unit = ODO_DIST_KM;
+    return v;
+}
+
+/* A vehicle of user added through the storage API (so its insert is captured). */
+static inline struct odo_vehicle fixture_vehicle(struct store_fixture *f, const char *user,
+                                                 const char *name, const char *vin)
+{
+    struct odo_vehicle v = fixture_vehicle_new(name, vin);
     ASSERT_OK(odo_vehicle_add(f->s, user, &v, &f->err), &f->err);
     return v;
 }
@@ -111,20 +128,29 @@ static inline void fixture_vehicles(struct store_fixture *f, const char *user, i
     }
 }
 
-/* A full fill-up of 40 L an hour ago on a live vehicle of user. */
-static inline struct odo_fuel_log fixture_fuel(struct store_fixture *f, const char *user,
-                                               const char *vehicle_id)
+/* A full fill-up of `volume` litres (in thousandths) at `odometer` (in tenths) on vehicle_id,
+ * at filled_at, without a price; not stored yet. */
+static inline struct odo_fuel_log fixture_fill(const char *vehicle_id, int64_t filled_at,
+                                               int64_t odometer, int64_t volume)
 {
     struct odo_fuel_log l;
     memset(&l, 0, sizeof(l));
     snprintf(l.vehicle_id, sizeof(l.vehicle_id), "%s", vehicle_id);
-    l.filled_at = f->now_ms - 3600 * 1000;
-    l.odometer = 100000;
-    l.volume = 40000;
+    l.filled_at = filled_at;
+    l.odometer = odometer;
+    l.volume = volume;
     l.volume_unit = ODO_VOL_L;
     l.unit_price = ODO_NONE;
     l.total_cost = ODO_NONE;
     l.full = true;
+    return l;
+}
+
+/* A full fill-up of 40 L an hour ago on a live vehicle of user. */
+static inline struct odo_fuel_log fixture_fuel(struct store_fixture *f, const char *user,
+                                               const char *vehicle_id)
+{
+    struct odo_fuel_log l = fixture_fill(vehicle_id, f->now_ms - 3600 * 1000, 100000, 40000);
     ASSERT_OK(odo_fuel_add(f->s, user, &l, &f->err), &f->err);
     return l;
 }

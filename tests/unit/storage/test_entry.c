@@ -11,36 +11,21 @@
 #include "storage/vehicles.h"
 #include "test.h"
 
+#include "store_fixture.h"
+
+/* The store of store_fixture.h, with the user's settings and her one vehicle. */
 struct fixture {
-    char dir[256], path[300];
-    struct odo_store *s;
+    struct store_fixture db;
     struct odo_settings set;
     struct odo_vehicle v;
-    struct odo_err err;
 };
 
 static void setup(struct fixture *f)
 {
     memset(f, 0, sizeof(*f));
-    test_tmpdir(f->dir);
-    snprintf(f->path, sizeof(f->path), "%s/o.db", f->dir);
-    ASSERT_OK(odo_store_open(f->path, NULL, &f->s, &f->err), &f->err);
+    fixture_setup(&f->db);
     odo_settings_default(ODO_UNITS_METRIC, &f->set);
-    snprintf(f->v.name, sizeof(f->v.name), "Golf");
-    ASSERT_OK(odo_vehicle_add(f->s, "alice", &f->v, &f->err), &f->err);
-}
-
-static void teardown(struct fixture *f)
-{
-    odo_store_close(f->s);
-    test_rmdir(f->dir);
-}
-
-static int64_t at(const char *when)
-{
-    int64_t ms;
-    ASSERT_OK(odo_time_parse(when, &ms, NULL), (struct odo_err *)NULL);
-    return ms;
+    f->v = fixture_vehicle(&f->db, "alice", "Golf", "");
 }
 
 /* Saves what was typed as a new fill-up; returns the result and the field blamed. */
@@ -49,10 +34,10 @@ static int add(struct fixture *f, const struct odo_fuel_entry *e, struct odo_fue
 {
     int rc;
 
-    odo_fuel_entry_start(&f->v, &f->set, at("2026-03-01T10:00:00Z"), out);
-    if ((rc = odo_fuel_entry_apply(e, &f->set, out, field, &f->err)))
+    odo_fuel_entry_start(&f->v, &f->set, fixture_at("2026-03-01T10:00:00Z"), out);
+    if ((rc = odo_fuel_entry_apply(e, &f->set, out, field, &f->db.err)))
         return rc;
-    return odo_fuel_save(f->s, "alice", out, true, field, &f->err);
+    return odo_fuel_save(f->db.s, "alice", out, true, field, &f->db.err);
 }
 
 static void test_a_typed_fill_up_gets_its_total_from_the_price_and_the_users_currency(void)
@@ -63,14 +48,14 @@ static void test_a_typed_fill_up_gets_its_total_from_the_price_and_the_users_cur
     struct odo_fuel_log l;
 
     setup(&f);
-    ASSERT_OK(add(&f, &e, &l, NULL), &f.err);
+    ASSERT_OK(add(&f, &e, &l, NULL), &f.db.err);
     ASSERT_EQ(l.odometer, 10000);
     ASSERT_EQ(l.volume, 40500);
     ASSERT_EQ(l.total_cost, 7286); /* 40.5 * 1.799 = 72.8595 */
     ASSERT_STR(l.currency, "EUR");
     ASSERT(!l.full);
     ASSERT(!l.missed);
-    teardown(&f);
+    fixture_teardown(&f.db);
 }
 
 static void test_editing_the_total_recomputes_the_price_and_a_new_volume_keeps_the_price(void)
@@ -83,16 +68,16 @@ static void test_editing_the_total_recomputes_the_price_and_a_new_volume_keeps_t
     struct odo_fuel_log l;
 
     setup(&f);
-    ASSERT_OK(add(&f, &e, &l, NULL), &f.err);
-    ASSERT_OK(odo_fuel_entry_apply(&total, &f.set, &l, NULL, &f.err), &f.err);
-    ASSERT_OK(odo_fuel_save(f.s, "alice", &l, false, NULL, &f.err), &f.err);
+    ASSERT_OK(add(&f, &e, &l, NULL), &f.db.err);
+    ASSERT_OK(odo_fuel_entry_apply(&total, &f.set, &l, NULL, &f.db.err), &f.db.err);
+    ASSERT_OK(odo_fuel_save(f.db.s, "alice", &l, false, NULL, &f.db.err), &f.db.err);
     ASSERT_EQ(l.unit_price, 2500);
-    ASSERT_OK(odo_fuel_entry_apply(&volume, &f.set, &l, NULL, &f.err), &f.err);
-    ASSERT_OK(odo_fuel_save(f.s, "alice", &l, false, NULL, &f.err), &f.err);
+    ASSERT_OK(odo_fuel_entry_apply(&volume, &f.set, &l, NULL, &f.db.err), &f.db.err);
+    ASSERT_OK(odo_fuel_save(f.db.s, "alice", &l, false, NULL, &f.db.err), &f.db.err);
     ASSERT_EQ(l.unit_price, 2500);
     ASSERT_EQ(l.total_cost, 12500);
     ASSERT(l.missed);
-    teardown(&f);
+    fixture_teardown(&f.db);
 }
 
 static void test_each_refusal_names_the_field_it_is_about(void)
@@ -129,7 +114,7 @@ static void test_each_refusal_names_the_field_it_is_about(void)
     struct odo_fuel_log l;
 
     setup(&f);
-    ASSERT_OK(add(&f, &first, &l, NULL), &f.err);
+    ASSERT_OK(add(&f, &first, &l, NULL), &f.db.err);
     for (size_t i = 0; i < ODO_ARRAY_LEN(cases); i++) {
         enum odo_fuel_field field = ODO_FUEL_FIELD_NONE;
         struct odo_fuel_entry e = cases[i].e;
@@ -137,9 +122,9 @@ static void test_each_refusal_names_the_field_it_is_about(void)
             e.date = "2026-03-02 09:00"; /* after the 1000 km fill: 500 goes backwards */
         ASSERT_EQ(add(&f, &e, &l, &field), ODO_EINVAL);
         ASSERT_EQ(field, cases[i].field);
-        ASSERT_CONTAINS(f.err.msg, cases[i].words);
+        ASSERT_CONTAINS(f.db.err.msg, cases[i].words);
     }
-    teardown(&f);
+    fixture_teardown(&f.db);
 }
 
 static void test_the_last_fill_up_is_offered_per_vehicle_and_for_the_user(void)
@@ -162,17 +147,17 @@ static void test_the_last_fill_up_is_offered_per_vehicle_and_for_the_user(void)
     struct odo_fuel_log l, last;
 
     setup(&f);
-    ASSERT_EQ(odo_fuel_last(f.s, "alice", NULL, &last, &f.err), ODO_ENOTFOUND);
-    ASSERT_OK(add(&f, &a, &l, NULL), &f.err);
-    ASSERT_OK(add(&f, &b, &l, NULL), &f.err);
-    ASSERT_OK(odo_fuel_last(f.s, "alice", f.v.id, &last, &f.err), &f.err);
+    ASSERT_EQ(odo_fuel_last(f.db.s, "alice", NULL, &last, &f.db.err), ODO_ENOTFOUND);
+    ASSERT_OK(add(&f, &a, &l, NULL), &f.db.err);
+    ASSERT_OK(add(&f, &b, &l, NULL), &f.db.err);
+    ASSERT_OK(odo_fuel_last(f.db.s, "alice", f.v.id, &last, &f.db.err), &f.db.err);
     ASSERT_STR(last.station, "Aral");
     ASSERT_EQ(last.unit_price, 1600);
-    ASSERT_OK(odo_fuel_remove(f.s, "alice", last.id, &f.err), &f.err);
-    ASSERT_OK(odo_fuel_last(f.s, "alice", NULL, &last, &f.err), &f.err);
+    ASSERT_OK(odo_fuel_remove(f.db.s, "alice", last.id, &f.db.err), &f.db.err);
+    ASSERT_OK(odo_fuel_last(f.db.s, "alice", NULL, &last, &f.db.err), &f.db.err);
     ASSERT_STR(last.station, "Shell");
-    ASSERT_EQ(odo_fuel_last(f.s, "bob", NULL, &last, &f.err), ODO_ENOTFOUND);
-    teardown(&f);
+    ASSERT_EQ(odo_fuel_last(f.db.s, "bob", NULL, &last, &f.db.err), ODO_ENOTFOUND);
+    fixture_teardown(&f.db);
 }
 
 static int collect(const char *user, void *ctx)
@@ -191,33 +176,37 @@ static void test_users_are_listed_and_a_pin_is_checked_without_being_stored(void
     bool has, ok;
 
     setup(&f);
-    ASSERT_OK(odo_settings_save(f.s, "carol", &f.set, &f.err), &f.err);
-    ASSERT_OK(odo_vehicle_add(f.s, "bob", &v, &f.err), &f.err);
-    ASSERT_OK(odo_users_list(f.s, collect, users, &f.err), &f.err);
+    ASSERT_OK(odo_settings_save(f.db.s, "carol", &f.set, &f.db.err), &f.db.err);
+    ASSERT_OK(odo_vehicle_add(f.db.s, "bob", &v, &f.db.err), &f.db.err);
+    ASSERT_OK(odo_users_list(f.db.s, collect, users, &f.db.err), &f.db.err);
     ASSERT_STR(users, "alice bob carol ");
 
-    ASSERT_OK(odo_users_has_pin(f.s, "alice", &has, &f.err), &f.err);
+    ASSERT_OK(odo_users_has_pin(f.db.s, "alice", &has, &f.db.err), &f.db.err);
     ASSERT(!has);
-    ASSERT_OK(odo_users_pin_check(f.s, "alice", "", &ok, &f.err), &f.err);
+    ASSERT_OK(odo_users_pin_check(f.db.s, "alice", "", &ok, &f.db.err), &f.db.err);
     ASSERT(ok);
-    ASSERT_EQ(odo_users_pin_set(f.s, "alice", "12a4", &f.err), ODO_EINVAL);
-    ASSERT_STR(f.err.msg, "a PIN is 4 to 12 digits");
-    ASSERT_EQ(odo_users_pin_set(f.s, "alice", "123", &f.err), ODO_EINVAL);
-    ASSERT_OK(odo_users_pin_set(f.s, "alice", "90817263", &f.err), &f.err);
-    ASSERT_OK(odo_users_has_pin(f.s, "alice", &has, &f.err), &f.err);
+    ASSERT_EQ(odo_users_pin_set(f.db.s, "alice", "12a4", &f.db.err), ODO_EINVAL);
+    ASSERT_STR(f.db.err.msg, "a PIN is 4 to 12 digits");
+    ASSERT_EQ(odo_users_pin_set(f.db.s, "alice", "123", &f.db.err), ODO_EINVAL);
+    ASSERT_OK(odo_users_pin_set(f.db.s, "alice", "90817263", &f.db.err), &f.db.err);
+    ASSERT_OK(odo_users_has_pin(f.db.s, "alice", &has, &f.db.err), &f.db.err);
     ASSERT(has);
-    ASSERT_OK(odo_users_pin_check(f.s, "alice", "90817263", &ok, &f.err), &f.err);
+    ASSERT_OK(odo_users_pin_check(f.db.s, "alice", "90817263", &ok, &f.db.err), &f.db.err);
     ASSERT(ok);
-    ASSERT_OK(odo_users_pin_check(f.s, "alice", "90817264", &ok, &f.err), &f.err);
+    ASSERT_OK(odo_users_pin_check(f.db.s, "alice", "90817264", &ok, &f.db.err), &f.db.err);
     ASSERT(!ok);
-    ASSERT_OK(odo_users_pin_check(f.s, "bob", "90817264", &ok, &f.err), &f.err);
+    ASSERT_OK(odo_users_pin_check(f.db.s, "bob", "90817264", &ok, &f.db.err), &f.db.err);
     ASSERT(ok);
     /* The settings still load, and the PIN itself is nowhere in the file. */
-    ASSERT_OK(odo_settings_load(f.s, "alice", &f.set, &f.err), &f.err);
-    odo_store_close(f.s);
-    f.s = NULL;
+    ASSERT_OK(odo_settings_load(f.db.s, "alice", &f.set, &f.db.err), &f.db.err);
+    /* The look-only connection goes first, so that closing the store (the last connection)
+     * checkpoints everything into the file read below. */
+    sqlite3_close(f.db.look);
+    f.db.look = NULL;
+    odo_store_close(f.db.s);
+    f.db.s = NULL;
     {
-        FILE *fp = fopen(f.path, "rb");
+        FILE *fp = fopen(f.db.path, "rb");
         size_t n;
         bool seen = false;
         ASSERT(fp);
@@ -229,11 +218,11 @@ static void test_users_are_listed_and_a_pin_is_checked_without_being_stored(void
         fclose(fp);
         ASSERT(!seen);
     }
-    ASSERT_OK(odo_store_open(f.path, NULL, &f.s, &f.err), &f.err);
-    ASSERT_OK(odo_users_pin_set(f.s, "alice", NULL, &f.err), &f.err);
-    ASSERT_OK(odo_users_has_pin(f.s, "alice", &has, &f.err), &f.err);
+    fixture_open_store(&f.db);
+    ASSERT_OK(odo_users_pin_set(f.db.s, "alice", NULL, &f.db.err), &f.db.err);
+    ASSERT_OK(odo_users_has_pin(f.db.s, "alice", &has, &f.db.err), &f.db.err);
     ASSERT(!has);
-    teardown(&f);
+    fixture_teardown(&f.db);
 }
 
 RUN_TESTS(TEST_CASE(test_a_typed_fill_up_gets_its_total_from_the_price_and_the_users_currency),

@@ -14,78 +14,7 @@
 #include "storage/vehicles.h"
 #include "test.h"
 
-struct fake_clock {
-    int64_t ms;
-};
-
-static int64_t fake_now(void *ctx)
-{
-    return ((struct fake_clock *)ctx)->ms;
-}
-
-/* Every test gets its own database in its own directory, with a clock it controls. */
-struct fixture {
-    char dir[256], path[300];
-    struct fake_clock fc;
-    struct odo_clock clock;
-    struct odo_store *s;
-    struct odo_err err;
-};
-
-static void setup(struct fixture *f)
-{
-    struct odo_store_options o = {0};
-
-    memset(f, 0, sizeof(*f));
-    test_tmpdir(f->dir);
-    snprintf(f->path, sizeof(f->path), "%s/o.db", f->dir);
-    ASSERT_OK(odo_time_parse("2026-06-15T12:00:00Z", &f->fc.ms, &f->err), &f->err);
-    f->clock.now_ms = fake_now;
-    f->clock.ctx = &f->fc;
-    o.clock = &f->clock;
-    ASSERT_OK(odo_store_open(f->path, &o, &f->s, &f->err), &f->err);
-}
-
-static void teardown(struct fixture *f)
-{
-    odo_store_close(f->s);
-    test_rmdir(f->dir);
-}
-
-static int64_t at(const char *when)
-{
-    int64_t ms;
-    ASSERT_OK(odo_time_parse(when, &ms, NULL), (struct odo_err *)NULL);
-    return ms;
-}
-
-static struct odo_vehicle add_vehicle(struct fixture *f, const char *user, const char *name,
-                                      const char *vin)
-{
-    struct odo_vehicle v;
-    memset(&v, 0, sizeof(v));
-    snprintf(v.name, sizeof(v.name), "%s", name);
-    snprintf(v.vin, sizeof(v.vin), "%s", vin);
-    v.odometer_unit = ODO_DIST_KM;
-    ASSERT_OK(odo_vehicle_add(f->s, user, &v, &f->err), &f->err);
-    return v;
-}
-
-static struct odo_fuel_log fuel(const char *vehicle_id, const char *when, int64_t odo_tenths,
-                                int64_t milli_litres)
-{
-    struct odo_fuel_log l;
-    memset(&l, 0, sizeof(l));
-    snprintf(l.vehicle_id, sizeof(l.vehicle_id), "%s", vehicle_id);
-    l.filled_at = at(when);
-    l.odometer = odo_tenths;
-    l.volume = milli_litres;
-    l.volume_unit = ODO_VOL_L;
-    l.unit_price = ODO_NONE;
-    l.total_cost = ODO_NONE;
-    l.full = true;
-    return l;
-}
+#include "store_fixture.h"
 
 static int count_cb(const struct odo_vehicle *v, void *ctx)
 {
@@ -96,14 +25,14 @@ static int count_cb(const struct odo_vehicle *v, void *ctx)
 
 static void test_users_never_see_or_touch_each_others_rows(void)
 {
-    struct fixture f;
+    struct store_fixture f;
     struct odo_vehicle a, got;
     struct odo_fuel_log l;
     int n = 0;
 
-    setup(&f);
-    a = add_vehicle(&f, "alice", "Civic", "2HKRW2H20NH207506");
-    l = fuel(a.id, "2026-06-01", 410000, 40000);
+    fixture_setup(&f);
+    a = fixture_vehicle(&f, "alice", "Civic", "2HKRW2H20NH207506");
+    l = fixture_fill(a.id, fixture_at("2026-06-01"), 410000, 40000);
     ASSERT_OK(odo_fuel_add(f.s, "alice", &l, &f.err), &f.err);
     ASSERT_OK(odo_vehicle_list(f.s, "bob", true, count_cb, &n, &f.err), &f.err);
     ASSERT_EQ(n, 0);
@@ -114,22 +43,22 @@ static void test_users_never_see_or_touch_each_others_rows(void)
     ASSERT_EQ(odo_fuel_remove(f.s, "bob", l.id, &f.err), ODO_ENOTFOUND);
     ASSERT_EQ(odo_fuel_resolve(f.s, "bob", l.id, &l, &f.err), ODO_ENOTFOUND);
     /* Bob cannot hang his fuel log on Alice's vehicle either. */
-    l = fuel(a.id, "2026-06-02", 410500, 10000);
+    l = fixture_fill(a.id, fixture_at("2026-06-02"), 410500, 10000);
     ASSERT_EQ(odo_fuel_add(f.s, "bob", &l, &f.err), ODO_ENOTFOUND);
     /* The same VIN may be registered by another user. */
-    add_vehicle(&f, "bob", "His Civic", "2HKRW2H20NH207506");
+    fixture_vehicle(&f, "bob", "His Civic", "2HKRW2H20NH207506");
     ASSERT_OK(odo_vehicle_get(f.s, "alice", a.id, &got, &f.err), &f.err);
     ASSERT_EQ(got.odometer, 410000);
-    teardown(&f);
+    fixture_teardown(&f);
 }
 
 static void test_a_vin_is_unique_among_a_users_live_vehicles(void)
 {
-    struct fixture f;
+    struct store_fixture f;
     struct odo_vehicle a, b;
 
-    setup(&f);
-    a = add_vehicle(&f, "alice", "Civic", "2hkrw2h20nh207506");
+    fixture_setup(&f);
+    a = fixture_vehicle(&f, "alice", "Civic", "2hkrw2h20nh207506");
     ASSERT_STR(a.vin, "2HKRW2H20NH207506");
     ASSERT_EQ(a.model_year, 2022); /* from the VIN */
     memset(&b, 0, sizeof(b));
@@ -138,19 +67,19 @@ static void test_a_vin_is_unique_among_a_users_live_vehicles(void)
     ASSERT_CONTAINS(f.err.msg, "Civic");
     /* Once the first is deleted the VIN is free; restoring the first then collides. */
     ASSERT_OK(odo_vehicle_remove(f.s, "alice", a.id, &f.err), &f.err);
-    b = add_vehicle(&f, "alice", "Civic again", "2HKRW2H20NH207506");
+    b = fixture_vehicle(&f, "alice", "Civic again", "2HKRW2H20NH207506");
     ASSERT_EQ(odo_vehicle_restore(f.s, "alice", a.id, &f.err), ODO_EEXIST);
     ASSERT_OK(odo_vehicle_get(f.s, "alice", a.id, &a, &f.err), &f.err);
     ASSERT(a.deleted_at[0] != '\0');
-    teardown(&f);
+    fixture_teardown(&f);
 }
 
 static void test_an_invalid_vin_or_missing_name_is_refused(void)
 {
-    struct fixture f;
+    struct store_fixture f;
     struct odo_vehicle v;
 
-    setup(&f);
+    fixture_setup(&f);
     memset(&v, 0, sizeof(v));
     snprintf(v.vin, sizeof(v.vin), "1HGCM82643A004352");
     ASSERT_EQ(odo_vehicle_add(f.s, "alice", &v, &f.err), ODO_EINVAL);
@@ -163,7 +92,7 @@ static void test_an_invalid_vin_or_missing_name_is_refused(void)
     ASSERT_EQ(odo_vehicle_add(f.s, "alice", &v, &f.err), ODO_EINVAL);
     ASSERT_EQ(odo_vehicle_add(f.s, "", &v, &f.err), ODO_EINVAL);
     ASSERT_EQ(odo_vehicle_add(f.s, "bob smith", &v, &f.err), ODO_EINVAL);
-    teardown(&f);
+    fixture_teardown(&f);
 }
 
 struct kids {
@@ -192,7 +121,7 @@ static int kid_renewal(const struct odo_renewal *r, void *ctx)
     return 0;
 }
 
-static struct kids count_kids(struct fixture *f, const char *vehicle_id)
+static struct kids count_kids(struct store_fixture *f, const char *vehicle_id)
 {
     struct kids k = {0};
     ASSERT_OK(odo_fuel_list(f->s, "alice", vehicle_id, kid_fuel, &k, &f->err), &f->err);
@@ -203,18 +132,18 @@ static struct kids count_kids(struct fixture *f, const char *vehicle_id)
 
 static void test_deleting_a_vehicle_cascades_and_restoring_brings_back_exactly_those(void)
 {
-    struct fixture f;
+    struct store_fixture f;
     struct odo_vehicle v, got;
     struct odo_fuel_log l1, l2, l3;
     struct odo_maint m;
     struct odo_renewal r;
     struct kids k;
 
-    setup(&f);
-    v = add_vehicle(&f, "alice", "Civic", "");
-    l1 = fuel(v.id, "2026-05-01", 100000, 40000);
-    l2 = fuel(v.id, "2026-05-10", 105000, 40000);
-    l3 = fuel(v.id, "2026-05-20", 110000, 40000);
+    fixture_setup(&f);
+    v = fixture_vehicle(&f, "alice", "Civic", "");
+    l1 = fixture_fill(v.id, fixture_at("2026-05-01"), 100000, 40000);
+    l2 = fixture_fill(v.id, fixture_at("2026-05-10"), 105000, 40000);
+    l3 = fixture_fill(v.id, fixture_at("2026-05-20"), 110000, 40000);
     ASSERT_OK(odo_fuel_add(f.s, "alice", &l1, &f.err), &f.err);
     ASSERT_OK(odo_fuel_add(f.s, "alice", &l2, &f.err), &f.err);
     ASSERT_OK(odo_fuel_add(f.s, "alice", &l3, &f.err), &f.err);
@@ -235,9 +164,9 @@ static void test_deleting_a_vehicle_cascades_and_restoring_brings_back_exactly_t
     ASSERT_OK(odo_renewal_add(f.s, "alice", &r, &f.err), &f.err);
 
     /* One fill-up was deleted on its own, earlier: it must stay deleted after the restore. */
-    f.fc.ms += 1000;
+    f.now_ms += 1000;
     ASSERT_OK(odo_fuel_remove(f.s, "alice", l2.id, &f.err), &f.err);
-    f.fc.ms += 1000;
+    f.now_ms += 1000;
     ASSERT_OK(odo_vehicle_remove(f.s, "alice", v.id, &f.err), &f.err);
     ASSERT_OK(odo_vehicle_get(f.s, "alice", v.id, &got, &f.err), &f.err);
     ASSERT(got.deleted_at[0]);
@@ -248,10 +177,10 @@ static void test_deleting_a_vehicle_cascades_and_restoring_brings_back_exactly_t
     ASSERT_OK(odo_fuel_get(f.s, "alice", l2.id, &l2, &f.err), &f.err);
     ASSERT(strcmp(l2.deleted_at, got.deleted_at) != 0);
     /* A deleted vehicle takes no new records. */
-    l1 = fuel(v.id, "2026-06-01", 120000, 40000);
+    l1 = fixture_fill(v.id, fixture_at("2026-06-01"), 120000, 40000);
     ASSERT_EQ(odo_fuel_add(f.s, "alice", &l1, &f.err), ODO_ENOTFOUND);
 
-    f.fc.ms += 1000;
+    f.now_ms += 1000;
     ASSERT_OK(odo_vehicle_restore(f.s, "alice", v.id, &f.err), &f.err);
     k = count_kids(&f, v.id);
     ASSERT_EQ(k.fuel, 2);
@@ -260,18 +189,18 @@ static void test_deleting_a_vehicle_cascades_and_restoring_brings_back_exactly_t
     ASSERT_OK(odo_fuel_get(f.s, "alice", l2.id, &l2, &f.err), &f.err);
     ASSERT(l2.deleted_at[0]);
     ASSERT_EQ(odo_vehicle_restore(f.s, "alice", v.id, &f.err), ODO_ENOTFOUND);
-    teardown(&f);
+    fixture_teardown(&f);
 }
 
 static void test_vehicles_resolve_by_id_part_vin_or_name(void)
 {
-    struct fixture f;
+    struct store_fixture f;
     struct odo_vehicle a, b, got;
     char part[16];
 
-    setup(&f);
-    a = add_vehicle(&f, "alice", "Civic", "2HKRW2H20NH207506");
-    b = add_vehicle(&f, "alice", "Van", "");
+    fixture_setup(&f);
+    a = fixture_vehicle(&f, "alice", "Civic", "2HKRW2H20NH207506");
+    b = fixture_vehicle(&f, "alice", "Van", "");
     ASSERT_OK(odo_vehicle_resolve(f.s, "alice", "civic", false, &got, &f.err), &f.err);
     ASSERT_STR(got.id, a.id);
     ASSERT_OK(odo_vehicle_resolve(f.s, "alice", "2hkrw2h20nh207506", false, &got, &f.err), &f.err);
@@ -287,43 +216,43 @@ static void test_vehicles_resolve_by_id_part_vin_or_name(void)
     ASSERT_CONTAINS(f.err.msg, "more than one");
     ASSERT_EQ(odo_vehicle_resolve(f.s, "alice", "Truck", false, &got, &f.err), ODO_ENOTFOUND);
     ASSERT_EQ(odo_vehicle_only(f.s, "alice", &got, &f.err), ODO_EINVAL);
-    teardown(&f);
+    fixture_teardown(&f);
 }
 
 static void test_the_odometer_never_goes_backwards_unless_forced(void)
 {
-    struct fixture f;
+    struct store_fixture f;
     struct odo_vehicle v, got;
     struct odo_fuel_log l;
     struct odo_reading r;
 
-    setup(&f);
-    v = add_vehicle(&f, "alice", "Civic", "");
-    l = fuel(v.id, "2026-05-10", 105000, 40000);
+    fixture_setup(&f);
+    v = fixture_vehicle(&f, "alice", "Civic", "");
+    l = fixture_fill(v.id, fixture_at("2026-05-10"), 105000, 40000);
     ASSERT_OK(odo_fuel_add(f.s, "alice", &l, &f.err), &f.err);
     /* Later but lower. */
-    l = fuel(v.id, "2026-05-20", 104000, 40000);
+    l = fixture_fill(v.id, fixture_at("2026-05-20"), 104000, 40000);
     ASSERT_EQ(odo_fuel_add(f.s, "alice", &l, &f.err), ODO_EINVAL);
     ASSERT_CONTAINS(f.err.msg, "lower than 10500");
     ASSERT_CONTAINS(f.err.msg, "--forced");
     /* Earlier but higher. */
-    l = fuel(v.id, "2026-05-01", 106000, 40000);
+    l = fixture_fill(v.id, fixture_at("2026-05-01"), 106000, 40000);
     ASSERT_EQ(odo_fuel_add(f.s, "alice", &l, &f.err), ODO_EINVAL);
     ASSERT_CONTAINS(f.err.msg, "recorded later");
     /* Earlier and lower fits in. */
-    l = fuel(v.id, "2026-05-01", 100000, 40000);
+    l = fixture_fill(v.id, fixture_at("2026-05-01"), 100000, 40000);
     ASSERT_OK(odo_fuel_add(f.s, "alice", &l, &f.err), &f.err);
     /* A cluster swap: a forced reading may go down and starts a new series. */
     memset(&r, 0, sizeof(r));
     snprintf(r.vehicle_id, sizeof(r.vehicle_id), "%s", v.id);
-    r.read_at = at("2026-05-25");
+    r.read_at = fixture_at("2026-05-25");
     r.odometer = 500;
     ASSERT_EQ(odo_odometer_add(f.s, "alice", &r, &f.err), ODO_EINVAL);
     r.forced = true;
     ASSERT_OK(odo_odometer_add(f.s, "alice", &r, &f.err), &f.err);
-    struct odo_fuel_log after_swap = fuel(v.id, "2026-06-01", 3000, 40000);
+    struct odo_fuel_log after_swap = fixture_fill(v.id, fixture_at("2026-06-01"), 3000, 40000);
     ASSERT_OK(odo_fuel_add(f.s, "alice", &after_swap, &f.err), &f.err);
-    l = fuel(v.id, "2026-06-02", 400, 40000); /* below the new series */
+    l = fixture_fill(v.id, fixture_at("2026-06-02"), 400, 40000); /* below the new series */
     ASSERT_EQ(odo_fuel_add(f.s, "alice", &l, &f.err), ODO_EINVAL);
     /* The current odometer is the latest reading of any kind. */
     ASSERT_OK(odo_vehicle_get(f.s, "alice", v.id, &got, &f.err), &f.err);
@@ -335,81 +264,82 @@ static void test_the_odometer_never_goes_backwards_unless_forced(void)
     ASSERT_EQ(odo_fuel_update(f.s, "alice", &after_swap, &f.err), ODO_EINVAL);
     ASSERT_OK(odo_vehicle_get(f.s, "alice", v.id, &got, &f.err), &f.err);
     ASSERT_EQ(got.odometer, 3100);
-    teardown(&f);
+    fixture_teardown(&f);
 }
 
 static void test_fuel_price_and_total_complete_each_other_exactly(void)
 {
-    struct fixture f;
+    struct store_fixture f;
     struct odo_vehicle v;
     struct odo_fuel_log l;
 
-    setup(&f);
-    v = add_vehicle(&f, "alice", "Civic", "");
-    l = fuel(v.id, "2024-01-12", 413520, 10120);
+    fixture_setup(&f);
+    v = fixture_vehicle(&f, "alice", "Civic", "");
+    l = fixture_fill(v.id, fixture_at("2024-01-12"), 413520, 10120);
     l.volume_unit = ODO_VOL_GAL_US;
     l.unit_price = 3149;
     ASSERT_OK(odo_fuel_add(f.s, "alice", &l, &f.err), &f.err);
     ASSERT_EQ(l.total_cost, 3187); /* 10.12 * 3.149 = 31.86788 */
-    l = fuel(v.id, "2024-01-20", 415900, 40000);
+    l = fixture_fill(v.id, fixture_at("2024-01-20"), 415900, 40000);
     l.total_cost = 7529;
     ASSERT_OK(odo_fuel_add(f.s, "alice", &l, &f.err), &f.err);
     ASSERT_EQ(l.unit_price, 1882); /* 75.29 / 40 = 1.88225 */
     ASSERT_OK(odo_fuel_get(f.s, "alice", l.id, &l, &f.err), &f.err);
     ASSERT_EQ(l.unit_price, 1882);
     ASSERT_EQ(l.total_cost, 7529);
-    teardown(&f);
+    fixture_teardown(&f);
 }
 
 static void test_absurd_or_negative_fuel_values_are_refused_and_nothing_is_stored(void)
 {
-    struct fixture f;
+    struct store_fixture f;
     struct odo_vehicle v;
     struct odo_fuel_log l;
     struct kids k;
 
-    setup(&f);
-    v = add_vehicle(&f, "alice", "Civic", "");
-    l = fuel(v.id, "2026-06-01", 1000, 0);
+    fixture_setup(&f);
+    v = fixture_vehicle(&f, "alice", "Civic", "");
+    l = fixture_fill(v.id, fixture_at("2026-06-01"), 1000, 0);
     ASSERT_EQ(odo_fuel_add(f.s, "alice", &l, &f.err), ODO_EINVAL);
-    l = fuel(v.id, "2026-06-01", 1000, -5000);
+    l = fixture_fill(v.id, fixture_at("2026-06-01"), 1000, -5000);
     ASSERT_EQ(odo_fuel_add(f.s, "alice", &l, &f.err), ODO_EINVAL);
-    l = fuel(v.id, "2026-06-01", 1000, 2500000); /* 2500 L */
+    l = fixture_fill(v.id, fixture_at("2026-06-01"), 1000, 2500000); /* 2500 L */
     ASSERT_EQ(odo_fuel_add(f.s, "alice", &l, &f.err), ODO_EINVAL);
     ASSERT_CONTAINS(f.err.msg, "not plausible");
-    l = fuel(v.id, "2026-06-01", 1000, 600000);
+    l = fixture_fill(v.id, fixture_at("2026-06-01"), 1000, 600000);
     l.volume_unit = ODO_VOL_GAL_US; /* 600 gallons */
     ASSERT_EQ(odo_fuel_add(f.s, "alice", &l, &f.err), ODO_EINVAL);
-    l = fuel(v.id, "2026-06-01", 1000, 40000);
+    l = fixture_fill(v.id, fixture_at("2026-06-01"), 1000, 40000);
     l.unit_price = -1000;
     ASSERT_EQ(odo_fuel_add(f.s, "alice", &l, &f.err), ODO_EINVAL);
-    l = fuel(v.id, "2026-06-01", 1000, 40000);
+    l = fixture_fill(v.id, fixture_at("2026-06-01"), 1000, 40000);
     l.total_cost = 2000000000;
     ASSERT_EQ(odo_fuel_add(f.s, "alice", &l, &f.err), ODO_EINVAL);
-    l = fuel(v.id, "2026-06-20", 1000, 40000); /* five days ahead of the clock */
+    l = fixture_fill(v.id, fixture_at("2026-06-20"), 1000,
+                     40000); /* five days ahead of the clock */
     ASSERT_EQ(odo_fuel_add(f.s, "alice", &l, &f.err), ODO_EINVAL);
     ASSERT_CONTAINS(f.err.msg, "ahead");
-    l = fuel(v.id, "2026-06-01", 1000, 40000);
+    l = fixture_fill(v.id, fixture_at("2026-06-01"), 1000, 40000);
     snprintf(l.currency, sizeof(l.currency), "E1");
     l.total_cost = 100;
     ASSERT_EQ(odo_fuel_add(f.s, "alice", &l, &f.err), ODO_EINVAL);
     k = count_kids(&f, v.id);
     ASSERT_EQ(k.fuel, 0);
-    teardown(&f);
+    fixture_teardown(&f);
 }
 
 static void test_completing_recurring_maintenance_records_service_and_schedules_next(void)
 {
-    struct fixture f;
+    struct store_fixture f;
     struct odo_vehicle v;
     struct odo_maint m, next, dup;
     struct odo_service rec;
     struct odo_fuel_log l;
     char d[ODO_DATE_TEXT_LEN + 1];
 
-    setup(&f);
-    v = add_vehicle(&f, "alice", "Civic", "");
-    l = fuel(v.id, "2026-06-01", 412000, 40000);
+    fixture_setup(&f);
+    v = fixture_vehicle(&f, "alice", "Civic", "");
+    l = fixture_fill(v.id, fixture_at("2026-06-01"), 412000, 40000);
     ASSERT_OK(odo_fuel_add(f.s, "alice", &l, &f.err), &f.err);
     memset(&m, 0, sizeof(m));
     snprintf(m.vehicle_id, sizeof(m.vehicle_id), "%s", v.id);
@@ -430,7 +360,7 @@ static void test_completing_recurring_maintenance_records_service_and_schedules_
     ASSERT_EQ(odo_maint_add(f.s, "alice", &dup, &f.err), ODO_EEXIST);
 
     memset(&rec, 0, sizeof(rec));
-    rec.performed_at = at("2026-06-10 09:00");
+    rec.performed_at = fixture_at("2026-06-10 09:00");
     rec.odometer = ODO_NONE; /* the current odometer */
     rec.cost = 8950;
     snprintf(rec.currency, sizeof(rec.currency), "EUR");
@@ -453,7 +383,7 @@ static void test_completing_recurring_maintenance_records_service_and_schedules_
     m.last_done_odometer = ODO_NONE;
     ASSERT_OK(odo_maint_add(f.s, "alice", &m, &f.err), &f.err);
     memset(&rec, 0, sizeof(rec));
-    rec.performed_at = at("2026-06-12");
+    rec.performed_at = fixture_at("2026-06-12");
     rec.odometer = 412500;
     rec.cost = ODO_NONE;
     ASSERT_OK(odo_maint_complete(f.s, "alice", m.id, &rec, &next, &f.err), &f.err);
@@ -466,7 +396,7 @@ static void test_completing_recurring_maintenance_records_service_and_schedules_
     m.due_date = m.last_done_date = ODO_NO_DATE;
     m.due_odometer = m.last_done_odometer = ODO_NONE;
     ASSERT_EQ(odo_maint_add(f.s, "alice", &m, &f.err), ODO_EINVAL);
-    teardown(&f);
+    fixture_teardown(&f);
 }
 
 static void test_due_level_is_the_worse_of_date_and_distance(void)
@@ -502,7 +432,7 @@ static int due_cb(const struct odo_due *d, void *ctx)
 
 static void test_due_list_covers_maintenance_and_the_latest_document_of_each_kind(void)
 {
-    struct fixture f;
+    struct store_fixture f;
     struct odo_vehicle v;
     struct odo_maint m;
     struct odo_renewal r;
@@ -511,9 +441,9 @@ static void test_due_list_covers_maintenance_and_the_latest_document_of_each_kin
     struct odo_fuel_log l;
     int32_t today;
 
-    setup(&f);
-    v = add_vehicle(&f, "alice", "Civic", "");
-    l = fuel(v.id, "2026-06-01", 495000, 40000);
+    fixture_setup(&f);
+    v = fixture_vehicle(&f, "alice", "Civic", "");
+    l = fixture_fill(v.id, fixture_at("2026-06-01"), 495000, 40000);
     ASSERT_OK(odo_fuel_add(f.s, "alice", &l, &f.err), &f.err);
     memset(&m, 0, sizeof(m));
     snprintf(m.vehicle_id, sizeof(m.vehicle_id), "%s", v.id);
@@ -536,7 +466,7 @@ static void test_due_list_covers_maintenance_and_the_latest_document_of_each_kin
     ASSERT_OK(odo_renewal_add(f.s, "alice", &r, &f.err), &f.err);
 
     ASSERT_OK(odo_settings_load(f.s, "alice", &set, &f.err), &f.err);
-    today = odo_date_local(f.fc.ms);
+    today = odo_date_local(f.now_ms);
     ASSERT_OK(odo_due_list(f.s, "alice", today, &set, due_cb, &seen, &f.err), &f.err);
     ASSERT_EQ(seen.n, 2);
     ASSERT_STR(seen.items[0].kind, "maintenance");
@@ -550,15 +480,15 @@ static void test_due_list_covers_maintenance_and_the_latest_document_of_each_kin
     seen.n = 0;
     ASSERT_OK(odo_due_list(f.s, "bob", today, &set, due_cb, &seen, &f.err), &f.err);
     ASSERT_EQ(seen.n, 0);
-    teardown(&f);
+    fixture_teardown(&f);
 }
 
 static void test_settings_round_trip_per_user_with_defaults(void)
 {
-    struct fixture f;
+    struct store_fixture f;
     struct odo_settings set, got;
 
-    setup(&f);
+    fixture_setup(&f);
     ASSERT_OK(odo_settings_load(f.s, "alice", &got, &f.err), &f.err);
     ASSERT(!got.initialised);
     ASSERT_EQ(got.units.econ, ODO_ECON_L_PER_100KM);
@@ -577,7 +507,7 @@ static void test_settings_round_trip_per_user_with_defaults(void)
     ASSERT_EQ(got.units.dist, ODO_DIST_KM);
     snprintf(set.currency, sizeof(set.currency), "eu");
     ASSERT_EQ(odo_settings_save(f.s, "alice", &set, &f.err), ODO_EINVAL);
-    teardown(&f);
+    fixture_teardown(&f);
 }
 
 struct month_seen {
@@ -596,7 +526,7 @@ static int month_cb(const struct odo_month *m, void *ctx)
 
 static void test_stats_in_metric_units_with_monthly_totals_and_a_cluster_swap(void)
 {
-    struct fixture f;
+    struct store_fixture f;
     struct odo_vehicle v;
     struct odo_settings set;
     struct odo_vehicle_stats st;
@@ -616,18 +546,18 @@ static void test_stats_in_metric_units_with_monthly_totals_and_a_cluster_swap(vo
     };
 
     setenv("TZ", "UTC", 1);
-    setup(&f);
-    v = add_vehicle(&f, "alice", "Civic", "");
+    fixture_setup(&f);
+    v = fixture_vehicle(&f, "alice", "Civic", "");
     for (size_t i = 0; i < ODO_ARRAY_LEN(fills); i++) {
         if (i == 3) {
             memset(&r, 0, sizeof(r));
             snprintf(r.vehicle_id, sizeof(r.vehicle_id), "%s", v.id);
-            r.read_at = at("2026-04-10T12:00:00Z");
+            r.read_at = fixture_at("2026-04-10T12:00:00Z");
             r.odometer = 100;
             r.forced = true;
             ASSERT_OK(odo_odometer_add(f.s, "alice", &r, &f.err), &f.err);
         }
-        l = fuel(v.id, fills[i].when, fills[i].odo, fills[i].litres);
+        l = fixture_fill(v.id, fixture_at(fills[i].when), fills[i].odo, fills[i].litres);
         l.total_cost = fills[i].cents;
         snprintf(l.currency, sizeof(l.currency), "EUR");
         ASSERT_OK(odo_fuel_add(f.s, "alice", &l, &f.err), &f.err);
@@ -649,7 +579,7 @@ static void test_stats_in_metric_units_with_monthly_totals_and_a_cluster_swap(vo
     ASSERT_EQ(months.m[1].distance, 10000);
     ASSERT_EQ(months.m[1].volume, 70000);
     ASSERT_EQ(months.m[2].cost, 6000);
-    teardown(&f);
+    fixture_teardown(&f);
     unsetenv("TZ");
 }
 

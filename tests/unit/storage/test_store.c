@@ -10,14 +10,7 @@
 #include "storage/vehicles.h"
 #include "test.h"
 
-struct fake_clock {
-    int64_t ms;
-};
-
-static int64_t fake_now(void *ctx)
-{
-    return ((struct fake_clock *)ctx)->ms;
-}
+#include "store_fixture.h"
 
 /* A value from the database through a separate, plain connection (as another program sees it). */
 static void peek(const char *path, const char *sql, char *out, size_t cap)
@@ -351,63 +344,46 @@ static void test_an_sqlite_database_of_another_program_is_refused(void)
     test_rmdir(dir);
 }
 
-static struct odo_vehicle vehicle(const char *name, const char *vin)
-{
-    struct odo_vehicle v;
-    memset(&v, 0, sizeof(v));
-    snprintf(v.name, sizeof(v.name), "%s", name);
-    snprintf(v.vin, sizeof(v.vin), "%s", vin);
-    v.odometer_unit = ODO_DIST_KM;
-    return v;
-}
-
 static void test_an_insert_is_in_the_outbox_as_every_column_in_the_same_commit(void)
 {
-    char dir[256], path[300], cols[1024], row[64];
-    struct odo_store *s;
-    struct odo_err err;
-    struct odo_vehicle v = vehicle("Civic", "2HKRW2H20NH207506");
+    struct store_fixture f;
+    char cols[1024], row[64];
+    struct odo_vehicle v;
 
-    test_tmpdir(dir);
-    snprintf(path, sizeof(path), "%s/o.db", dir);
-    ASSERT_OK(odo_store_open(path, NULL, &s, &err), &err);
-    ASSERT_OK(odo_vehicle_add(s, "alice", &v, &err), &err);
-    odo_store_close(s);
-    ASSERT_EQ(peek_int(path, "SELECT count(*) FROM outbox"), 1);
-    peek(path, "SELECT row_id FROM outbox", row, sizeof(row));
-    ASSERT_STR(row, v.id);
+    fixture_setup(&f);
+    v = fixture_vehicle(&f, "alice", "Civic", "2HKRW2H20NH207506");
+    ASSERT_EQ(FIXTURE_SQL_INT(&f, "SELECT count(*) FROM outbox"), 1);
+    ASSERT_STR(fixture_sql(&f, row, sizeof(row), "SELECT row_id FROM outbox"), v.id);
     /* An insert writes every column: "*" at the insert's HLC. */
-    peek(path, "SELECT cols = json_object('*', hlc) FROM outbox", cols, sizeof(cols));
+    fixture_sql(&f, cols, sizeof(cols), "SELECT cols = json_object('*', hlc) FROM outbox");
     ASSERT_STR(cols, "1");
-    ASSERT_EQ(peek_int(path, "SELECT base_rev FROM outbox"), 0);
-    ASSERT_EQ(peek_int(path, "SELECT batch IS NULL FROM outbox"), 1);
-    peek(path, "SELECT user_id FROM outbox", row, sizeof(row));
-    ASSERT_STR(row, "alice");
-    test_rmdir(dir);
+    ASSERT_EQ(FIXTURE_SQL_INT(&f, "SELECT base_rev FROM outbox"), 0);
+    ASSERT_EQ(FIXTURE_SQL_INT(&f, "SELECT batch IS NULL FROM outbox"), 1);
+    ASSERT_STR(fixture_sql(&f, row, sizeof(row), "SELECT user_id FROM outbox"), "alice");
+    fixture_teardown(&f);
 }
 
 static void test_updates_accumulate_changed_columns_until_pushed(void)
 {
-    char dir[256], path[300], cols[1024], h1[32], h2[32];
-    struct odo_store *s;
-    struct odo_err err;
-    struct odo_vehicle v = vehicle("Civic", "");
+    struct store_fixture f;
+    char cols[1024], h1[32], h2[32];
+    struct odo_vehicle v;
 
-    test_tmpdir(dir);
-    snprintf(path, sizeof(path), "%s/o.db", dir);
-    ASSERT_OK(odo_store_open(path, NULL, &s, &err), &err);
-    ASSERT_OK(odo_vehicle_add(s, "alice", &v, &err), &err);
+    fixture_setup(&f);
+    v = fixture_vehicle(&f, "alice", "Civic", "");
     /* Pretend the insert was pushed and acknowledged. */
-    ASSERT_OK(odo_store_exec(s, "DELETE FROM outbox", &err, "test"), &err);
+    ASSERT_OK(odo_store_exec(f.s, "DELETE FROM outbox", &f.err, "test"), &f.err);
+    /* The fixture's clock stands still unless moved: each edit comes a second later. */
+    f.now_ms += 1000;
     snprintf(v.plate, sizeof(v.plate), "AB-123");
-    ASSERT_OK(odo_vehicle_update(s, "alice", &v, &err), &err);
-    peek(path, "SELECT hlc FROM outbox", h1, sizeof(h1));
+    ASSERT_OK(odo_vehicle_update(f.s, "alice", &v, &f.err), &f.err);
+    fixture_sql(&f, h1, sizeof(h1), "SELECT hlc FROM outbox");
+    f.now_ms += 1000;
     snprintf(v.notes, sizeof(v.notes), "winter tyres");
-    ASSERT_OK(odo_vehicle_update(s, "alice", &v, &err), &err);
-    peek(path, "SELECT hlc FROM outbox", h2, sizeof(h2));
-    odo_store_close(s);
-    ASSERT_EQ(peek_int(path, "SELECT count(*) FROM outbox"), 1);
-    peek(path, "SELECT cols FROM outbox", cols, sizeof(cols));
+    ASSERT_OK(odo_vehicle_update(f.s, "alice", &v, &f.err), &f.err);
+    fixture_sql(&f, h2, sizeof(h2), "SELECT hlc FROM outbox");
+    ASSERT_EQ(FIXTURE_SQL_INT(&f, "SELECT count(*) FROM outbox"), 1);
+    fixture_sql(&f, cols, sizeof(cols), "SELECT cols FROM outbox");
     ASSERT_CONTAINS(cols, "\"plate\":");
     ASSERT_CONTAINS(cols, "\"notes\":");
     ASSERT_CONTAINS(cols, "\"updated_at\":");
@@ -415,137 +391,103 @@ static void test_updates_accumulate_changed_columns_until_pushed(void)
     ASSERT(strstr(cols, "\"vin\"") == NULL);
     ASSERT(strcmp(h2, h1) > 0);
     /* Each column keeps the HLC of its own last change. */
-    ASSERT_EQ(peek_int(path, "SELECT json_extract(cols, '$.plate') < json_extract(cols, "
-                             "'$.notes') FROM outbox"),
+    ASSERT_EQ(FIXTURE_SQL_INT(&f, "SELECT json_extract(cols, '$.plate') < json_extract(cols, "
+                                  "'$.notes') FROM outbox"),
               1);
-    test_rmdir(dir);
+    fixture_teardown(&f);
 }
 
 static void test_an_update_that_changes_nothing_is_not_captured(void)
 {
-    char dir[256], path[300];
-    struct odo_store *s;
-    struct odo_err err;
-    struct odo_vehicle v = vehicle("Civic", "");
+    struct store_fixture f;
 
-    test_tmpdir(dir);
-    snprintf(path, sizeof(path), "%s/o.db", dir);
-    ASSERT_OK(odo_store_open(path, NULL, &s, &err), &err);
-    ASSERT_OK(odo_vehicle_add(s, "alice", &v, &err), &err);
-    ASSERT_OK(odo_store_exec(s, "DELETE FROM outbox", &err, "test"), &err);
-    ASSERT_OK(odo_store_exec(s, "UPDATE vehicles SET name = name", &err, "test"), &err);
-    odo_store_close(s);
-    ASSERT_EQ(peek_int(path, "SELECT count(*) FROM outbox"), 0);
-    test_rmdir(dir);
+    fixture_setup(&f);
+    fixture_vehicle(&f, "alice", "Civic", "");
+    ASSERT_OK(odo_store_exec(f.s, "DELETE FROM outbox", &f.err, "test"), &f.err);
+    ASSERT_OK(odo_store_exec(f.s, "UPDATE vehicles SET name = name", &f.err, "test"), &f.err);
+    ASSERT_EQ(FIXTURE_SQL_INT(&f, "SELECT count(*) FROM outbox"), 0);
+    fixture_teardown(&f);
 }
 
 static void test_an_entry_in_a_push_in_flight_is_frozen_and_later_changes_open_a_new_one(void)
 {
-    char dir[256], path[300], cols[512];
-    struct odo_store *s;
-    struct odo_err err;
-    struct odo_vehicle v = vehicle("Civic", "");
+    struct store_fixture f;
+    char cols[512];
+    struct odo_vehicle v;
 
-    test_tmpdir(dir);
-    snprintf(path, sizeof(path), "%s/o.db", dir);
-    ASSERT_OK(odo_store_open(path, NULL, &s, &err), &err);
-    ASSERT_OK(odo_vehicle_add(s, "alice", &v, &err), &err);
-    ASSERT_OK(odo_store_exec(s, "UPDATE outbox SET batch = 1", &err, "test"), &err);
+    fixture_setup(&f);
+    v = fixture_vehicle(&f, "alice", "Civic", "");
+    ASSERT_OK(odo_store_exec(f.s, "UPDATE outbox SET batch = 1", &f.err, "test"), &f.err);
     snprintf(v.plate, sizeof(v.plate), "XY-9");
-    ASSERT_OK(odo_vehicle_update(s, "alice", &v, &err), &err);
-    odo_store_close(s);
-    ASSERT_EQ(peek_int(path, "SELECT count(*) FROM outbox"), 2);
-    peek(path, "SELECT cols FROM outbox WHERE batch IS NULL", cols, sizeof(cols));
+    ASSERT_OK(odo_vehicle_update(f.s, "alice", &v, &f.err), &f.err);
+    ASSERT_EQ(FIXTURE_SQL_INT(&f, "SELECT count(*) FROM outbox"), 2);
+    fixture_sql(&f, cols, sizeof(cols), "SELECT cols FROM outbox WHERE batch IS NULL");
     ASSERT_CONTAINS(cols, "\"plate\"");
     ASSERT(strstr(cols, "\"name\"") == NULL);
-    test_rmdir(dir);
+    fixture_teardown(&f);
 }
 
 static void test_the_hlc_persists_across_reopen_and_survives_an_rtc_reset(void)
 {
-    char dir[256], path[300], h1[32], h2[32];
-    struct fake_clock fc = {1800000000000LL};
-    struct odo_clock clock = {fake_now, &fc};
-    struct odo_store_options o = {.clock = &clock};
-    struct odo_store *s;
-    struct odo_err err;
-    struct odo_vehicle a = vehicle("A", ""), b = vehicle("B", "");
+    struct store_fixture f;
+    char h1[32], h2[32];
 
-    test_tmpdir(dir);
-    snprintf(path, sizeof(path), "%s/o.db", dir);
-    ASSERT_OK(odo_store_open(path, &o, &s, &err), &err);
-    ASSERT_OK(odo_vehicle_add(s, "alice", &a, &err), &err);
-    odo_store_close(s);
-    peek(path, "SELECT hlc FROM outbox", h1, sizeof(h1));
-    fc.ms = 86400000LL; /* the RTC lost power: 1970-01-02 */
-    ASSERT_OK(odo_store_open(path, &o, &s, &err), &err);
-    ASSERT_OK(odo_vehicle_add(s, "alice", &b, &err), &err);
-    odo_store_close(s);
-    peek(path, "SELECT hlc FROM outbox ORDER BY seq DESC LIMIT 1", h2, sizeof(h2));
+    fixture_setup(&f);
+    f.now_ms = 1800000000000LL;
+    fixture_vehicle(&f, "alice", "A", "");
+    odo_store_close(f.s);
+    fixture_sql(&f, h1, sizeof(h1), "SELECT hlc FROM outbox");
+    f.now_ms = 86400000LL; /* the RTC lost power: 1970-01-02 */
+    fixture_open_store(&f);
+    fixture_vehicle(&f, "alice", "B", "");
+    fixture_sql(&f, h2, sizeof(h2), "SELECT hlc FROM outbox ORDER BY seq DESC LIMIT 1");
     ASSERT(strcmp(h2, h1) > 0);
-    test_rmdir(dir);
+    fixture_teardown(&f);
 }
 
 static void test_ids_made_in_one_millisecond_sort_in_the_order_they_were_made(void)
 {
-    char dir[256], path[300], prev[ODO_UUID_TEXT_LEN + 1] = "", id[ODO_UUID_TEXT_LEN + 1];
-    struct fake_clock fc = {1800000000000LL};
-    struct odo_clock clock = {fake_now, &fc};
-    struct odo_store_options o = {.clock = &clock};
-    struct odo_store *s;
-    struct odo_err err;
+    struct store_fixture f;
+    char prev[ODO_UUID_TEXT_LEN + 1] = "", id[ODO_UUID_TEXT_LEN + 1];
 
-    test_tmpdir(dir);
-    snprintf(path, sizeof(path), "%s/o.db", dir);
-    ASSERT_OK(odo_store_open(path, &o, &s, &err), &err);
+    fixture_setup(&f);
+    f.now_ms = 1800000000000LL;
     /* More than the 4096 a millisecond's counter holds, then the clock going back. */
     for (int i = 0; i < 10000; i++) {
         if (i == 9000)
-            fc.ms -= 60000;
-        ASSERT_OK(odo_store_new_id(s, id, &err), &err);
+            f.now_ms -= 60000;
+        ASSERT_OK(odo_store_new_id(f.s, id, &f.err), &f.err);
         ASSERT(odo_uuid_valid(id));
         if (strcmp(id, prev) <= 0)
             TEST_FAIL("id %d '%s' does not sort after '%s'", i, id, prev);
         memcpy(prev, id, sizeof(id));
     }
-    odo_store_close(s);
-    test_rmdir(dir);
+    fixture_teardown(&f);
 }
 
 static void test_user_rows_cannot_be_deleted_outright(void)
 {
-    char dir[256], path[300];
-    struct odo_store *s;
-    struct odo_err err;
-    struct odo_vehicle v = vehicle("Civic", "");
+    struct store_fixture f;
 
-    test_tmpdir(dir);
-    snprintf(path, sizeof(path), "%s/o.db", dir);
-    ASSERT_OK(odo_store_open(path, NULL, &s, &err), &err);
-    ASSERT_OK(odo_vehicle_add(s, "alice", &v, &err), &err);
-    ASSERT(odo_store_exec(s, "DELETE FROM vehicles", &err, "deleting") != 0);
-    ASSERT_CONTAINS(err.msg, "never deleted outright");
-    odo_store_close(s);
-    ASSERT_EQ(peek_int(path, "SELECT count(*) FROM vehicles"), 1);
-    test_rmdir(dir);
+    fixture_setup(&f);
+    fixture_vehicle(&f, "alice", "Civic", "");
+    ASSERT(odo_store_exec(f.s, "DELETE FROM vehicles", &f.err, "deleting") != 0);
+    ASSERT_CONTAINS(f.err.msg, "never deleted outright");
+    ASSERT_EQ(FIXTURE_SQL_INT(&f, "SELECT count(*) FROM vehicles"), 1);
+    fixture_teardown(&f);
 }
 
 static void test_a_refused_write_leaves_no_outbox_entry(void)
 {
-    char dir[256], path[300];
-    struct odo_store *s;
-    struct odo_err err;
-    struct odo_vehicle a = vehicle("A", "2HKRW2H20NH207506"), b = vehicle("B", "2HKRW2H20NH207506");
+    struct store_fixture f;
+    struct odo_vehicle b = fixture_vehicle_new("B", "2HKRW2H20NH207506");
 
-    test_tmpdir(dir);
-    snprintf(path, sizeof(path), "%s/o.db", dir);
-    ASSERT_OK(odo_store_open(path, NULL, &s, &err), &err);
-    ASSERT_OK(odo_vehicle_add(s, "alice", &a, &err), &err);
-    ASSERT_EQ(odo_vehicle_add(s, "alice", &b, &err), ODO_EEXIST);
-    odo_store_close(s);
-    ASSERT_EQ(peek_int(path, "SELECT count(*) FROM outbox"), 1);
-    ASSERT_EQ(peek_int(path, "SELECT count(*) FROM vehicles"), 1);
-    test_rmdir(dir);
+    fixture_setup(&f);
+    fixture_vehicle(&f, "alice", "A", "2HKRW2H20NH207506");
+    ASSERT_EQ(odo_vehicle_add(f.s, "alice", &b, &f.err), ODO_EEXIST);
+    ASSERT_EQ(FIXTURE_SQL_INT(&f, "SELECT count(*) FROM outbox"), 1);
+    ASSERT_EQ(FIXTURE_SQL_INT(&f, "SELECT count(*) FROM vehicles"), 1);
+    fixture_teardown(&f);
 }
 
 static void test_a_missing_directory_is_a_clear_storage_error(void)
