@@ -319,7 +319,20 @@ static int v_current_time64(sqlite3_vfs *vfs, sqlite3_int64 *out)
     return g.root->xCurrentTimeInt64(g.root, out);
 }
 
-static sqlite3_vfs fault_vfs;
+/* The VFS: its methods are fixed; the sizes come from the VFS it wraps, at registration. */
+static sqlite3_vfs fault_vfs = {
+    .iVersion = 2,
+    .zName = FAULTVFS_NAME,
+    .xOpen = v_open,
+    .xDelete = v_delete,
+    .xAccess = v_access,
+    .xFullPathname = v_full_pathname,
+    .xRandomness = v_randomness,
+    .xSleep = v_sleep,
+    .xCurrentTime = v_current_time,
+    .xGetLastError = v_last_error,
+    .xCurrentTimeInt64 = v_current_time64,
+};
 
 int faultvfs_register(void)
 {
@@ -328,19 +341,8 @@ int faultvfs_register(void)
     g.root = sqlite3_vfs_find(NULL);
     if (!g.root)
         return SQLITE_ERROR;
-    fault_vfs.iVersion = 2;
     fault_vfs.szOsFile = (int)sizeof(struct fault_file) + g.root->szOsFile;
     fault_vfs.mxPathname = g.root->mxPathname;
-    fault_vfs.zName = FAULTVFS_NAME;
-    fault_vfs.xOpen = v_open;
-    fault_vfs.xDelete = v_delete;
-    fault_vfs.xAccess = v_access;
-    fault_vfs.xFullPathname = v_full_pathname;
-    fault_vfs.xRandomness = v_randomness;
-    fault_vfs.xSleep = v_sleep;
-    fault_vfs.xCurrentTime = v_current_time;
-    fault_vfs.xGetLastError = v_last_error;
-    fault_vfs.xCurrentTimeInt64 = v_current_time64;
     g.registered = 1;
     return sqlite3_vfs_register(&fault_vfs, 0);
 }

@@ -133,16 +133,15 @@ static inline void fixture_vehicles(struct store_fixture *f, const char *user, i
 static inline struct odo_fuel_log fixture_fill(const char *vehicle_id, int64_t filled_at,
                                                int64_t odometer, int64_t volume)
 {
-    struct odo_fuel_log l;
-    memset(&l, 0, sizeof(l));
+    struct odo_fuel_log l = {.filled_at = filled_at,
+                             .odometer = odometer,
+                             .volume = volume,
+                             .volume_unit = ODO_VOL_L,
+                             .unit_price = ODO_NONE,
+                             .total_cost = ODO_NONE,
+                             .full = true};
+
     snprintf(l.vehicle_id, sizeof(l.vehicle_id), "%s", vehicle_id);
-    l.filled_at = filled_at;
-    l.odometer = odometer;
-    l.volume = volume;
-    l.volume_unit = ODO_VOL_L;
-    l.unit_price = ODO_NONE;
-    l.total_cost = ODO_NONE;
-    l.full = true;
     return l;
 }
 

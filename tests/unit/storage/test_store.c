@@ -12,6 +12,13 @@
 
 #include "store_fixture.h"
 
+/* A new directory, and the path of a file named `name` in it that does not exist yet. */
+static void new_file(char dir[256], char *path, size_t cap, const char *name)
+{
+    test_tmpdir(dir);
+    snprintf(path, cap, "%s/%s", dir, name);
+}
+
 /* A value from the database through a separate, plain connection (as another program sees it). */
 static void peek(const char *path, const char *sql, char *out, size_t cap)
 {
@@ -52,8 +59,7 @@ static void test_open_sets_wal_full_sync_foreign_keys_and_busy_timeout(void)
     struct odo_store *s;
     struct odo_err err;
 
-    test_tmpdir(dir);
-    snprintf(path, sizeof(path), "%s/o.db", dir);
+    new_file(dir, path, sizeof(path), "o.db");
     ASSERT_OK(odo_store_open(path, NULL, &s, &err), &err);
     ASSERT_EQ(pragma_int(s, "PRAGMA synchronous"), 2); /* FULL */
     ASSERT_EQ(pragma_int(s, "PRAGMA foreign_keys"), 1);
@@ -74,8 +80,7 @@ static void test_migrations_apply_once_and_record_name_checksum_and_time(void)
     size_t n;
     const struct odo_migration *set = odo_migrations_device(&n);
 
-    test_tmpdir(dir);
-    snprintf(path, sizeof(path), "%s/o.db", dir);
+    new_file(dir, path, sizeof(path), "o.db");
     ASSERT_OK(odo_store_open(path, NULL, &s, &err), &err);
     odo_store_close(s);
     ASSERT_EQ(peek_int(path, "SELECT count(*) FROM _migrations"), (int64_t)n);
@@ -116,8 +121,7 @@ static void test_a_migration_edited_after_it_was_applied_stops_the_runner_naming
     struct odo_store *s;
     struct odo_err err;
 
-    test_tmpdir(dir);
-    snprintf(path, sizeof(path), "%s/o.db", dir);
+    new_file(dir, path, sizeof(path), "o.db");
     ASSERT_OK(open_with(path, v1, 1, &s, &err), &err);
     odo_store_close(s);
     ASSERT_EQ(open_with(path, v1_edited, 2, &s, &err), ODO_EMIGRATE);
@@ -140,8 +144,7 @@ static void test_a_failing_migration_leaves_the_database_as_before_and_names_the
     struct odo_store *s;
     struct odo_err err;
 
-    test_tmpdir(dir);
-    snprintf(path, sizeof(path), "%s/o.db", dir);
+    new_file(dir, path, sizeof(path), "o.db");
     ASSERT_EQ(open_with(path, set, 2, &s, &err), ODO_EMIGRATE);
     ASSERT_CONTAINS(err.msg, "002_second.sql");
     ASSERT_CONTAINS(err.msg, "statement 3 (INSERT INTO missing VALUES (2);)");
@@ -179,8 +182,7 @@ static void test_a_database_written_by_a_newer_odolog_is_refused(void)
     struct odo_err err;
     int states[ODO_MIGRATION_UNKNOWN + 1] = {0};
 
-    test_tmpdir(dir);
-    snprintf(path, sizeof(path), "%s/o.db", dir);
+    new_file(dir, path, sizeof(path), "o.db");
     ASSERT_OK(open_with(path, newer, 2, &s, &err), &err);
     odo_store_close(s);
     ASSERT_EQ(open_with(path, newer, 1, &s, &err), ODO_ENEWER);
@@ -251,8 +253,7 @@ static void test_a_file_another_runner_applied_meanwhile_is_seen_under_the_lock_
     struct odo_err err;
     int applied = -1;
 
-    test_tmpdir(dir);
-    snprintf(path, sizeof(path), "%s/o.db", dir);
+    new_file(dir, path, sizeof(path), "o.db");
     /* Run twice, 002's CREATE TABLE would fail: the look under the lock must find it applied. */
     ASSERT_OK(run_in_a_race(path, set, set, &applied, &err), &err);
     ASSERT_EQ(applied, 0);
@@ -270,8 +271,7 @@ static void test_a_file_another_runner_applied_edited_meanwhile_is_refused_under
     struct odo_err err;
     int applied = -1;
 
-    test_tmpdir(dir);
-    snprintf(path, sizeof(path), "%s/o.db", dir);
+    new_file(dir, path, sizeof(path), "o.db");
     ASSERT_EQ(run_in_a_race(path, set, edited, &applied, &err), ODO_EMIGRATE);
     ASSERT_CONTAINS(err.msg, "002_second.sql");
     ASSERT_CONTAINS(err.msg, "changed after it was applied");
@@ -302,8 +302,7 @@ static void test_a_file_that_is_not_a_database_is_refused_and_left_untouched(voi
     size_t n1, n2;
     FILE *f;
 
-    test_tmpdir(dir);
-    snprintf(path, sizeof(path), "%s/notes.csv", dir);
+    new_file(dir, path, sizeof(path), "notes.csv");
     f = fopen(path, "wb");
     fwrite(text, 1, sizeof(text) - 1, f);
     fclose(f);
@@ -329,8 +328,7 @@ static void test_an_sqlite_database_of_another_program_is_refused(void)
     struct odo_err err;
     sqlite3 *db;
 
-    test_tmpdir(dir);
-    snprintf(path, sizeof(path), "%s/other.db", dir);
+    new_file(dir, path, sizeof(path), "other.db");
     ASSERT_EQ(sqlite3_open(path, &db), SQLITE_OK);
     ASSERT_EQ(sqlite3_exec(db,
                            "CREATE TABLE contacts (name TEXT); INSERT INTO contacts "
