@@ -9,7 +9,7 @@
 #include "storage/reminders.h"
 #include "storage/stats.h"
 
-enum { OPT_ALL = 256 };
+enum { OPT_ALL = 256, OPT_VEHICLE };
 
 struct due_ctx {
     struct cli_list list;
@@ -269,14 +269,24 @@ static int stats_vehicle(const struct odo_vehicle *v, void *ctx)
 
 int cmd_stats(struct cli *c, int argc, char **argv)
 {
+    static const struct option opts[] = {{"vehicle", required_argument, NULL, OPT_VEHICLE},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     const struct cli_command *cmd = cli_find("stats", NULL);
-    const char *ref;
+    const char *ref = NULL;
     struct stats_all a;
     struct odo_vehicle v;
-    int rc;
+    int ch, rc;
 
-    if ((rc = cli_list_open(c, cmd, argc, argv, &ref, NULL)))
-        return rc < 0 ? 0 : rc;
+    while ((ch = cli_getopt(c, cmd, argc, argv, opts, "h")) != -1) {
+        if (ch != OPT_VEHICLE)
+            return ch == 'h' ? 0 : EXIT_USAGE;
+        ref = optarg;
+    }
+    if (optind < argc)
+        return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind]);
+    if ((rc = cli_open_read(c)))
+        return rc;
     memset(&a, 0, sizeof(a));
     a.c = c;
     if (ref && (rc = cli_vehicle(c, ref, false, &v)))

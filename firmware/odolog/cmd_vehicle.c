@@ -240,9 +240,15 @@ static void vehicle_cells(const struct odo_vehicle *v, char odo[48], char year[8
     cells[7] = v->deleted_at[0] ? "deleted" : "";
 }
 
+struct list_ctx {
+    struct cli *c;
+    struct table t;
+    struct jlist j;
+};
+
 static int list_one(const struct odo_vehicle *v, void *ctx)
 {
-    struct cli_list *l = ctx;
+    struct list_ctx *l = ctx;
     char odo[48], year[8];
     const char *cells[8];
 
@@ -262,7 +268,7 @@ int cmd_vehicle_list(struct cli *c, int argc, char **argv)
     static const char *const head[] = {"ID",   "NAME",  "VIN",      "YEAR",
                                        "MAKE", "MODEL", "ODOMETER", ""};
     const struct cli_command *cmd = cli_find("vehicle", "list");
-    struct cli_list *l;
+    struct list_ctx *l;
     bool all = false;
     int ch, rc;
 
@@ -277,10 +283,20 @@ int cmd_vehicle_list(struct cli *c, int argc, char **argv)
         return cli_usage(c, cmd, "unexpected argument '%s'", argv[optind]);
     if ((rc = cli_open_read(c)))
         return rc;
-    if (!(l = cli_list_new(c, sizeof(*l), all ? 8 : 7, head, "lllrlldl")))
+    l = calloc(1, sizeof(*l));
+    if (!l)
         return EXIT_STORAGE;
+    l->c = c;
+    table_init(&l->t, all ? 8 : 7, head, "lllrlldl");
+    if (c->json)
+        jlist_begin(&l->j);
     rc = odo_vehicle_list(c->store, c->user, all, list_one, l, &c->err);
-    return cli_list_end(l, rc, "no vehicles yet: add one with 'odolog vehicle add'");
+    if (c->json)
+        jlist_end(&l->j);
+    else
+        table_end(&l->t, "no vehicles yet: add one with 'odolog vehicle add'");
+    free(l);
+    return rc ? cli_fail(c, rc) : 0;
 }
 
 int cmd_vehicle_show(struct cli *c, int argc, char **argv)
