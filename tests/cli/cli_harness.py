@@ -6,6 +6,7 @@ ODOLOG_BIN names the binary (ctest sets it). The installed vPIC database is ODO_
 command-line tests) or ODOLOG_VPIC (the integration tests, whose gateway reads that variable),
 else the one scripts/dev installs.
 """
+import atexit
 import json
 import os
 import shutil
@@ -30,12 +31,28 @@ DEVICE_TABLES = ["vehicles", "fuel_logs", "odometer_readings", "maintenance", "s
 SANITIZER_REPORTS = ("AddressSanitizer", "LeakSanitizer", "runtime error:")
 
 
+_data_home = None
+
+
+def _private_data_home():
+    """One scratch data directory for this test process, removed when it exits."""
+    global _data_home
+    if _data_home is None:
+        _data_home = tempfile.mkdtemp(prefix="odolog-xdg-")
+        atexit.register(shutil.rmtree, _data_home, True)
+    return _data_home
+
+
 def odolog_env(user=None, extra=None):
-    """The environment odolog (or odologd) runs in: this process's, without a default database,
-    as user (or no user at all), in UTC, with extra on top."""
+    """The environment odolog (or odologd) runs in: this process's, without a default database
+    (and with a private data directory), as user (or no user at all), in UTC, with extra on
+    top."""
     env = dict(os.environ)
     env.pop("ODOLOG_DB", None)
     env.pop("ODOLOG_USER", None)
+    # A run that names no database gets a data directory of its own, never the default one of
+    # whoever runs the tests (whatever an earlier run left there would leak into this one).
+    env["XDG_DATA_HOME"] = _private_data_home()
     if user:
         env["ODOLOG_USER"] = user
     env["TZ"] = "UTC"
